@@ -1,0 +1,148 @@
+"""The `backlying-site` command: build, check, new, serve.
+
+A SiteError becomes one `path:line: field: message` line per problem and exit
+code 1; wrong usage is exit code 2 (argparse's own); anything else unexpected
+is reported in one line with a hint, never as a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+from typing import Sequence
+
+from . import __version__
+from .errors import SiteError
+
+EPILOG = "Exit codes: 0 success, 1 content or theme errors (all of them listed), 2 wrong usage."
+
+
+def _source(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--source", "-s", type=Path, default=Path("."), metavar="DIR",
+                        help="the site folder holding site.yaml and content/ (default: the current folder)")
+
+
+def make_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="backlying-site",
+        description="Build a static guide of baby physical-therapy exercises from Markdown posts.",
+        epilog=EPILOG)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    build = commands.add_parser(
+        "build", help="render the site into the output folder",
+        description="Validate every post, then render the site into the output folder. The previous output "
+                    "is replaced in one step only when the whole build succeeded.", epilog=EPILOG)
+    add_build_arguments(build)
+
+    check = commands.add_parser(
+        "check", help="validate everything and write nothing",
+        description="Run every validation of 'build' (posts, authors, images, templates) without "
+                    "writing any file.", epilog=EPILOG)
+    _source(check)
+    check.add_argument("--drafts", action="store_true", help="also check drafts and future-dated posts")
+
+    new = commands.add_parser(
+        "new", help="start a new post from a filled-in example",
+        description="Write content/posts/<slug>/index.md with every field of the content model filled with "
+                    "a commented example, and an images/ folder. Never overwrites.", epilog=EPILOG)
+    new.add_argument("title", help="the exercise's title, in quotes")
+    _source(new)
+    new.add_argument("--slug", help="the post's address (default: made from the title)")
+
+    serve = commands.add_parser(
+        "serve", help="build, preview with live reload, rebuild on every change",
+        description="Build the site (drafts included), serve it on this computer and reload the browser "
+                    "whenever a post, image, template or site.yaml changes.", epilog=EPILOG)
+    _source(serve)
+    serve.add_argument("--host", default="127.0.0.1",
+                       help="address to listen on (default: 127.0.0.1, this computer only; 0.0.0.0 lets a "
+                            "phone on the same network see the preview)")
+    serve.add_argument("--port", type=int, default=8000, help="port to listen on (default: 8000)")
+    serve.add_argument("--no-drafts", action="store_true", help="leave drafts out, as the published site does")
+    serve.add_argument("--open", action="store_true", help="open the preview in a web browser")
+    serve.add_argument("--output", type=Path, metavar="DIR",
+                       help="where the preview is written (default: .cache/preview under the site folder)")
+    return parser
+
+
+def add_build_arguments(parser: argparse.ArgumentParser) -> None:
+    _source(parser)
+    parser.add_argument("--output", "-o", type=Path, metavar="DIR",
+                        help="where to write the site (default: public/ in the site folder)")
+    parser.add_argument("--base-url", metavar="URL",
+                        help="the address the site is published at, overriding site.yaml's base_url")
+    parser.add_argument("--drafts", action="store_true", help="include drafts and future-dated posts")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = make_parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except SiteError as exc:
+        return report(exc)
+    except KeyboardInterrupt:
+        print("Stopped.", file=sys.stderr)
+        return 130
+
+
+def report(exc: SiteError) -> int:
+    problems = sorted(set(exc.problems))
+    for problem in problems:
+        print(problem.format(), file=sys.stderr)
+    count = len(problems)
+    print(f"{count} problem{'s' if count != 1 else ''} found; nothing was written.", file=sys.stderr)
+    return 1
+
+
+def run_build(args: argparse.Namespace) -> int:
+    from .builder import BuildOptions, build
+
+    result = build(BuildOptions(source=args.source, output=args.output, base_url=args.base_url,
+                                drafts=args.drafts))
+    for note in result.notes:
+        print(f"note: {note}", file=sys.stderr)
+    print(f"Built {result.pages} pages and {result.images} images ({result.images_encoded} encoded) "
+          f"into {_shown(result.output)} in {result.seconds:.2f} s.")
+    return 0
+
+
+def run_check(args: argparse.Namespace) -> int:
+    from .builder import BuildOptions, check
+
+    for note in check(BuildOptions(source=args.source, drafts=args.drafts)):
+        print(f"note: {note}", file=sys.stderr)
+    print("No problems found.")
+    return 0
+
+
+def run_new(args: argparse.Namespace) -> int:
+    from .scaffold import new_post
+
+    path = new_post(args.source.absolute(), args.title, args.slug)
+    print(f"Created {_shown(path)}")
+    print("Next: put the step pictures in its images/ folder, fill in every field (the comments explain "
+          "each one), then run 'backlying-site check' and 'backlying-site serve' to preview it.")
+    return 0
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    from .serve import serve
+
+    return serve(args)
+
+
+def _shown(path: Path) -> str:
+    try:
+        return os.path.relpath(path)
+    except ValueError:
+        return str(path)
+
+
+COMMANDS = {"build": run_build, "check": run_check, "new": run_new, "serve": run_serve}
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,270 @@
+"""Load every post and author, validate them against the content model, and build the Site.
+
+Nothing here writes: the whole site is gathered and checked first, so a bad file
+stops the build before a single page is written (MkDocs and Zola do the same).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from . import schema as s
+from .errors import Problem
+from .frontmatter import Document, KeyPath, parse_document, parse_yaml, read_text
+from .model import (AgeRange, Author, Dosage, ImageRef, Note, Post, Review, Site, SiteConfig, Source, Step,
+                    Video)
+
+CONTENT_DIR = "content"
+POSTS_DIR = "content/posts"
+AUTHORS_FILE = "content/authors.yaml"
+
+
+def _image(value: Any, path: KeyPath, ctx: s.Ctx) -> Any:
+    return s.relative_file(value, path, ctx)
+
+
+def _video_file(value: Any, path: KeyPath, ctx: s.Ctx) -> Any:
+    checked = s.relative_file(value, path, ctx, what="a video")
+    if checked is not s.INVALID and checked.suffix.lower() not in (".mp4", ".webm"):
+        return ctx.error(path, f"'{value}' is not a web video; use an .mp4 or .webm file")
+    return checked
+
+
+def _ref(source: Path, alt: str, path: KeyPath, ctx: s.Ctx, written: str) -> ImageRef:
+    return ImageRef(source=source, rel=written, alt=alt, origin=ctx.rel, line=ctx.line(path),
+                    field=s.format_path(path))
+
+
+def _needs_alt(values: dict[str, Any], path: KeyPath, ctx: s.Ctx) -> bool:
+    if "image" in values and "alt" not in values:
+        ctx.problems.append(Problem(ctx.rel, ctx.line(path + ("image",)), s.format_path(path + ("alt",)),
+                                    "missing; describe what the photo shows for a reader who cannot see it"))
+        return False
+    return True
+
+
+def _raw(path: KeyPath, ctx: s.Ctx) -> str:
+    """The image path exactly as the author wrote it (for messages and output names)."""
+    value: Any = ctx.doc.data
+    for part in path:
+        value = value[part]
+    return str(value)
+
+
+def _build_step(path: KeyPath, ctx: s.Ctx, text: str, image: Path | None = None, alt: str = "",
+                title: str = "", caption: str = "") -> Any:
+    if not _needs_alt({"image": image, "alt": alt} if image else {}, path, ctx):
+        return s.INVALID
+    ref = _ref(image, alt, path + ("image",), ctx, _raw(path + ("image",), ctx)) if image else None
+    return Step(number=path[-1] + 1, text=text, image=ref, title=title, caption=caption)
+
+
+def _build_hero(path: KeyPath, ctx: s.Ctx, image: Path, alt: str = "") -> Any:
+    if not _needs_alt({"image": image}, path, ctx) or not alt:
+        return s.INVALID
+    return _ref(image, alt, path + ("image",), ctx, _raw(path + ("image",), ctx))
+
+
+def _build_video(path: KeyPath, ctx: s.Ctx, title: str, youtube: str = "", file: Path | None = None,
+                 poster: Path | None = None) -> Any:
+    if bool(youtube) == bool(file):
+        return ctx.error(path, "give either 'youtube:' (a video id) or 'file:' (a video in the post's "
+                         "folder), not both or neither")
+    file_ref = _ref(file, title, path + ("file",), ctx, _raw(path + ("file",), ctx)) if file else None
+    poster_ref = (_ref(poster, f"Video: {title}", path + ("poster",), ctx, _raw(path + ("poster",), ctx))
+                  if poster else None)
+    return Video(title=title, youtube=youtube, file=file_ref, poster=poster_ref)
+
+
+def _build_age(path: KeyPath, ctx: s.Ctx, **values: Any) -> Any:
+    age = AgeRange(**values)
+    if age.from_months is not None and age.to_months is not None and age.from_months > age.to_months:
+        return ctx.error(path, f"from_months ({age.from_months}) is after to_months ({age.to_months}); "
+                         "swap them")
+    if age.from_months is None and age.to_months is None:
+        return ctx.error(path, "give from_months, to_months or both")
+    return age
+
+
+def _dataclass(cls: type) -> Any:
+    return lambda path, ctx, **values: cls(**values)
+
+
+TEXT = s.Field(s.text())
+STEP = s.record({
+    "text": s.Field(s.text("what to do in this step"), required=True,
+                    hint="add 'text:' saying what the parent does in this step"),
+    "image": s.Field(_image),
+    "alt": s.Field(s.text("a description of the image")),
+    "title": TEXT,
+    "caption": TEXT,
+}, "a step", build=_build_step)
+
+POST_FIELDS: dict[str, s.Field] = {
+    "title": s.Field(s.text("the exercise's name"), required=True,
+                     hint="add 'title:' with the exercise's name"),
+    "date": s.Field(s.date, required=True, hint="add 'date: YYYY-MM-DD', the day it is published"),
+    "summary": s.Field(s.text("a one-sentence summary"), required=True,
+                       hint="add 'summary:' with one sentence on what the exercise does"),
+    "benefits": s.Field(s.list_of(s.text("a benefit"), "benefits", 1), required=True,
+                        hint="add 'benefits:' with one line per benefit, each starting with '- '"),
+    "steps": s.Field(s.list_of(STEP, "steps", 1), required=True,
+                     hint="add 'steps:' with at least one step (each with text, image and alt)"),
+    "slug": s.Field(s.slug),
+    "updated": s.Field(s.date),
+    "draft": s.Field(s.boolean),
+    "author": s.Field(s.text("an author key from content/authors.yaml")),
+    "tags": s.Field(s.list_of(s.slug, "tags")),
+    "age": s.Field(s.record({"from_months": s.Field(s.whole_number(0, 216)),
+                             "to_months": s.Field(s.whole_number(0, 216)),
+                             "corrected": s.Field(s.boolean)}, "an age range", build=_build_age)),
+    "dosage": s.Field(s.record({name: s.Field(s.whole_number(1, 1000)) for name in
+                                ("minutes", "times_per_day", "days_per_week", "reps", "hold_seconds")},
+                               "a dosage", build=_dataclass(Dosage))),
+    "equipment": s.Field(s.list_of(s.text("a piece of equipment"), "things needed")),
+    "hero": s.Field(s.record({"image": s.Field(_image, required=True, hint="add 'image:' with a file path"),
+                              "alt": s.Field(s.text("a description of the image"))},
+                             "a hero image", build=_build_hero)),
+    "helps_with": s.Field(s.list_of(s.text("a skill"), "skills")),
+    "play_ideas": s.Field(s.list_of(s.text("a play idea"), "play ideas")),
+    "note": s.Field(s.record({"title": s.Field(s.text("a title"), required=True, hint="add 'title:'"),
+                              "body": s.Field(s.text("the note (Markdown)"), required=True,
+                                              hint="add 'body:' with the note's text")},
+                             "a note", build=_dataclass(Note))),
+    "precautions": s.Field(s.list_of(s.text("a precaution"), "precautions")),
+    "video": s.Field(s.record({"title": s.Field(s.text("the video's title"), required=True,
+                                                hint="add 'title:' describing the video"),
+                               "youtube": s.Field(s.youtube_id), "file": s.Field(_video_file),
+                               "poster": s.Field(_image)}, "a video", build=_build_video)),
+    "reviewed_by": s.Field(s.record({"name": s.Field(s.text("the reviewer's name"), required=True,
+                                                     hint="add 'name:' with the reviewer's name"),
+                                     "credentials": TEXT, "date": s.Field(s.date)},
+                                    "a reviewer", build=_dataclass(Review))),
+    "sources": s.Field(s.list_of(s.record({"title": s.Field(s.text("the source's title"), required=True,
+                                                            hint="add 'title:'"),
+                                           "url": s.Field(s.url, required=True,
+                                                          hint="add 'url:' with the address")},
+                                          "a source", build=_dataclass(Source)), "sources")),
+    "disclaimer": s.Field(s.text("the medical disclaimer (Markdown)")),
+}
+
+AUTHOR_FIELDS: dict[str, s.Field] = {
+    "name": s.Field(s.text("the author's name"), required=True, hint="add 'name:' with the author's name"),
+    "bio": s.Field(s.text("a short biography (Markdown)")),
+    "avatar": s.Field(_image),
+    "url": s.Field(s.url),
+}
+
+
+def find_post_files(root: Path) -> list[Path]:
+    """``posts/slug.md`` and ``posts/slug/index.md``, sorted, so every run sees the same order."""
+    posts = root / POSTS_DIR
+    if not posts.is_dir():
+        return []
+    found = [p for p in posts.glob("*.md") if not p.name.startswith((".", "_"))]
+    found += [p for p in posts.glob("*/index.md") if not p.parent.name.startswith((".", "_"))]
+    return sorted(found, key=lambda p: p.relative_to(posts).as_posix())
+
+
+def load_post(path: Path, root: Path) -> tuple[Post | None, list[Problem]]:
+    rel = path.relative_to(root).as_posix()
+    outside = _outside_problem(path, root, rel)
+    if outside:
+        return None, [outside]
+    text, problems = read_text(path, rel)
+    if text is None:
+        return None, problems
+    return post_from_text(text, path, root)
+
+
+def post_from_text(text: str, path: Path, root: Path) -> tuple[Post | None, list[Problem]]:
+    rel = path.relative_to(root).as_posix()
+    doc = parse_document(text, rel)
+    if doc.problems:
+        return None, doc.problems
+    ctx = s.Ctx(doc, rel, path.parent, root / CONTENT_DIR)
+    values = s.check_fields(doc.data, POST_FIELDS, (), ctx)
+    if values is s.INVALID:
+        return None, ctx.problems
+    default_slug = path.parent.name if path.name == "index.md" else path.stem
+    values.setdefault("slug", default_slug)
+    if "slug" not in doc.data and not s.SLUG_RE.match(default_slug):
+        return None, [Problem(rel, 1, "slug", f"the file name '{default_slug}' cannot be a web address; "
+                              f"rename it to '{s.make_slug(default_slug)}' or add 'slug: "
+                              f"{s.make_slug(default_slug)}'")]
+    hero = values.pop("hero", None) or _first_step_image(values["steps"])
+    return Post(path=rel, body=doc.body, body_line=doc.body_line, hero=hero, lines=doc.lines, **values), []
+
+
+def _first_step_image(steps: tuple[Step, ...]) -> ImageRef | None:
+    return next((step.image for step in steps if step.image), None)
+
+
+def _outside_problem(path: Path, root: Path, rel: str) -> Problem | None:
+    if path.resolve().is_relative_to((root / CONTENT_DIR).resolve()):
+        return None
+    return Problem(rel, 0, "", f"is a link to {os.path.realpath(path)}, outside the content folder; "
+                   "copy the file into content/ instead of linking it")
+
+
+def load_authors(root: Path) -> tuple[dict[str, Author], list[Problem]]:
+    path = root / AUTHORS_FILE
+    if not path.is_file():
+        return {}, []
+    text, problems = read_text(path, AUTHORS_FILE)
+    if text is None:
+        return {}, problems
+    data, lines, problems = parse_yaml(text, AUTHORS_FILE)
+    if problems:
+        return {}, problems
+    if not isinstance(data, dict):
+        return {}, [Problem(AUTHORS_FILE, 1, "", "authors.yaml must map each author's key to their fields, "
+                            "like 'jane:' followed by indented 'name: Jane Doe'")]
+    ctx = s.Ctx(Document(data, lines, "", 0), AUTHORS_FILE, path.parent, root / CONTENT_DIR)
+    authors: dict[str, Author] = {}
+    for key in sorted(data):
+        values = s.record(AUTHOR_FIELDS, "an author")(data[key], (key,), ctx)
+        if s.slug(key, (key,), ctx) is s.INVALID or values is s.INVALID:
+            continue
+        avatar = values.pop("avatar", None)
+        ref = (ImageRef(avatar, str(data[key]["avatar"]), values["name"], AUTHORS_FILE,
+                        ctx.line((key, "avatar")), f"{key}.avatar") if avatar else None)
+        authors[key] = Author(key=key, avatar=ref, **values)
+    return authors, ctx.problems
+
+
+def cross_check(posts: list[Post], authors: dict[str, Author], config: SiteConfig) -> list[Problem]:
+    """What no single file can know: slug clashes and author keys."""
+    problems: list[Problem] = []
+    by_slug: dict[str, Post] = {}
+    for post in posts:
+        if post.slug in by_slug:
+            first = by_slug[post.slug]
+            problems.append(Problem(post.path, post.line_of("slug"), "slug", f"'{post.slug}' is already used by {first.path}; "
+                                    "two posts cannot share an address: give one of them another 'slug:'"))
+        else:
+            by_slug[post.slug] = post
+        key = post.author or config.author
+        if key not in authors:
+            where = "author" if post.author else ""
+            known = ", ".join(sorted(authors)) or "none yet"
+            message = (f"unknown author '{key}'; add it to content/authors.yaml (known authors: {known})"
+                       if post.author else
+                       f"the site's default author '{key}' (site.yaml) is not in content/authors.yaml; add it")
+            problems.append(Problem(post.path, post.line_of("author"), where, message))
+    return problems
+
+
+def is_published(post: Post, today: dt.date, drafts: bool) -> bool:
+    return drafts or (not post.draft and post.date <= today)
+
+
+def assemble(root: Path, config: SiteConfig, posts: list[Post], authors: dict[str, Author],
+             today: dt.date, drafts: bool) -> Site:
+    shown = [p for p in posts if is_published(p, today, drafts)]
+    shown.sort(key=lambda p: (p.date, p.slug), reverse=True)
+    return Site(root=root, config=config, posts=tuple(shown), authors=authors)

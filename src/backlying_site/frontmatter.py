@@ -1,0 +1,208 @@
+"""Read a post file and split it into YAML front matter and a Markdown body.
+
+The YAML is parsed to nodes first (``yaml.compose``) so every value keeps the
+line it came from; lines are made relative to the whole file, not to the YAML
+block, so messages point where the author's editor does.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import Problem
+
+try:  # libyaml is ten times faster; fall back quietly where it is missing.
+    _Loader: type = yaml.CSafeLoader
+except AttributeError:  # pragma: no cover - depends on the PyYAML build
+    _Loader = yaml.SafeLoader
+
+# A post is a page of text and a list of steps; 1 MB is far beyond any real
+# post and keeps a runaway file (issue 8: a 50 MB file) from filling memory.
+MAX_FILE_BYTES = 1_000_000
+
+KeyPath = tuple[str | int, ...]
+_FENCE = re.compile(r"^---[ \t]*$")
+_END = re.compile(r"^(---|\.\.\.)[ \t]*$")
+
+
+@dataclass
+class Document:
+    """Front matter as plain data plus, for every key path, its line in the file."""
+
+    data: dict[str, Any]
+    lines: dict[KeyPath, int]
+    body: str
+    body_line: int
+    problems: list[Problem] = field(default_factory=list)
+
+    def line_of(self, path: KeyPath) -> int:
+        """The line of ``path``, or of its nearest ancestor that has one."""
+        while path:
+            if path in self.lines:
+                return self.lines[path]
+            path = path[:-1]
+        return self.lines.get((), 1)
+
+
+def read_text(path: Path, rel: str, limit: int = MAX_FILE_BYTES) -> tuple[str | None, list[Problem]]:
+    """Read a UTF-8 file (a byte-order mark is accepted), refusing huge or mis-encoded ones."""
+    try:
+        with path.open("rb") as fh:
+            raw = fh.read(limit + 1)
+    except OSError as exc:
+        return None, [Problem(rel, 0, "", "cannot be read; check that the file exists and is readable",
+                              reason=exc.strerror or str(exc))]
+    if len(raw) > limit:
+        size = path.stat().st_size
+        return None, [Problem(rel, 0, "", f"file is {size / 1e6:.1f} MB; a post may be at most "
+                              f"{limit / 1e6:.0f} MB of text: split it, or keep pictures and videos "
+                              "as separate files")]
+    return decode_utf8(raw, rel)
+
+
+def decode_utf8(raw: bytes, rel: str) -> tuple[str | None, list[Problem]]:
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        byte = raw[exc.start]
+        return None, [Problem(rel, line, "", f"the file is not UTF-8 (byte 0x{byte:02X} here); "
+                              "save it as UTF-8 in your editor (\"Save with encoding\" > UTF-8)")]
+    return text.replace("\r\n", "\n").replace("\r", "\n"), []
+
+
+def split_front_matter(text: str, rel: str) -> tuple[str, str, int] | Problem:
+    """Return (yaml_text, body, body_line) or the problem that stops it."""
+    if not text.strip():
+        return Problem(rel, 1, "", "the file is empty; a post starts with its fields between two '---' "
+                       "lines (run `backlying-site new \"Title\"` for a filled-in example)")
+    lines = text.split("\n")
+    if not _FENCE.match(lines[0]):
+        return Problem(rel, 1, "", "the file must start with a line of three dashes '---', then the "
+                       "post's fields (title, date, steps...), then another '---' line")
+    for index in range(1, len(lines)):
+        if _END.match(lines[index]):
+            body = "\n".join(lines[index + 1:])
+            return "\n".join(lines[1:index]), body, index + 2
+    return Problem(rel, 1, "", "the front matter opened with '---' on line 1 is never closed; add a "
+                   "line of three dashes '---' after the last field")
+
+
+def parse_document(text: str, rel: str) -> Document:
+    """Split and parse a post file; problems are collected on the Document."""
+    split = split_front_matter(text, rel)
+    if isinstance(split, Problem):
+        return Document({}, {}, "", 1, [split])
+    yaml_text, body, body_line = split
+    data, lines, problems = parse_yaml(yaml_text, rel, first_line=2)
+    return Document(data if isinstance(data, dict) else {}, lines, body, body_line, problems)
+
+
+def parse_yaml(text: str, rel: str, first_line: int = 1) -> tuple[Any, dict[KeyPath, int], list[Problem]]:
+    """Parse YAML keeping each key's line; ``first_line`` is the file line of the text's first line."""
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+    except yaml.MarkedYAMLError as exc:
+        return None, {}, [_yaml_problem(exc, rel, first_line)]
+    except yaml.YAMLError as exc:
+        return None, {}, [Problem(rel, first_line, "", "the fields are not valid YAML", reason=str(exc))]
+    finally:
+        loader.dispose()
+    if node is None:
+        return {}, {(): first_line}, []
+    walker = _Walker(loader, rel, first_line)
+    data = walker.convert(node, (), node.start_mark.line + first_line)
+    if not isinstance(node, yaml.MappingNode):
+        walker.problems.append(Problem(rel, node.start_mark.line + first_line, "",
+                                       "the fields must be 'key: value' lines (like 'title: Tummy time'), "
+                                       "not a list or a single value"))
+        data = {}
+    return data, walker.lines, walker.problems
+
+
+class _Walker:
+    """Turn a node tree into Python values, recording lines and refusing YAML's traps."""
+
+    def __init__(self, loader: Any, rel: str, first_line: int) -> None:
+        self.loader, self.rel, self.first_line = loader, rel, first_line
+        self.lines: dict[KeyPath, int] = {}
+        self.problems: list[Problem] = []
+        self.seen: set[int] = set()
+
+    def line(self, node: yaml.Node) -> int:
+        return node.start_mark.line + self.first_line
+
+    def problem(self, line: int, path: KeyPath, message: str) -> None:
+        self.problems.append(Problem(self.rel, line, format_path(path), message))
+
+    def convert(self, node: yaml.Node, path: KeyPath, line: int) -> Any:
+        self.lines[path] = line
+        if id(node) in self.seen:
+            # An alias: refusing it also defuses "billion laughs" bombs.
+            self.problem(line, path, "anchors and aliases ('&name', '*name') are not allowed; "
+                         "write the value out in full")
+            return None
+        self.seen.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            return self.mapping(node, path)
+        if isinstance(node, yaml.SequenceNode):
+            return [self.convert(item, path + (i,), self.line(item)) for i, item in enumerate(node.value)]
+        return self.scalar(node, path, line)
+
+    def mapping(self, node: yaml.MappingNode, path: KeyPath) -> dict[str, Any]:
+        result: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            line = self.line(key_node)
+            if not isinstance(key_node, yaml.ScalarNode):
+                self.problem(line, path, "a key must be a plain word followed by ':'")
+                continue
+            key = str(key_node.value)
+            if key in result:
+                self.problem(line, path + (key,), f"'{key}' is given twice; keep one of them")
+                continue
+            result[key] = self.convert(value_node, path + (key,), line)
+        return result
+
+    def scalar(self, node: yaml.Node, path: KeyPath, line: int) -> Any:
+        try:
+            return self.loader.construct_object(node, deep=True)
+        except (ValueError, OverflowError, yaml.YAMLError) as exc:
+            if node.tag.endswith(":timestamp"):
+                self.problem(line, path, f"'{node.value}' is not a real date; write it as YYYY-MM-DD, "
+                             "for example 2026-03-14")
+            else:
+                self.problems.append(Problem(self.rel, line, format_path(path),
+                                             f"'{node.value}' cannot be read", reason=str(exc)))
+            return None
+
+
+def _yaml_problem(exc: yaml.MarkedYAMLError, rel: str, first_line: int) -> Problem:
+    mark = exc.problem_mark or exc.context_mark
+    line = (mark.line if mark else 0) + first_line
+    problem = exc.problem or ""
+    if "tab" in problem or "'\\t'" in problem:
+        message = "a tab character is used for indentation here; YAML needs spaces (replace the tab with two spaces)"
+    elif "mapping values are not allowed" in problem:
+        message = ("a ':' inside a value; put the whole value in double quotes, "
+                   "for example title: \"Legs up: a first exercise\"")
+    elif "expected <block end>" in problem or "did not find expected" in problem:
+        message = "the indentation is off here; line up this field with the ones around it, using spaces"
+    else:
+        message = "the fields are not valid YAML here; check the indentation and quotes on this line"
+    return Problem(rel, line, "", message, reason=f"{exc.context + ', ' if exc.context else ''}{problem}")
+
+
+def format_path(path: KeyPath) -> str:
+    """('steps', 1, 'alt') -> 'steps[2].alt': positions count from 1, as on the page."""
+    text = ""
+    for part in path:
+        text += f"[{part + 1}]" if isinstance(part, int) else (f".{part}" if text else part)
+    return text

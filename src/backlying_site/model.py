@@ -1,0 +1,226 @@
+"""The content model: what a post, a step, an author and the site are.
+
+Frozen, typed dataclasses; templates see these, never raw YAML dicts. Every
+string that came from an author is plain text (escaped by the templates) or
+Markdown source (rendered in one place, ``markdown.py``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class ImageRef:
+    """An image a post or author uses, with where it was named (for error messages)."""
+
+    source: Path  # absolute path of the source file
+    rel: str  # the path as the author wrote it
+    alt: str
+    origin: str  # site-relative file that names it
+    line: int
+    field: str  # e.g. "steps[3].image"
+
+
+@dataclass(frozen=True)
+class Step:
+    number: int
+    text: str  # inline Markdown
+    image: ImageRef | None = None
+    title: str = ""
+    caption: str = ""
+
+
+@dataclass(frozen=True)
+class AgeRange:
+    from_months: int | None = None
+    to_months: int | None = None
+    corrected: bool = False
+
+    @property
+    def label(self) -> str:
+        """'0–6 months', 'from 4 months', 'up to 12 months', with '(corrected age)' when asked."""
+        low, high = self.from_months, self.to_months
+        if low is not None and high is not None:
+            text = f"{low}–{high} months"
+        elif low is not None:
+            text = f"from {low} {_plural(low, 'month')}"
+        elif high is not None:
+            text = f"up to {high} {_plural(high, 'month')}"
+        else:
+            return ""
+        return text + (" (corrected age)" if self.corrected else "")
+
+
+@dataclass(frozen=True)
+class Dosage:
+    minutes: int | None = None
+    times_per_day: int | None = None
+    days_per_week: int | None = None
+    reps: int | None = None
+    hold_seconds: int | None = None
+
+    @property
+    def phrase(self) -> str:
+        """Plain words for a tired parent: '3 minutes, twice a day, 5 days a week'."""
+        parts: list[str] = []
+        if self.minutes:
+            parts.append(f"{self.minutes} {_plural(self.minutes, 'minute')}")
+        if self.reps:
+            parts.append(f"{self.reps} {_plural(self.reps, 'time')}")
+        if self.hold_seconds:
+            parts.append(f"hold {self.hold_seconds} {_plural(self.hold_seconds, 'second')}")
+        if self.times_per_day:
+            parts.append(_times(self.times_per_day) + " a day")
+        if self.days_per_week:
+            parts.append("every day" if self.days_per_week == 7 else
+                         f"{self.days_per_week} {_plural(self.days_per_week, 'day')} a week")
+        return ", ".join(parts)
+
+
+@dataclass(frozen=True)
+class Note:
+    title: str
+    body: str  # Markdown
+
+
+@dataclass(frozen=True)
+class Video:
+    title: str
+    youtube: str = ""
+    file: ImageRef | None = None  # a local video file (not processed, copied)
+    poster: ImageRef | None = None
+
+
+@dataclass(frozen=True)
+class Review:
+    name: str
+    credentials: str = ""
+    date: dt.date | None = None
+
+
+@dataclass(frozen=True)
+class Source:
+    title: str
+    url: str
+
+
+@dataclass(frozen=True)
+class Author:
+    key: str
+    name: str
+    bio: str = ""  # Markdown
+    avatar: ImageRef | None = None
+    url: str = ""
+
+
+@dataclass(frozen=True)
+class Post:
+    path: str  # site-relative source file, e.g. content/posts/tummy-time/index.md
+    slug: str
+    title: str
+    date: dt.date
+    summary: str
+    benefits: tuple[str, ...]
+    steps: tuple[Step, ...]
+    body: str  # Markdown
+    body_line: int
+    author: str = ""  # key into Site.authors
+    updated: dt.date | None = None
+    draft: bool = False
+    tags: tuple[str, ...] = ()
+    age: AgeRange | None = None
+    dosage: Dosage | None = None
+    equipment: tuple[str, ...] = ()
+    hero: ImageRef | None = None
+    helps_with: tuple[str, ...] = ()
+    play_ideas: tuple[str, ...] = ()
+    note: Note | None = None
+    precautions: tuple[str, ...] = ()
+    video: Video | None = None
+    reviewed_by: Review | None = None
+    sources: tuple[Source, ...] = ()
+    disclaimer: str = ""  # Markdown; empty means the site's
+    # Line of every front-matter key path, for messages about cross-post facts.
+    lines: dict[tuple[str | int, ...], int] = field(default_factory=dict, compare=False, repr=False)
+
+    def line_of(self, *path: str | int) -> int:
+        while path:
+            if path in self.lines:
+                return self.lines[path]
+            path = path[:-1]
+        return 1
+
+    @property
+    def images(self) -> tuple[ImageRef, ...]:
+        """Every image of the post, hero first, each once."""
+        refs = [self.hero] + [s.image for s in self.steps]
+        if self.video:
+            refs.append(self.video.poster)
+        seen: dict[Path, ImageRef] = {}
+        for ref in refs:
+            if ref is not None and ref.source not in seen:
+                seen[ref.source] = ref
+        return tuple(seen.values())
+
+    @property
+    def lastmod(self) -> dt.date:
+        return self.updated or self.date
+
+
+@dataclass(frozen=True)
+class ImageSettings:
+    widths: tuple[int, ...] = (480, 800, 1200, 1600)
+    formats: tuple[str, ...] = ("avif", "webp")  # a JPEG (or PNG) fallback is always made
+    quality: tuple[tuple[str, int], ...] = (("avif", 50), ("webp", 75), ("jpeg", 78))
+
+    def quality_of(self, fmt: str) -> int:
+        return dict(self.quality).get(fmt, 80)
+
+
+@dataclass(frozen=True)
+class SiteConfig:
+    title: str
+    description: str
+    base_url: str  # always ends with "/"
+    language: str
+    author: str
+    disclaimer: str  # Markdown
+    affiliate_disclosure: str = ""
+    markdown_raw_html: bool = False
+    images: ImageSettings = field(default_factory=ImageSettings)
+    page_size: int = 12
+    related_posts: int = 3
+
+    @property
+    def base_path(self) -> str:
+        """The path part of base_url: '/' or '/guide/'."""
+        rest = self.base_url.split("://", 1)[-1]
+        return "/" + rest.split("/", 1)[1] if "/" in rest else "/"
+
+
+@dataclass(frozen=True)
+class Site:
+    root: Path
+    config: SiteConfig
+    posts: tuple[Post, ...]  # published ones, newest first
+    authors: dict[str, Author]
+
+    @property
+    def tags(self) -> dict[str, tuple[Post, ...]]:
+        """Tag -> its posts (newest first), tags sorted by name."""
+        by_tag: dict[str, list[Post]] = {}
+        for post in self.posts:
+            for tag in post.tags:
+                by_tag.setdefault(tag, []).append(post)
+        return {tag: tuple(by_tag[tag]) for tag in sorted(by_tag)}
+
+
+def _plural(n: int, word: str) -> str:
+    return word if n == 1 else word + "s"
+
+
+def _times(n: int) -> str:
+    return {1: "once", 2: "twice", 3: "three times"}.get(n, f"{n} times")

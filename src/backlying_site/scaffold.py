@@ -1,0 +1,98 @@
+"""`backlying-site new`: a post file with every field of the content model, explained."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from .content import POSTS_DIR
+from .errors import Problem, SiteError
+from .schema import SLUG_RE, make_slug
+
+TEMPLATE = '''\
+---
+# Every field is explained on its own line. Lines starting with '#' are comments.
+# Required: title, date, summary, benefits, steps. Delete what you do not use.
+title: "{title}"
+date: {date}                  # the day it is published (YYYY-MM-DD); later dates stay hidden
+summary: One sentence on what the exercise does and for whom.
+draft: true                       # remove this line (or write false) to publish
+# slug: {slug}                # the web address: /{slug}/ (default: the folder name)
+# updated: {date}             # when you last changed the advice
+# author: team                    # a key from content/authors.yaml (default: site.yaml's author)
+tags: [legs]                      # lowercase words with hyphens; each gets a topic page
+age:
+  from_months: 3
+  to_months: 12
+  corrected: true                 # true if the ages are corrected for prematurity
+dosage:                           # whole numbers; shown as "3 minutes, twice a day, every day"
+  minutes: 3
+  times_per_day: 2
+  days_per_week: 7
+  # reps: 5
+  # hold_seconds: 10
+equipment:
+  - A firm surface (the floor or a bed)
+benefits:
+  - What the parent will see improve, one per line
+helps_with:
+  - Crawling
+steps:                            # at least one; shown numbered, in this order
+  - title: Get comfortable        # optional short heading
+    text: What to do, in one or two short sentences. **Bold** and *italics* work.
+    image: images/step-1.jpg      # a file in this post's images/ folder (at least 1600 px wide)
+    alt: Describe what the picture shows, for a reader who cannot see it.
+    # caption: An optional line shown under the picture.
+play_ideas:
+  - A song, a game or a toy that makes the exercise fun.
+note:                             # an optional callout
+  title: Why this matters
+  body: |
+    A short explanation in Markdown.
+precautions:                      # when to stop and call the therapist
+  - Your baby cries, seems in pain, or fights the position.
+# hero:                           # the big picture at the top (default: the first step's image)
+#   image: images/hero.jpg
+#   alt: Describe the picture.
+# video:                          # either youtube (the 11-character id) or file
+#   youtube: dQw4w9WgXcQ
+#   # file: video.mp4
+#   title: The exercise in one minute
+#   poster: images/poster.jpg
+# reviewed_by:
+#   name: Sam Rivera
+#   credentials: PT, DPT
+#   date: {date}
+# sources:
+#   - title: Where the advice comes from
+#     url: https://example.org/article
+# disclaimer: Only if this post needs a different disclaimer from site.yaml's.
+---
+The introduction: what the exercise is and why it helps, in plain words.
+
+## Why it matters
+
+A few short paragraphs. Headings start with '##'.
+'''
+
+
+def new_post(root: Path, title: str, slug: str | None = None, today: dt.date | None = None) -> Path:
+    """Write ``content/posts/<slug>/index.md`` and ``images/``; never overwrite."""
+    title = title.strip()
+    slug = slug or make_slug(title)
+    if not title:
+        raise SiteError([Problem("new", 0, "title", "is empty; give the exercise's title in quotes")])
+    if not SLUG_RE.match(slug):
+        raise SiteError([Problem("new", 0, "slug", f"'{slug}' is not usable as an address; pass --slug with "
+                                 "lowercase letters, digits and hyphens")])
+    folder = root / POSTS_DIR / slug
+    for existing in (folder, root / POSTS_DIR / f"{slug}.md"):
+        if existing.exists():
+            raise SiteError([Problem(existing.relative_to(root).as_posix(), 0, "",
+                                     "already exists; choose another title or pass --slug")])
+    date = (today or dt.date.today()).isoformat()
+    (folder / "images").mkdir(parents=True)
+    path = folder / "index.md"
+    escaped = title.replace("\\", "\\\\").replace('"', '\\"')
+    path.write_text(TEMPLATE.format(title=escaped, date=date, slug=slug), encoding="utf-8", newline="\n")
+    return path
