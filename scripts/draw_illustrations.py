@@ -17,7 +17,7 @@ At the end the script prints one alt text per image for the post authors.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
@@ -47,13 +47,11 @@ FLOOR_EDGE = (214, 197, 172)
 BED_SHEET = (226, 237, 245)
 BED_SIDE = (196, 216, 232)
 BED_WOOD = (201, 168, 133)
-BED_WOOD_DARK = (178, 145, 111)
 
 MAT = (205, 230, 211)
 MAT_SIDE = (168, 206, 178)
 
 CUSHION = (201, 184, 228)
-CUSHION_DARK = (180, 160, 212)
 PILLOW = (255, 255, 255)
 PILLOW_EDGE = (214, 206, 232)
 TOWEL = (137, 188, 224)
@@ -124,6 +122,11 @@ def lerp(a: Point, b: Point, t: float) -> Point:
 
 def polar(origin: Point, angle_deg: float, dist: float) -> Point:
     return add(origin, mul(unit(angle_deg), dist))
+
+
+def shade(color: Color, k: float) -> Color:
+    """A darker (k < 1) or lighter (k > 1) version of an RGB colour."""
+    return tuple(max(0, min(255, round(c * k))) for c in color[:3])
 
 
 # --------------------------------------------------------------------------
@@ -311,10 +314,6 @@ def draw_head(
     cv.stroke(smile, 0.05 * r, MOUTH)
 
 
-def shade(color: Color, k: float) -> Color:
-    return tuple(max(0, min(255, round(c * k))) for c in color[:3])
-
-
 # --------------------------------------------------------------------------
 # Characters
 # --------------------------------------------------------------------------
@@ -355,7 +354,6 @@ class BabyPose:
     near_leg: Limb
     far_leg: Limb
     sock_on_near_foot: bool = False
-    extras: list[str] = field(default_factory=list)
 
 
 def adult_leg(cv: Canvas, leg: Limb, far: bool) -> None:
@@ -371,7 +369,9 @@ def adult_arm(cv: Canvas, arm: Limb, far: bool) -> None:
     skin = PARENT_SKIN_FAR if far else PARENT_SKIN
     wrist = arm.joints[-1]
     cv.capsule(wrist, arm.tip, 22, 19, skin)
-    cv.chain(arm.joints, [31, 26, 21], cloth)
+    # the near arm gets a thin darker edge so it stands out against the torso
+    edge = None if far else shade(PARENT_TOP, 0.78)
+    cv.chain(arm.joints, [31, 26, 21], cloth, outline=edge)
 
 
 def adult_body(cv: Canvas, pose: AdultPose) -> None:
@@ -381,7 +381,7 @@ def adult_body(cv: Canvas, pose: AdultPose) -> None:
     cv.capsule(neck_base, neck_top, 22, 22, PARENT_SKIN)
     cv.capsule(pose.hip, pose.shoulder, 74, 62, PARENT_TOP)
     # waistband so the top and the trousers read as separate clothes
-    cv.circle(pose.hip, 66, PARENT_TROUSERS)
+    cv.circle(pose.hip, 62, PARENT_TROUSERS)
     crown = pose.face_deg - 90
     draw_head(cv, pose.head, ADULT_HEAD_R, pose.face_deg, crown, PARENT_SKIN, PARENT_HAIR, False)
 
@@ -398,7 +398,7 @@ def baby_leg(cv: Canvas, leg: Limb, far: bool, sock: bool = False) -> None:
     cv.chain(leg.joints, [27, 22, 18], cloth)
     if sock:
         cv.capsule(ankle, leg.tip, 19, 16, TOY_RED)
-        draw_sock_rattle(cv, lerp(ankle, leg.tip, 0.35))
+        draw_sock_rattle(cv, add(lerp(ankle, leg.tip, 0.4), (-10, -18)))
     else:
         cv.capsule(ankle, leg.tip, 16, 14, skin)
 
@@ -406,7 +406,9 @@ def baby_leg(cv: Canvas, leg: Limb, far: bool, sock: bool = False) -> None:
 def baby_arm(cv: Canvas, arm: Limb, far: bool) -> None:
     cloth = BABY_ONESIE_FAR if far else BABY_ONESIE
     skin = BABY_SKIN_FAR if far else BABY_SKIN
-    cv.chain(arm.joints, [19, 16, 14], cloth)
+    # a thin darker edge keeps the near arm visible in front of the body
+    edge = None if far else shade(BABY_ONESIE, 0.84)
+    cv.chain(arm.joints, [19, 16, 14], cloth, outline=edge, outline_width=3)
     cv.capsule(arm.joints[-1], arm.tip, 15, 15, skin)
 
 
@@ -436,9 +438,9 @@ def baby_near_arm(cv: Canvas, pose: BabyPose) -> None:
 
 
 def draw_sock_rattle(cv: Canvas, c: Point) -> None:
-    """A bright little rattle sewn onto a sock: a yellow ball with a bee stripe."""
-    cv.circle(c, 17, TOY_YELLOW)
-    cv.circle(c, 8, TOY_BLUE)
+    """A bright little rattle sewn onto a sock: a yellow ball with a blue dot."""
+    cv.circle(c, 24, TOY_YELLOW)
+    cv.circle(add(c, (4, 3)), 10, TOY_BLUE)
 
 
 def draw_rattle(cv: Canvas, c: Point, angle_deg: float = -60) -> None:
@@ -464,7 +466,7 @@ def draw_toy_stack(cv: Canvas, base: Point) -> None:
 
 def highlight(cv: Canvas, c: Point, r: float) -> None:
     """A soft ring that draws the eye to the key point of the step."""
-    cv.circle(c, r, ACCENT + (38,))
+    cv.circle(c, r, ACCENT + (20,))
     cv.ring(c, r, ACCENT + (235,), 7)
 
 
@@ -503,22 +505,22 @@ def step_badge(cv: Canvas, number: int) -> None:
 
 
 def room_background(cv: Canvas, floor_y: float) -> None:
-    cv.polygon([(0, floor_y), (WIDTH, floor_y), (WIDTH, HEIGHT), (0, HEIGHT)], FLOOR)
-    cv.polygon(
-        [(0, floor_y - 4), (WIDTH, floor_y - 4), (WIDTH, floor_y + 6), (0, floor_y + 6)],
-        FLOOR_EDGE,
-    )
+    """Wall above, floor below ``floor_y`` (scene coordinates), edge to edge."""
+    y = floor_y * cv.scale + cv.offset[1]
+    saved = (cv.offset, cv.scale)
+    cv.set_view()
+    cv.polygon([(0, y), (WIDTH, y), (WIDTH, HEIGHT), (0, HEIGHT)], FLOOR)
+    cv.polygon([(0, y - 4), (WIDTH, y - 4), (WIDTH, y + 6), (0, y + 6)], FLOOR_EDGE)
+    cv.set_view(*saved)
 
 
 def draw_bed(cv: Canvas) -> None:
-    """A bed seen from the side, headboard on the left."""
-    room_background(cv, 1175)
-    cv.rounded_rect((170, 470, 260, 1190), 28, BED_WOOD)
-    cv.rounded_rect((186, 490, 244, 1150), 20, BED_WOOD_DARK + (60,))
-    cv.rounded_rect((240, 1130, 1600, 1170), 10, BED_WOOD)
-    cv.rounded_rect((1560, 1000, 1610, 1190), 16, BED_WOOD)
-    cv.rounded_rect((240, 1080, 1585, 1145), 22, BED_SIDE)
-    cv.rounded_rect((240, 850, 1585, 1100), 30, BED_SHEET)
+    """A bed seen from the side, headboard on the left, foot end off-picture."""
+    room_background(cv, 1180)
+    cv.rounded_rect((170, 470, 260, 1200), 28, BED_WOOD)
+    cv.rounded_rect((240, 1135, 1700, 1172), 10, BED_WOOD)
+    cv.rounded_rect((240, 1085, 1700, 1148), 22, BED_SIDE)
+    cv.rounded_rect((240, 850, 1700, 1104), 30, BED_SHEET)
 
 
 def draw_floor_mat(cv: Canvas, x0: float, x1: float, top: float, bottom: float) -> None:
@@ -528,19 +530,18 @@ def draw_floor_mat(cv: Canvas, x0: float, x1: float, top: float, bottom: float) 
 
 
 def draw_back_cushion(cv: Canvas) -> None:
-    cv.capsule((332, 880), (318, 640), 72, 58, CUSHION)
-    cv.capsule((340, 860), (328, 660), 40, 30, CUSHION_DARK + (70,))
+    cv.capsule((330, 885), (316, 640), 72, 58, CUSHION)
 
 
 def draw_head_pillow(cv: Canvas, c: Point) -> None:
-    cv.rounded_rect((c[0] - 85, c[1] - 22, c[0] + 85, c[1] + 26), 24, PILLOW_EDGE)
-    cv.rounded_rect((c[0] - 82, c[1] - 24, c[0] + 82, c[1] + 18), 22, PILLOW)
+    cv.rounded_rect((c[0] - 88, c[1] - 22, c[0] + 88, c[1] + 28), 24, PILLOW_EDGE)
+    cv.rounded_rect((c[0] - 85, c[1] - 26, c[0] + 85, c[1] + 20), 22, PILLOW)
 
 
 def draw_towel_roll(cv: Canvas, c: Point, r: float) -> None:
     cv.circle(c, r, TOWEL)
-    cv.ring(c, r * 0.66, TOWEL_STRIPE, 6)
-    cv.ring(c, r * 0.33, TOWEL_STRIPE, 6)
+    cv.ring(c, r * 0.66, TOWEL_STRIPE, 5)
+    cv.ring(c, r * 0.33, TOWEL_STRIPE, 5)
 
 
 # --------------------------------------------------------------------------
@@ -549,7 +550,9 @@ def draw_towel_roll(cv: Canvas, c: Point, r: float) -> None:
 
 # Depth is faked by placing nearer things lower on the page: the parent's
 # far leg rests higher up on the mattress, the near leg lower down, and the
-# baby lies between them.
+# baby lies on the mattress between them.
+
+BACK_LYING_VIEW = ((-21.0, -350.0), 1.3)
 
 
 def seated_parent(step: int) -> AdultPose:
@@ -557,93 +560,94 @@ def seated_parent(step: int) -> AdultPose:
     shoulder = (428.0, 585.0)
     head = (452.0, 470.0)
     far_leg = Limb([(495, 875), (740, 858), (990, 878)], (1012, 812))
-    near_leg = Limb([(492, 945), (760, 1008), (1022, 1036)], (1048, 972))
+    near_leg = Limb([(500, 950), (765, 1030), (1025, 1058)], (1052, 995))
 
     if step == 1:
-        near_arm = Limb([(440, 620), (470, 790), (585, 905)], (632, 925))
+        # hands resting on the thighs
+        near_arm = Limb([(440, 620), (470, 790), (585, 915)], (630, 940))
         far_arm = Limb([(430, 610), (475, 780), (600, 860)], (645, 875))
-    elif step in (5, 6):
-        # the near hand lies across the front of the baby's thighs
-        near_arm = Limb([(440, 620), (476, 790), (555, 850)], (612, 846))
-        far_arm = Limb([(430, 610), (488, 770), (560, 810)], (600, 812))
     else:
-        # hands resting on the baby's sides
-        near_arm = Limb([(440, 620), (470, 800), (600, 900)], (650, 905))
-        far_arm = Limb([(430, 610), (480, 780), (612, 858)], (660, 866))
+        # near hand resting beside the hip, far arm hidden behind the body
+        near_arm = Limb([(440, 620), (445, 795), (482, 925)], (498, 962))
+        far_arm = Limb([(430, 610), (445, 790), (470, 900)], (480, 930))
+    if step == 5:
+        # the near hand lies across the front of the baby's thighs
+        near_arm = Limb([(440, 620), (466, 795), (540, 848)], (600, 842))
+    elif step == 6:
+        # ... a little higher, at the knees, leaving room for the baby's hands
+        near_arm = Limb([(440, 620), (460, 780), (532, 808)], (590, 800))
     face = 24.0 if step > 1 else 12.0
     return AdultPose(hip, shoulder, head, face, near_arm, far_arm, near_leg, far_leg)
 
 
 def lying_baby(step: int) -> BabyPose:
-    hip = (606.0, 920.0)
-    shoulder = (752.0, 924.0)
-    head = (822.0, 912.0)
+    hip = (606.0, 915.0)
+    shoulder = (752.0, 918.0)
+    head = (822.0, 905.0)
     face, crown = -90.0, 0.0
     if step >= 3:
-        # small pillow lifts the head and tucks the chin
-        head = (826.0, 888.0)
+        # a small pillow lifts the head and tucks the chin
+        head = (828.0, 880.0)
         face, crown = -118.0, -28.0
 
     if step >= 4:
         # hips bent, knees straight, legs together along the parent's body
-        near_leg = Limb([(600, 900), (583, 822), (567, 748)], (600, 732))
-        far_leg = Limb([(612, 893), (595, 816), (579, 742)], (612, 726))
+        near_leg = Limb([(600, 895), (578, 818), (555, 745)], (588, 730))
+        far_leg = Limb([(612, 888), (590, 811), (567, 738)], (600, 723))
     else:
-        # relaxed frog legs with the feet against the parent's tummy
-        near_leg = Limb([(602, 905), (640, 830), (572, 800)], (560, 765))
-        far_leg = Limb([(612, 895), (655, 822), (586, 790)], (574, 755))
+        # relaxed, bent legs with the feet against the parent's tummy
+        near_leg = Limb([(602, 900), (640, 828), (572, 800)], (556, 766))
+        far_leg = Limb([(612, 890), (655, 818), (586, 790)], (570, 756))
 
     if step >= 6:
         # arms brought down, hands together on the thighs
-        near_arm = Limb([(735, 900), (690, 862), (640, 852)], (618, 848))
-        far_arm = Limb([(742, 890), (700, 850), (652, 842)], (628, 838))
+        near_arm = Limb([(738, 898), (698, 876), (650, 868)], (622, 866))
+        far_arm = Limb([(746, 888), (708, 864), (660, 858)], (632, 856))
     else:
         # arms up beside the head
-        near_arm = Limb([(730, 905), (760, 850), (812, 828)], (840, 826))
-        far_arm = Limb([(740, 895), (775, 842), (828, 818)], (856, 816))
+        near_arm = Limb([(735, 900), (766, 850), (795, 800)], (806, 778))
+        far_arm = Limb([(745, 890), (780, 842), (812, 795)], (824, 774))
     return BabyPose(hip, shoulder, head, face, crown, near_arm, far_arm, near_leg, far_leg)
 
 
 def back_lying_scene(step: int) -> Image.Image:
     cv = Canvas(WALL)
-    cv.set_view(offset=(40, 0))
+    cv.set_view(*BACK_LYING_VIEW)
     draw_bed(cv)
     draw_back_cushion(cv)
     parent = seated_parent(step)
-    baby = lying_baby(step) if step >= 2 else None
-
-    adult_far_limbs(cv, parent) if baby is None else adult_leg(cv, parent.far_leg, far=True)
-    if baby is not None and step < 5:
-        adult_arm(cv, parent.far_arm, far=True)
-    adult_body(cv, parent)
-
-    if baby is not None:
-        if step >= 3:
-            draw_head_pillow(cv, (836, 952))
-        baby_far_limbs(cv, baby)
-        baby_body(cv, baby)
-        adult_leg(cv, parent.near_leg, far=False)
-        baby_near_leg(cv, baby)
-        if step >= 5:
-            adult_arm(cv, parent.far_arm, far=True)
-        baby_near_arm(cv, baby)
-    else:
-        adult_leg(cv, parent.near_leg, far=False)
-
-    adult_arm(cv, parent.near_arm, far=False)
 
     if step == 1:
-        highlight(cv, (360, 760), 150)
-    elif step == 2:
-        highlight(cv, (560, 900), 95)
+        adult_far_limbs(cv, parent)
+        adult_body(cv, parent)
+        adult_leg(cv, parent.near_leg, far=False)
+        adult_arm(cv, parent.near_arm, far=False)
+        highlight(cv, (345, 765), 150)
+        step_badge(cv, step)
+        return cv.to_image()
+
+    baby = lying_baby(step)
+    adult_far_limbs(cv, parent)
+    adult_body(cv, parent)
+    if step >= 3:
+        draw_head_pillow(cv, (838, 948))
+    baby_far_limbs(cv, baby)
+    baby_body(cv, baby)
+    adult_leg(cv, parent.near_leg, far=False)
+    baby_near_leg(cv, baby)
+    baby_near_arm(cv, baby)
+    adult_arm(cv, parent.near_arm, far=False)
+
+    if step == 2:
+        highlight(cv, (562, 890), 72)
     elif step == 3:
-        highlight(cv, (836, 920), 120)
+        highlight(cv, (836, 915), 125)
     elif step == 4:
-        curved_arrow(cv, (610, 915), 150, -10, -80)
+        highlight(cv, (572, 815), 105)
     elif step == 5:
-        highlight(cv, (592, 842), 80)
+        highlight(cv, (580, 842), 72)
     elif step == 6:
-        highlight(cv, (632, 846), 68)
+        highlight(cv, (632, 866), 62)
     step_badge(cv, step)
     return cv.to_image()
 
@@ -652,26 +656,28 @@ def back_lying_scene(step: int) -> Image.Image:
 # "Hand-to-foot play" (three steps)
 # --------------------------------------------------------------------------
 
+HAND_TO_FOOT_VIEW = ((-40.0, -330.0), 1.3)
+
 
 def kneeling_parent(step: int) -> AdultPose:
     if step == 2:
         # up on the knees, leaning forward to hold the baby's feet
         hip = (470.0, 850.0)
-        shoulder = (640.0, 590.0)
-        head = (725.0, 510.0)
+        shoulder = (640.0, 600.0)
+        head = (718.0, 520.0)
         face = 42.0
-        near_arm = Limb([(650, 620), (735, 770), (858, 790)], (890, 786))
-        far_arm = Limb([(640, 610), (738, 752), (872, 770)], (904, 764))
+        near_arm = Limb([(650, 630), (755, 765), (876, 780)], (906, 770))
+        far_arm = Limb([(640, 620), (750, 748), (884, 764)], (914, 754))
         near_leg = Limb([(480, 880), (690, 968), (448, 980)], (388, 984))
         far_leg = Limb([(470, 860), (676, 950), (436, 962)], (376, 966))
     else:
         # sitting back on the heels, hands resting on the thighs
         hip = (430.0, 880.0)
-        shoulder = (520.0, 565.0)
-        head = (570.0, 460.0)
+        shoulder = (505.0, 590.0)
+        head = (550.0, 486.0)
         face = 30.0 if step == 1 else 36.0
-        near_arm = Limb([(528, 600), (560, 770), (620, 880)], (660, 900))
-        far_arm = Limb([(518, 590), (545, 760), (598, 870)], (638, 890))
+        near_arm = Limb([(512, 622), (548, 790), (620, 885)], (660, 903))
+        far_arm = Limb([(502, 612), (532, 780), (598, 872)], (638, 890))
         near_leg = Limb([(440, 905), (678, 965), (440, 980)], (378, 984))
         far_leg = Limb([(430, 885), (664, 948), (430, 962)], (368, 966))
     return AdultPose(hip, shoulder, head, face, near_arm, far_arm, near_leg, far_leg)
@@ -695,8 +701,8 @@ def baby_on_back_feet_left(step: int) -> BabyPose:
         far_arm = Limb([(995, 920), (998, 852), (984, 798)], (978, 776))
     else:
         # baby holds its own feet
-        near_leg = Limb([(850, 930), (872, 850), (930, 810)], (960, 786))
-        far_leg = Limb([(860, 920), (885, 840), (942, 800)], (972, 776))
+        near_leg = Limb([(850, 930), (872, 850), (930, 810)], (962, 786))
+        far_leg = Limb([(860, 920), (885, 840), (942, 800)], (974, 776))
         near_arm = Limb([(985, 930), (980, 868), (955, 818)], (946, 800))
         far_arm = Limb([(995, 920), (994, 858), (970, 808)], (962, 790))
     return BabyPose(
@@ -707,7 +713,7 @@ def baby_on_back_feet_left(step: int) -> BabyPose:
 
 def hand_to_foot_scene(step: int) -> Image.Image:
     cv = Canvas(WALL)
-    cv.set_view(offset=(20, 0))
+    cv.set_view(*HAND_TO_FOOT_VIEW)
     room_background(cv, 840)
     draw_floor_mat(cv, 660, 1300, 900, 1030)
     parent = kneeling_parent(step)
@@ -716,18 +722,16 @@ def hand_to_foot_scene(step: int) -> Image.Image:
     adult_far_limbs(cv, parent)
     adult_body(cv, parent)
     adult_leg(cv, parent.near_leg, far=False)
-
     baby_far_limbs(cv, baby)
     baby_body(cv, baby)
     baby_near_leg(cv, baby)
     baby_near_arm(cv, baby)
+    adult_arm(cv, parent.near_arm, far=False)
+
     if step == 2:
-        adult_arm(cv, parent.near_arm, far=False)
-        curved_arrow(cv, (860, 940), 210, -120, -75)
-    else:
-        adult_arm(cv, parent.near_arm, far=False)
-    if step == 3:
-        highlight(cv, (952, 795), 70)
+        curved_arrow(cv, (850, 950), 250, -88, -50)
+    elif step == 3:
+        highlight(cv, (954, 795), 72)
     step_badge(cv, step)
     return cv.to_image()
 
@@ -739,36 +743,39 @@ def hand_to_foot_scene(step: int) -> Image.Image:
 
 def tummy_on_chest_scene() -> Image.Image:
     cv = Canvas(WALL)
+    cv.set_view((-150.0, -330.0), 1.3)
     room_background(cv, 860)
     draw_floor_mat(cv, 220, 1480, 930, 1050)
     # a big wedge cushion supports the parent's back
-    cv.polygon([(250, 1010), (300, 640), (420, 610), (920, 1010)], CUSHION)
+    cv.polygon([(250, 1012), (250, 700), (300, 662), (768, 1012)], CUSHION)
 
     hip = (800.0, 955.0)
     shoulder = (535.0, 760.0)
-    head = (462.0, 668.0)
+    along = unit(angle_of(sub(shoulder, hip)))  # from hip toward the head
+    normal = (-along[1], along[0])  # away from the chest, up and to the right
+    if normal[1] > 0:
+        normal = mul(normal, -1.0)
+
+    def on_chest(t: float, lift: float) -> Point:
+        """A point above the parent's chest: t=0 at the hip, 1 at the shoulder."""
+        return add(lerp(hip, shoulder, t), mul(normal, lift))
+
     parent = AdultPose(
-        hip, shoulder, head, -22.0,
-        near_arm=Limb([(548, 782), (640, 900), (742, 806)], (766, 780)),
-        far_arm=Limb([(540, 770), (628, 885), (720, 786)], (742, 760)),
+        hip, shoulder, (462.0, 672.0), -26.0,
+        near_arm=Limb([(548, 782), on_chest(0.36, 30), on_chest(0.46, 150)], on_chest(0.42, 176)),
+        far_arm=Limb([(540, 770), on_chest(0.40, 26), on_chest(0.50, 146)], on_chest(0.46, 172)),
         near_leg=Limb([(805, 975), (1030, 800), (1110, 1000)], (1180, 1010)),
         far_leg=Limb([(795, 950), (1012, 780), (1090, 980)], (1160, 990)),
     )
-    along = unit(angle_of(sub(shoulder, hip)))
-    normal = (along[1], -along[0])  # points up-right, away from the chest
-    b_hip = add(lerp(hip, shoulder, 0.22), mul(normal, 118))
-    b_shoulder = add(lerp(hip, shoulder, 0.66), mul(normal, 112))
-    b_head = add(b_shoulder, (-58, -70))
+    b_hip = on_chest(0.24, 116)
+    b_shoulder = on_chest(0.70, 108)
+    b_head = add(on_chest(0.84, 150), mul(along, 20))
     baby = BabyPose(
-        b_hip, b_shoulder, b_head, 200.0, -70.0,
-        near_arm=Limb([add(b_shoulder, (0, 10)), add(b_shoulder, (-10, 62)), add(b_shoulder, (-62, 62))],
-                      add(b_shoulder, (-88, 58))),
-        far_arm=Limb([add(b_shoulder, (8, 0)), add(b_shoulder, (0, 52)), add(b_shoulder, (-52, 50))],
-                     add(b_shoulder, (-78, 46))),
-        near_leg=Limb([add(b_hip, (10, 20)), add(b_hip, (90, 40)), add(b_hip, (150, 20))],
-                      add(b_hip, (175, 0))),
-        far_leg=Limb([add(b_hip, (5, 5)), add(b_hip, (85, 20)), add(b_hip, (145, 0))],
-                     add(b_hip, (168, -20))),
+        b_hip, b_shoulder, b_head, 196.0, -74.0,
+        near_arm=Limb([on_chest(0.70, 100), on_chest(0.66, 86), on_chest(0.80, 86)], on_chest(0.87, 88)),
+        far_arm=Limb([on_chest(0.72, 104), on_chest(0.69, 90), on_chest(0.83, 90)], on_chest(0.90, 92)),
+        near_leg=Limb([on_chest(0.22, 100), on_chest(-0.02, 92), (902, 836)], (930, 818)),
+        far_leg=Limb([on_chest(0.24, 106), on_chest(0.01, 98), (912, 826)], (940, 808)),
     )
 
     adult_leg(cv, parent.far_leg, far=True)
@@ -780,44 +787,40 @@ def tummy_on_chest_scene() -> Image.Image:
     baby_near_leg(cv, baby)
     baby_near_arm(cv, baby)
     adult_arm(cv, parent.near_arm, far=False)
-    highlight(cv, lerp(b_hip, b_shoulder, 0.45), 175)
     step_badge(cv, 1)
     return cv.to_image()
 
 
 def tummy_towel_scene() -> Image.Image:
     cv = Canvas(WALL)
-    room_background(cv, 820)
-    cv.set_view(offset=(-380, -560), scale=1.7)
-    draw_floor_mat(cv, 350, 1300, 880, 1000)
-    roll_c = (805.0, 955.0)
+    cv.set_view((-563.0, -1050.0), 1.9)
+    room_background(cv, 815)
+    draw_floor_mat(cv, 300, 1300, 880, 1000)
+    roll_c = (742.0, 954.0)
     draw_towel_roll(cv, roll_c, 44)
 
-    hip = (610.0, 940.0)
-    shoulder = (760.0, 895.0)
-    head = (838.0, 838.0)
     baby = BabyPose(
-        hip, shoulder, head, -12.0, -102.0,
-        near_arm=Limb([(768, 905), (850, 950), (905, 985)], (930, 990)),
-        far_arm=Limb([(758, 895), (842, 940), (897, 975)], (922, 980)),
-        near_leg=Limb([(605, 955), (520, 975), (440, 975)], (418, 950)),
-        far_leg=Limb([(612, 945), (530, 962), (452, 962)], (432, 937)),
+        (590.0, 945.0), (770.0, 900.0), (850.0, 846.0), -14.0, -104.0,
+        near_arm=Limb([(788, 912), (850, 980), (925, 986)], (952, 984)),
+        far_arm=Limb([(780, 902), (842, 968), (915, 974)], (942, 972)),
+        near_leg=Limb([(585, 962), (500, 980), (420, 978)], (398, 952)),
+        far_leg=Limb([(592, 950), (510, 966), (432, 964)], (412, 938)),
     )
     baby_far_limbs(cv, baby)
     baby_body(cv, baby)
-    draw_towel_roll(cv, roll_c, 44) if False else None
     baby_near_leg(cv, baby)
     baby_near_arm(cv, baby)
     draw_rattle(cv, (1110, 950), -150)
-    highlight(cv, roll_c, 78)
+    highlight(cv, roll_c, 76)
     step_badge(cv, 2)
     return cv.to_image()
 
 
 def face_to_face_scene() -> Image.Image:
     cv = Canvas(WALL)
+    cv.set_view((-40.0, -190.0), 1.05)
     room_background(cv, 820)
-    draw_floor_mat(cv, 80, 1740, 890, 1040)
+    draw_floor_mat(cv, 60, 1760, 890, 1040)
 
     # parent lying on the tummy, propped on the elbows, facing right
     parent = AdultPose(
@@ -859,33 +862,77 @@ def face_to_face_scene() -> Image.Image:
 
 SceneFn = Callable[[], Image.Image]
 
+
+def _step(scene: Callable[[int], Image.Image], n: int) -> SceneFn:
+    return lambda: scene(n)
+
+
 SCENES: dict[str, SceneFn] = {
-    **{
-        f"back-lying-position/images/step-{n}.jpg": (lambda n=n: back_lying_scene(n))
-        for n in range(1, 7)
-    },
-    **{
-        f"hand-to-foot-play/images/step-{n}.jpg": (lambda n=n: hand_to_foot_scene(n))
-        for n in range(1, 4)
-    },
+    **{f"back-lying-position/images/step-{n}.jpg": _step(back_lying_scene, n) for n in range(1, 7)},
+    **{f"hand-to-foot-play/images/step-{n}.jpg": _step(hand_to_foot_scene, n) for n in range(1, 4)},
     "tummy-time/images/step-1.jpg": tummy_on_chest_scene,
     "tummy-time/images/step-2.jpg": tummy_towel_scene,
     "tummy-time/images/step-3.jpg": face_to_face_scene,
 }
 
+# One honest sentence per picture, describing what the drawing shows.
 ALT_TEXTS: dict[str, str] = {
-    "back-lying-position/images/step-1.jpg": "",
-    "back-lying-position/images/step-2.jpg": "",
-    "back-lying-position/images/step-3.jpg": "",
-    "back-lying-position/images/step-4.jpg": "",
-    "back-lying-position/images/step-5.jpg": "",
-    "back-lying-position/images/step-6.jpg": "",
-    "hand-to-foot-play/images/step-1.jpg": "",
-    "hand-to-foot-play/images/step-2.jpg": "",
-    "hand-to-foot-play/images/step-3.jpg": "",
-    "tummy-time/images/step-1.jpg": "",
-    "tummy-time/images/step-2.jpg": "",
-    "tummy-time/images/step-3.jpg": "",
+    "back-lying-position/images/step-1.jpg": (
+        "Illustration: a parent sits on a bed with their back against the headboard, "
+        "supported by a cushion, legs stretched out; a red circle marks the cushion "
+        "behind their back."
+    ),
+    "back-lying-position/images/step-2.jpg": (
+        "Illustration: a baby in a yellow onesie lies on its back on the bed between "
+        "the seated parent's legs, head toward the parent's feet and bottom against "
+        "the parent's belly; a red circle marks where they touch."
+    ),
+    "back-lying-position/images/step-3.jpg": (
+        "Illustration: the same position with a small white pillow under the baby's "
+        "head, so the baby's chin is tucked and it looks toward the parent; a red "
+        "circle marks the pillow."
+    ),
+    "back-lying-position/images/step-4.jpg": (
+        "Illustration: the baby's legs are raised together against the parent's belly "
+        "and chest, hips bent and knees straight; a red circle marks the legs."
+    ),
+    "back-lying-position/images/step-5.jpg": (
+        "Illustration: the parent's hand lies across the front of the baby's raised "
+        "thighs to keep the knees straight; a red circle marks the hand."
+    ),
+    "back-lying-position/images/step-6.jpg": (
+        "Illustration: the baby's arms are brought down so both hands meet on the front "
+        "of its raised thighs, while the parent's hand holds the legs at the knees; "
+        "a red circle marks the baby's hands."
+    ),
+    "hand-to-foot-play/images/step-1.jpg": (
+        "Illustration: a baby lies on its back on a play mat with its knees bent, and "
+        "a parent kneels on the floor at the baby's feet."
+    ),
+    "hand-to-foot-play/images/step-2.jpg": (
+        "Illustration: the kneeling parent leans forward and holds the baby's feet up "
+        "near the baby's raised hands; a red arrow shows the feet moving toward the "
+        "hands."
+    ),
+    "hand-to-foot-play/images/step-3.jpg": (
+        "Illustration: the baby lies on its back holding its own feet, one foot in a "
+        "red sock with a yellow rattle, while the parent kneels and watches; a red "
+        "circle marks the hands and feet."
+    ),
+    "tummy-time/images/step-1.jpg": (
+        "Illustration: a parent reclines against a wedge cushion with knees bent, and "
+        "a baby lies on its tummy on the parent's chest, propped on its forearms and "
+        "looking at the parent's face, with the parent's hand on its back."
+    ),
+    "tummy-time/images/step-2.jpg": (
+        "Illustration: a baby lies on its tummy on a play mat with a rolled towel under "
+        "its chest, arms stretched forward and head raised toward a rattle; a red "
+        "circle marks the towel roll."
+    ),
+    "tummy-time/images/step-3.jpg": (
+        "Illustration: a parent lies on their tummy on a play mat, propped on their "
+        "elbows, face to face with a baby on its tummy, with a stacking toy between them."
+    ),
 }
 
 

@@ -108,20 +108,20 @@ def plan_site_images(site: Site, formats: tuple[str, ...]) -> tuple[dict[Path, I
     return plans, problems
 
 
-def check(options: BuildOptions) -> list[str]:
+def check(options: BuildOptions) -> tuple[Site, dict[Path, ImagePlan], list[str]]:
     """Everything build validates, templates included; writes nothing."""
     site, plans, notes = load_site(options)
     renderer, assets = _renderer(site, plans, options)
     _render_pages(renderer)
-    return notes
+    return site, plans, notes
 
 
 def build(options: BuildOptions) -> BuildResult:
     started = time.perf_counter()
     site, plans, notes = load_site(options)
+    plans, encoded = _process_images(site, plans, options)
     renderer, assets = _renderer(site, plans, options)
     rendered = _render_pages(renderer)
-    encoded = _process_images(site, plans, options)
     output = options.output_dir
     with locked(output):
         recover_and_clean(output)
@@ -135,6 +135,7 @@ def build(options: BuildOptions) -> BuildResult:
 
             shutil.rmtree(staging, ignore_errors=True)
             raise
+    images.prune_cache(list(plans.values()), options.image_cache)
     return BuildResult(output, len(rendered), len(plans), encoded, len(writer.written),
                        time.perf_counter() - started, notes)
 
@@ -199,15 +200,18 @@ def _display_path(path: Path, root: Path) -> str:
     return path.as_posix()
 
 
-def _process_images(site: Site, plans: dict[Path, ImagePlan], options: BuildOptions) -> int:
+def _process_images(site: Site, plans: dict[Path, ImagePlan],
+                    options: BuildOptions) -> tuple[dict[Path, ImagePlan], int]:
+    """Encode what the cache lacks; return the plans as processed (AVIF only where smaller) and the count."""
     cache = options.image_cache
-    encoded, failures = images.process_plans(list(plans.values()), site.config.images, cache)
+    encoded, failures = images.process_plans(list(plans.values()), site.config.images, cache,
+                                             progress=images.ProgressLine())
     if failures:
         problems = [Problem(ref.origin, ref.line, ref.field, f"'{ref.rel}' is damaged or truncated and "
                             "cannot be decoded; export the picture again", reason=failures[ref.source])
                     for ref in site_images(site) if ref.source in failures]
         raise SiteError(sorted(set(problems)))
-    return encoded
+    return {source: images.finalise(plan, cache) for source, plan in plans.items()}, encoded
 
 
 def _write_all(writer: Writer, rendered: list[tuple[Page, str]], plans: dict[Path, ImagePlan],

@@ -39,11 +39,18 @@ def make_parser() -> argparse.ArgumentParser:
     add_build_arguments(build)
 
     check = commands.add_parser(
-        "check", help="validate everything and write nothing",
-        description="Run every validation of 'build' (posts, authors, images, templates) without "
-                    "writing any file.", epilog=EPILOG)
+        "check", help="validate everything, warn about what would hurt a reader, write nothing",
+        description="Run every validation of 'build' (posts, authors, images, templates) without writing "
+                    "any file, then warn about what a careful editor would catch: alt text that does not "
+                    "help, text above the reading grade set in site.yaml, links to missing pages, small or "
+                    "heavy pictures, missing or old reviews, missing precautions, long summaries. "
+                    "Errors print as 'path:line: error: ...', warnings as 'path:line: warning: ...'.",
+        epilog="Exit codes: 0 no errors (warnings allowed), 1 errors (or warnings with --strict), "
+               "2 wrong usage.")
     _source(check)
     check.add_argument("--drafts", action="store_true", help="also check drafts and future-dated posts")
+    check.add_argument("--strict", action="store_true",
+                       help="treat warnings as errors (exit 1), for CI")
 
     new = commands.add_parser(
         "new", help="start a new post from a filled-in example",
@@ -89,10 +96,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
-def report(exc: SiteError) -> int:
+def report(exc: SiteError, with_severity: bool = False) -> int:
     problems = sorted(set(exc.problems))
     for problem in problems:
-        print(problem.format(), file=sys.stderr)
+        print(problem.format(with_severity=with_severity), file=sys.stderr)
     count = len(problems)
     print(f"{count} problem{'s' if count != 1 else ''} found; nothing was written.", file=sys.stderr)
     return 1
@@ -111,11 +118,25 @@ def run_build(args: argparse.Namespace) -> int:
 
 
 def run_check(args: argparse.Namespace) -> int:
-    from .builder import BuildOptions, check
+    import dataclasses
 
-    for note in check(BuildOptions(source=args.source, drafts=args.drafts)):
+    from .builder import BuildOptions, check, today
+    from .lint import lint_site
+
+    try:
+        site, plans, notes = check(BuildOptions(source=args.source, drafts=args.drafts))
+    except SiteError as exc:
+        return report(exc, with_severity=True)
+    for note in notes:
         print(f"note: {note}", file=sys.stderr)
-    print("No problems found.")
+    warnings = lint_site(site, plans, site.config.check, today=today())
+    if args.strict and warnings:
+        return report(SiteError([dataclasses.replace(w, severity="error") for w in warnings]),
+                      with_severity=True)
+    for warning in warnings:
+        print(warning.format(with_severity=True))
+    count = len(warnings)
+    print(f"No errors; {count} warning{'s' if count != 1 else ''}." if count else "No problems found.")
     return 0
 
 

@@ -7,9 +7,9 @@ from pathlib import Path
 from typing import Any
 
 from . import schema as s
-from .errors import Problem
+from .errors import Problem, quoted
 from .frontmatter import Document, KeyPath, parse_yaml, read_text
-from .model import ImageSettings, SiteConfig
+from .model import ImageSettings, LintSettings, SiteConfig
 
 CONFIG_NAME = "site.yaml"
 IMAGE_FORMATS = ("avif", "webp")
@@ -18,23 +18,36 @@ IMAGE_FORMATS = ("avif", "webp")
 def _language(value: Any, path: KeyPath, ctx: s.Ctx) -> Any:
     checked = s.text("a language code")(value, path, ctx)
     if checked is not s.INVALID and not re.fullmatch(r"[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*", checked):
-        return ctx.error(path, f"'{checked}' is not a language code; use one such as en, en-GB or fr")
+        return ctx.error(path, f"{quoted(checked)} is not a language code; use one such as en, en-GB or fr")
     return checked
 
 
 def _base_url(value: Any, path: KeyPath, ctx: s.Ctx) -> Any:
     checked = s.url(value, path, ctx)
-    return checked if checked is s.INVALID else normalise_base_url(checked)
+    if checked is s.INVALID:
+        return checked
+    if "?" in checked or "#" in checked:
+        return ctx.error(path, f"{quoted(checked)} has a '?' or '#' part; give only the address the guide is "
+                         "published at, such as https://example.org/guide/")
+    if any(part in (".", "..") for part in checked.split("://", 1)[1].split("/")):
+        return ctx.error(path, f"{quoted(checked)} has '.' or '..' in it; write the address the guide is "
+                         "published at in full, such as https://example.org/guide/")
+    return normalise_base_url(checked)
 
 
 def normalise_base_url(value: str) -> str:
-    return value.rstrip("/") + "/"
+    """'https://example.org//guide' -> 'https://example.org/guide/': one slash between parts, one at the
+    end. A doubled slash at the start of the path would make every link point at another host."""
+    scheme, _, rest = value.partition("://")
+    host, _, path = rest.partition("/")
+    segments = [part for part in path.split("/") if part]
+    return f"{scheme}://{host}/" + "".join(f"{part}/" for part in segments)
 
 
 def _format(value: Any, path: KeyPath, ctx: s.Ctx) -> Any:
     if value not in IMAGE_FORMATS:
-        return ctx.error(path, f"'{value}' is not an image format the site can make; use avif and/or webp "
-                         "(a JPEG or PNG fallback is always made)")
+        return ctx.error(path, f"{quoted(value)} is not an image format the site can make; use avif and/or "
+                         "webp (a JPEG or PNG fallback is always made)")
     return value
 
 
@@ -49,7 +62,20 @@ def _images(path: KeyPath, ctx: s.Ctx, widths: tuple[int, ...] = (), formats: tu
     )
 
 
+def _grade(value: Any, path: KeyPath, ctx: s.Ctx) -> Any:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 1 <= value <= 20:
+        return ctx.error(path, "expected a school grade from 1 to 20, such as 8 or 8.5")
+    return float(value)
+
+
 QUALITY = s.Field(s.whole_number(1, 100))
+CHECK_FIELDS: dict[str, s.Field] = {
+    "reading_grade": s.Field(_grade),
+    "review_max_months": s.Field(s.whole_number(1, 240)),
+    "summary_max": s.Field(s.whole_number(20, 1000)),
+    "image_max_bytes": s.Field(s.whole_number(10_000, 1_000_000_000)),
+    "min_alt_words": s.Field(s.whole_number(1, 50)),
+}
 FIELDS: dict[str, s.Field] = {
     "title": s.Field(s.text("the guide's title"), required=True, hint="add 'title: Your guide's name'"),
     "description": s.Field(s.text("a one-sentence description"), required=True,
@@ -68,6 +94,8 @@ FIELDS: dict[str, s.Field] = {
         "formats": s.Field(s.list_of(_format, "image formats")),
         "quality": s.Field(s.record({"avif": QUALITY, "webp": QUALITY, "jpeg": QUALITY}, "qualities")),
     }, "image settings", build=_images)),
+    "check": s.Field(s.record(CHECK_FIELDS, "check settings",
+                              build=lambda path, ctx, **values: LintSettings(**values))),
     "page_size": s.Field(s.whole_number(1, 500)),
     "related_posts": s.Field(s.whole_number(0, 50)),
 }
@@ -88,7 +116,8 @@ def load_config(root: Path, base_url: str | None = None) -> tuple[SiteConfig | N
     doc = Document(data if isinstance(data, dict) else {}, lines, "", 0)
     ctx = s.Ctx(doc, CONFIG_NAME, root, root)
     if not isinstance(data, dict):
-        return None, [Problem(CONFIG_NAME, 1, "", "site.yaml must be 'key: value' lines")]
+        return None, [Problem(CONFIG_NAME, lines.get((), 1), "", "site.yaml must be 'key: value' lines, "
+                              "like 'title: Little Movers', not a list or a single value")]
     if base_url:
         data = data | {"base_url": base_url}
     values = s.check_fields(data, FIELDS, (), ctx)

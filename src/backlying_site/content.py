@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from . import schema as s
-from .errors import Problem
+from .errors import Problem, quoted
 from .frontmatter import Document, KeyPath, parse_document, parse_yaml, read_text
 from .model import (AgeRange, Author, Dosage, ImageRef, Note, Post, Review, Site, SiteConfig, Source, Step,
                     Video)
@@ -30,21 +30,13 @@ def _image(value: Any, path: KeyPath, ctx: s.Ctx) -> Any:
 def _video_file(value: Any, path: KeyPath, ctx: s.Ctx) -> Any:
     checked = s.relative_file(value, path, ctx, what="a video")
     if checked is not s.INVALID and checked.suffix.lower() not in (".mp4", ".webm"):
-        return ctx.error(path, f"'{value}' is not a web video; use an .mp4 or .webm file")
+        return ctx.error(path, f"{quoted(value)} is not a web video; use an .mp4 or .webm file")
     return checked
 
 
 def _ref(source: Path, alt: str, path: KeyPath, ctx: s.Ctx, written: str) -> ImageRef:
     return ImageRef(source=source, rel=written, alt=alt, origin=ctx.rel, line=ctx.line(path),
                     field=s.format_path(path))
-
-
-def _needs_alt(values: dict[str, Any], path: KeyPath, ctx: s.Ctx) -> bool:
-    if "image" in values and "alt" not in values:
-        ctx.problems.append(Problem(ctx.rel, ctx.line(path + ("image",)), s.format_path(path + ("alt",)),
-                                    "missing; describe what the photo shows for a reader who cannot see it"))
-        return False
-    return True
 
 
 def _raw(path: KeyPath, ctx: s.Ctx) -> str:
@@ -57,15 +49,11 @@ def _raw(path: KeyPath, ctx: s.Ctx) -> str:
 
 def _build_step(path: KeyPath, ctx: s.Ctx, text: str, image: Path | None = None, alt: str = "",
                 title: str = "", caption: str = "") -> Any:
-    if not _needs_alt({"image": image, "alt": alt} if image else {}, path, ctx):
-        return s.INVALID
     ref = _ref(image, alt, path + ("image",), ctx, _raw(path + ("image",), ctx)) if image else None
     return Step(number=path[-1] + 1, text=text, image=ref, title=title, caption=caption)
 
 
-def _build_hero(path: KeyPath, ctx: s.Ctx, image: Path, alt: str = "") -> Any:
-    if not _needs_alt({"image": image}, path, ctx) or not alt:
-        return s.INVALID
+def _build_hero(path: KeyPath, ctx: s.Ctx, image: Path, alt: str) -> Any:
     return _ref(image, alt, path + ("image",), ctx, _raw(path + ("image",), ctx))
 
 
@@ -94,14 +82,16 @@ def _dataclass(cls: type) -> Any:
     return lambda path, ctx, **values: cls(**values)
 
 
-TEXT = s.Field(s.text())
+# Required whenever an image is given (issue 2): a parent using a screen reader gets the step too.
+ALT = s.Field(s.text("a description of the image"), required_with="image",
+              hint="describe what the photo shows for a reader who cannot see it")
 STEP = s.record({
     "text": s.Field(s.text("what to do in this step"), required=True,
                     hint="add 'text:' saying what the parent does in this step"),
     "image": s.Field(_image),
-    "alt": s.Field(s.text("a description of the image")),
-    "title": TEXT,
-    "caption": TEXT,
+    "alt": ALT,
+    "title": s.Field(s.text("the step's short title")),
+    "caption": s.Field(s.text("a caption for the image")),
 }, "a step", build=_build_step)
 
 POST_FIELDS: dict[str, s.Field] = {
@@ -118,20 +108,26 @@ POST_FIELDS: dict[str, s.Field] = {
     "updated": s.Field(s.date),
     "draft": s.Field(s.boolean),
     "author": s.Field(s.text("an author key from content/authors.yaml")),
-    "tags": s.Field(s.list_of(s.slug, "tags")),
+    "tags": s.Field(s.list_of(s.slug_of("tag"), "tags")),
     "age": s.Field(s.record({"from_months": s.Field(s.whole_number(0, 216)),
                              "to_months": s.Field(s.whole_number(0, 216)),
                              "corrected": s.Field(s.boolean)}, "an age range", build=_build_age)),
-    "dosage": s.Field(s.record({name: s.Field(s.whole_number(1, 1000)) for name in
-                                ("minutes", "times_per_day", "days_per_week", "reps", "hold_seconds")},
+    "dosage": s.Field(s.record({"minutes": s.Field(s.whole_number(1, 1000)),
+                                "times_per_day": s.Field(s.whole_number(1, 24)),
+                                "days_per_week": s.Field(s.whole_number(1, 7)),
+                                "reps": s.Field(s.whole_number(1, 1000)),
+                                "hold_seconds": s.Field(s.whole_number(1, 1000))},
                                "a dosage", build=_dataclass(Dosage))),
     "equipment": s.Field(s.list_of(s.text("a piece of equipment"), "things needed")),
-    "hero": s.Field(s.record({"image": s.Field(_image, required=True, hint="add 'image:' with a file path"),
-                              "alt": s.Field(s.text("a description of the image"))},
+    "hero": s.Field(s.record({"image": s.Field(_image, required=True,
+                                               hint="add 'image:' with the picture's path, such as "
+                                                    "images/hero.jpg"),
+                              "alt": ALT},
                              "a hero image", build=_build_hero)),
     "helps_with": s.Field(s.list_of(s.text("a skill"), "skills")),
     "play_ideas": s.Field(s.list_of(s.text("a play idea"), "play ideas")),
-    "note": s.Field(s.record({"title": s.Field(s.text("a title"), required=True, hint="add 'title:'"),
+    "note": s.Field(s.record({"title": s.Field(s.text("a title"), required=True,
+                                               hint="add 'title:' with the note's heading"),
                               "body": s.Field(s.text("the note (Markdown)"), required=True,
                                               hint="add 'body:' with the note's text")},
                              "a note", build=_dataclass(Note))),
@@ -142,12 +138,13 @@ POST_FIELDS: dict[str, s.Field] = {
                                "poster": s.Field(_image)}, "a video", build=_build_video)),
     "reviewed_by": s.Field(s.record({"name": s.Field(s.text("the reviewer's name"), required=True,
                                                      hint="add 'name:' with the reviewer's name"),
-                                     "credentials": TEXT, "date": s.Field(s.date)},
+                                     "credentials": s.Field(s.text("the reviewer's credentials")),
+                                     "date": s.Field(s.date)},
                                     "a reviewer", build=_dataclass(Review))),
     "sources": s.Field(s.list_of(s.record({"title": s.Field(s.text("the source's title"), required=True,
-                                                            hint="add 'title:'"),
+                                                            hint="add 'title:' with the source's title"),
                                            "url": s.Field(s.url, required=True,
-                                                          hint="add 'url:' with the address")},
+                                                          hint="add 'url:' with the source's web address")},
                                           "a source", build=_dataclass(Source)), "sources")),
     "disclaimer": s.Field(s.text("the medical disclaimer (Markdown)")),
 }
@@ -172,9 +169,9 @@ def find_post_files(root: Path) -> list[Path]:
 
 def load_post(path: Path, root: Path) -> tuple[Post | None, list[Problem]]:
     rel = path.relative_to(root).as_posix()
-    outside = _outside_problem(path, root, rel)
-    if outside:
-        return None, [outside]
+    refused = _outside_problem(path, root, rel) or _not_a_file_problem(path, rel)
+    if refused:
+        return None, [refused]
     text, problems = read_text(path, rel)
     if text is None:
         return None, problems
@@ -184,18 +181,24 @@ def load_post(path: Path, root: Path) -> tuple[Post | None, list[Problem]]:
 def post_from_text(text: str, path: Path, root: Path) -> tuple[Post | None, list[Problem]]:
     rel = path.relative_to(root).as_posix()
     doc = parse_document(text, rel)
-    if doc.problems:
+    if doc.problems and not doc.checkable:
         return None, doc.problems
     ctx = s.Ctx(doc, rel, path.parent, root / CONTENT_DIR)
     values = s.check_fields(doc.data, POST_FIELDS, (), ctx)
-    if values is s.INVALID:
-        return None, ctx.problems
+    if doc.problems:
+        # The YAML problem already names the field; its value then looks missing: say it once.
+        said = {p.field for p in doc.problems}
+        ctx.problems[:] = doc.problems + [p for p in ctx.problems if p.field not in said]
     default_slug = path.parent.name if path.name == "index.md" else path.stem
-    values.setdefault("slug", default_slug)
     if "slug" not in doc.data and not s.SLUG_RE.match(default_slug):
-        return None, [Problem(rel, 1, "slug", f"the file name '{default_slug}' cannot be a web address; "
-                              f"rename it to '{s.make_slug(default_slug)}' or add 'slug: "
-                              f"{s.make_slug(default_slug)}'")]
+        suggestion = s.make_slug(default_slug) or "tummy-time"
+        what = "folder" if path.name == "index.md" else "file"
+        ctx.problems.append(Problem(rel, 1, "slug", f"the {what} name {quoted(default_slug)} cannot be a web "
+                                    f"address; rename the {what} to '{suggestion}' or add "
+                                    f"'slug: {suggestion}'"))
+    if values is s.INVALID or ctx.problems:
+        return None, ctx.problems
+    values.setdefault("slug", default_slug)
     hero = values.pop("hero", None) or _first_step_image(values["steps"])
     return Post(path=rel, body=doc.body, body_line=doc.body_line, hero=hero, lines=doc.lines, **values), []
 
@@ -211,10 +214,23 @@ def _outside_problem(path: Path, root: Path, rel: str) -> Problem | None:
                    "copy the file into content/ instead of linking it")
 
 
+def _not_a_file_problem(path: Path, rel: str) -> Problem | None:
+    if path.is_file():
+        return None
+    return Problem(rel, 0, "", "is not a regular file (a folder, a device or a pipe); keep only posts "
+                   "ending in .md in content/posts/")
+
+
+_AUTHOR_KEY = s.slug_of("author key")
+
+
 def load_authors(root: Path) -> tuple[dict[str, Author], list[Problem]]:
     path = root / AUTHORS_FILE
     if not path.is_file():
         return {}, []
+    outside = _outside_problem(path, root, AUTHORS_FILE)
+    if outside:
+        return {}, [outside]
     text, problems = read_text(path, AUTHORS_FILE)
     if text is None:
         return {}, problems
@@ -222,13 +238,13 @@ def load_authors(root: Path) -> tuple[dict[str, Author], list[Problem]]:
     if problems:
         return {}, problems
     if not isinstance(data, dict):
-        return {}, [Problem(AUTHORS_FILE, 1, "", "authors.yaml must map each author's key to their fields, "
-                            "like 'jane:' followed by indented 'name: Jane Doe'")]
+        return {}, [Problem(AUTHORS_FILE, lines.get((), 1), "", "authors.yaml must map each author's key to "
+                            "their fields, like 'jane:' followed by an indented line 'name: Jane Doe'")]
     ctx = s.Ctx(Document(data, lines, "", 0), AUTHORS_FILE, path.parent, root / CONTENT_DIR)
     authors: dict[str, Author] = {}
     for key in sorted(data):
         values = s.record(AUTHOR_FIELDS, "an author")(data[key], (key,), ctx)
-        if s.slug(key, (key,), ctx) is s.INVALID or values is s.INVALID:
+        if _AUTHOR_KEY(key, (key,), ctx) is s.INVALID or values is s.INVALID:
             continue
         avatar = values.pop("avatar", None)
         ref = (ImageRef(avatar, str(data[key]["avatar"]), values["name"], AUTHORS_FILE,
@@ -241,22 +257,31 @@ def cross_check(posts: list[Post], authors: dict[str, Author], config: SiteConfi
     """What no single file can know: slug clashes and author keys."""
     problems: list[Problem] = []
     by_slug: dict[str, Post] = {}
+    known = ", ".join(sorted(authors)) or "none yet"
     for post in posts:
         if post.slug in by_slug:
-            first = by_slug[post.slug]
-            problems.append(Problem(post.path, post.line_of("slug"), "slug", f"'{post.slug}' is already used by {first.path}; "
-                                    "two posts cannot share an address: give one of them another 'slug:'"))
+            problems.append(_slug_clash(post, by_slug[post.slug]))
         else:
             by_slug[post.slug] = post
-        key = post.author or config.author
-        if key not in authors:
-            where = "author" if post.author else ""
-            known = ", ".join(sorted(authors)) or "none yet"
-            message = (f"unknown author '{key}'; add it to content/authors.yaml (known authors: {known})"
-                       if post.author else
-                       f"the site's default author '{key}' (site.yaml) is not in content/authors.yaml; add it")
-            problems.append(Problem(post.path, post.line_of("author"), where, message))
+        if post.author and post.author not in authors:
+            problems.append(Problem(post.path, post.line_of("author"), "author",
+                                    f"unknown author {quoted(post.author)}; add it to content/authors.yaml "
+                                    f"(known authors: {known})"))
+    if config.author not in authors and any(not post.author for post in posts):
+        # Once, at site.yaml, not once per post. SiteConfig keeps no lines, hence no line number.
+        problems.append(Problem("site.yaml", 0, "author", f"the default author {quoted(config.author)} is "
+                                f"not in content/authors.yaml (known authors: {known}); add them there or "
+                                "change 'author:' in site.yaml"))
     return problems
+
+
+def _slug_clash(post: Post, first: Post) -> Problem:
+    if ("slug",) in post.lines:
+        origin = ""
+    else:
+        origin = " (made from the folder name)" if post.path.endswith("/index.md") else " (made from the file name)"
+    return Problem(post.path, post.line_of("slug"), "slug", f"'{post.slug}'{origin} is already used by "
+                   f"{first.path}; two posts cannot share an address: give one of them another 'slug:'")
 
 
 def is_published(post: Post, today: dt.date, drafts: bool) -> bool:

@@ -24,16 +24,32 @@ class Problem:
     reason: str = ""  # the underlying library's words, when they help
 
     def format(self, *, with_severity: bool = False) -> str:
-        where = f"{self.path}:{self.line}" if self.line else self.path
+        """One line (two with a Reason), whatever characters the author's values hold."""
+        where = f"{printable(self.path)}:{self.line}" if self.line else printable(self.path)
         parts = [where]
         if with_severity:
             parts.append(self.severity)
         if self.field:
-            parts.append(self.field)
-        text = ": ".join(parts) + ": " + self.message
+            parts.append(printable(self.field))
+        text = ": ".join(parts) + ": " + printable(self.message)
         if self.reason:
-            text += f"\n    Reason: {self.reason}"
+            text += f"\n    Reason: {printable(self.reason)}"
         return text
+
+
+def printable(text: str) -> str:
+    """Control characters (a newline in a value, a NUL) shown as escapes, never as line breaks."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
+
+
+def quoted(value: object, limit: int = 60) -> str:
+    """An author's value inside a message: quoted, on one line, and short."""
+    text = printable(str(value))
+    if len(text) > limit:
+        text = text[:limit - 3] + "..."
+    return f"'{text}'"
 
 
 @dataclass

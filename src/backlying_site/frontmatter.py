@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from .errors import Problem
+from .errors import Problem, quoted
 
 try:  # libyaml is ten times faster; fall back quietly where it is missing.
     _Loader: type = yaml.CSafeLoader
@@ -24,6 +24,9 @@ except AttributeError:  # pragma: no cover - depends on the PyYAML build
 # A post is a page of text and a list of steps; 1 MB is far beyond any real
 # post and keeps a runaway file (issue 8: a 50 MB file) from filling memory.
 MAX_FILE_BYTES = 1_000_000
+# Real front matter is four levels deep at most; a deeper one is a mistake or an attack, and
+# walking it would run out of Python's recursion limit long before libyaml's own (1000).
+MAX_DEPTH = 20
 
 KeyPath = tuple[str | int, ...]
 _FENCE = re.compile(r"^---[ \t]*$")
@@ -39,6 +42,9 @@ class Document:
     body: str
     body_line: int
     problems: list[Problem] = field(default_factory=list)
+    # True when every problem is about one value (a date that does not exist, a key given twice):
+    # the other fields can still be checked, so the author sees all their mistakes in one run.
+    checkable: bool = False
 
     def line_of(self, path: KeyPath) -> int:
         """The line of ``path``, or of its nearest ancestor that has one."""
@@ -59,9 +65,9 @@ def read_text(path: Path, rel: str, limit: int = MAX_FILE_BYTES) -> tuple[str | 
                               reason=exc.strerror or str(exc))]
     if len(raw) > limit:
         size = path.stat().st_size
-        return None, [Problem(rel, 0, "", f"file is {size / 1e6:.1f} MB; a post may be at most "
-                              f"{limit / 1e6:.0f} MB of text: split it, or keep pictures and videos "
-                              "as separate files")]
+        return None, [Problem(rel, 0, "", f"the file is {size / 1e6:.1f} MB, more than the "
+                              f"{limit / 1e6:g} MB a text file here may have; split it into shorter posts, "
+                              "and keep pictures and videos as separate files")]
     return decode_utf8(raw, rel)
 
 
@@ -101,31 +107,44 @@ def parse_document(text: str, rel: str) -> Document:
     if isinstance(split, Problem):
         return Document({}, {}, "", 1, [split])
     yaml_text, body, body_line = split
-    data, lines, problems = parse_yaml(yaml_text, rel, first_line=2)
-    return Document(data if isinstance(data, dict) else {}, lines, body, body_line, problems)
+    data, lines, problems, checkable = _parse_yaml(yaml_text, rel, first_line=2)
+    if not problems and not isinstance(data, dict):
+        problems.append(Problem(rel, lines.get((), 2), "", "the fields must be 'key: value' lines (like "
+                                "'title: Tummy time'), not a list or a single value"))
+        checkable = False
+    return Document(data if isinstance(data, dict) else {}, lines, body, body_line, problems, checkable)
 
 
 def parse_yaml(text: str, rel: str, first_line: int = 1) -> tuple[Any, dict[KeyPath, int], list[Problem]]:
-    """Parse YAML keeping each key's line; ``first_line`` is the file line of the text's first line."""
+    """Parse YAML keeping each key's line; ``first_line`` is the file line of the text's first line.
+
+    The data may be any YAML value (the caller decides whether a list or a single value is wrong
+    and says so in its own words); an empty text is an empty mapping.
+    """
+    data, lines, problems, _ = _parse_yaml(text, rel, first_line)
+    return data, lines, problems
+
+
+def _parse_yaml(text: str, rel: str, first_line: int) -> tuple[Any, dict[KeyPath, int], list[Problem], bool]:
+    """parse_yaml, and whether the problems leave the rest of the data worth checking."""
     loader = _Loader(text)
     try:
         node = loader.get_single_node()
     except yaml.MarkedYAMLError as exc:
-        return None, {}, [_yaml_problem(exc, rel, first_line)]
+        return None, {}, [_yaml_problem(exc, text, rel, first_line)], False
     except yaml.YAMLError as exc:
-        return None, {}, [Problem(rel, first_line, "", "the fields are not valid YAML", reason=str(exc))]
+        problem = Problem(rel, first_line, "", "the fields are not valid YAML", reason=str(exc))
+        return None, {}, [problem], False
+    except RecursionError:  # only the pure-Python parser recurses; libyaml stops at 1000 levels
+        return None, {}, [Problem(rel, first_line, "", f"the fields are nested more than {MAX_DEPTH} "
+                                  "levels deep; check the indentation")], False
     finally:
         loader.dispose()
     if node is None:
-        return {}, {(): first_line}, []
+        return {}, {(): first_line}, [], True
     walker = _Walker(loader, rel, first_line)
     data = walker.convert(node, (), node.start_mark.line + first_line)
-    if not isinstance(node, yaml.MappingNode):
-        walker.problems.append(Problem(rel, node.start_mark.line + first_line, "",
-                                       "the fields must be 'key: value' lines (like 'title: Tummy time'), "
-                                       "not a list or a single value"))
-        data = {}
-    return data, walker.lines, walker.problems
+    return data, walker.lines, walker.problems, not walker.structural
 
 
 class _Walker:
@@ -136,6 +155,8 @@ class _Walker:
         self.lines: dict[KeyPath, int] = {}
         self.problems: list[Problem] = []
         self.seen: set[int] = set()
+        self.alias_reported = False
+        self.structural = False  # a problem that makes the data as a whole untrustworthy
 
     def line(self, node: yaml.Node) -> int:
         return node.start_mark.line + self.first_line
@@ -146,15 +167,25 @@ class _Walker:
     def convert(self, node: yaml.Node, path: KeyPath, line: int) -> Any:
         self.lines[path] = line
         if id(node) in self.seen:
-            # An alias: refusing it also defuses "billion laughs" bombs.
-            self.problem(line, path, "anchors and aliases ('&name', '*name') are not allowed; "
-                         "write the value out in full")
+            # An alias: refusing it also defuses "billion laughs" bombs. One line is enough: a bomb
+            # repeats its aliases thousands of times (issue 8: "one clear line").
+            if not self.alias_reported:
+                self.alias_reported = self.structural = True
+                self.problem(line, path, "anchors and aliases ('&name', '*name') are not allowed; "
+                             "write the value out in full")
             return None
         self.seen.add(id(node))
+        if len(path) > MAX_DEPTH:
+            self.structural = True
+            self.problem(line, path[:1], f"nested more than {MAX_DEPTH} levels deep; no field of a post "
+                         "needs that many levels, check the indentation")
+            return None
         if isinstance(node, yaml.MappingNode):
             return self.mapping(node, path)
         if isinstance(node, yaml.SequenceNode):
-            return [self.convert(item, path + (i,), self.line(item)) for i, item in enumerate(node.value)]
+            # An alias item's own mark is its anchor's; the list's line is the nearest honest one.
+            return [self.convert(item, path + (i,), line if id(item) in self.seen else self.line(item))
+                    for i, item in enumerate(node.value)]
         return self.scalar(node, path, line)
 
     def mapping(self, node: yaml.MappingNode, path: KeyPath) -> dict[str, Any]:
@@ -162,11 +193,12 @@ class _Walker:
         for key_node, value_node in node.value:
             line = self.line(key_node)
             if not isinstance(key_node, yaml.ScalarNode):
+                self.structural = True
                 self.problem(line, path, "a key must be a plain word followed by ':'")
                 continue
             key = str(key_node.value)
             if key in result:
-                self.problem(line, path + (key,), f"'{key}' is given twice; keep one of them")
+                self.problem(line, path + (key,), f"{quoted(key)} is given twice; keep one of them")
                 continue
             result[key] = self.convert(value_node, path + (key,), line)
         return result
@@ -176,20 +208,31 @@ class _Walker:
             return self.loader.construct_object(node, deep=True)
         except (ValueError, OverflowError, yaml.YAMLError) as exc:
             if node.tag.endswith(":timestamp"):
-                self.problem(line, path, f"'{node.value}' is not a real date; write it as YYYY-MM-DD, "
+                self.problem(line, path, f"{quoted(node.value)} is not a real date; write it as YYYY-MM-DD, "
                              "for example 2026-03-14")
             else:
                 self.problems.append(Problem(self.rel, line, format_path(path),
-                                             f"'{node.value}' cannot be read", reason=str(exc)))
+                                             f"{quoted(node.value)} cannot be read", reason=str(exc)))
             return None
 
 
-def _yaml_problem(exc: yaml.MarkedYAMLError, rel: str, first_line: int) -> Problem:
+def _yaml_problem(exc: yaml.MarkedYAMLError, text: str, rel: str, first_line: int) -> Problem:
     mark = exc.problem_mark or exc.context_mark
-    line = (mark.line if mark else 0) + first_line
-    problem = exc.problem or ""
-    if "tab" in problem or "'\\t'" in problem:
-        message = "a tab character is used for indentation here; YAML needs spaces (replace the tab with two spaces)"
+    row, column = (mark.line, mark.column) if mark else (0, 0)
+    lines = text.split("\n")
+    source = lines[row] if row < len(lines) else ""
+    problem, context = exc.problem or "", exc.context or ""
+    if "\t" in source[:len(source) - len(source.lstrip())] or "tab" in problem:
+        message = ("a tab character is used for indentation here; YAML needs spaces "
+                   "(replace the tab with two spaces)")
+    elif "quoted scalar" in context and exc.context_mark is not None:
+        row = exc.context_mark.line
+        message = ("the quote mark that starts this value is never closed; end the value with the same "
+                   "quote mark (\" or ')")
+    elif "mapping values are not allowed" in problem and ":" not in source[:column]:
+        message = ("this line is read as a new field but is indented differently from the field above; "
+                   "line it up with the fields around it, or, if it continues the text above, put that "
+                   "whole text in double quotes")
     elif "mapping values are not allowed" in problem:
         message = ("a ':' inside a value; put the whole value in double quotes, "
                    "for example title: \"Legs up: a first exercise\"")
@@ -197,7 +240,7 @@ def _yaml_problem(exc: yaml.MarkedYAMLError, rel: str, first_line: int) -> Probl
         message = "the indentation is off here; line up this field with the ones around it, using spaces"
     else:
         message = "the fields are not valid YAML here; check the indentation and quotes on this line"
-    return Problem(rel, line, "", message, reason=f"{exc.context + ', ' if exc.context else ''}{problem}")
+    return Problem(rel, row + first_line, "", message, reason=f"{context + ', ' if context else ''}{problem}")
 
 
 def format_path(path: KeyPath) -> str:

@@ -181,6 +181,18 @@ class ImageSettings:
 
 
 @dataclass(frozen=True)
+class LintSettings:
+    """The `check:` section of site.yaml; every key is optional."""
+
+    # Health-literacy guidance asks for patient material at about grade 8 or below.
+    reading_grade: float = 8.0
+    review_max_months: int = 24
+    summary_max: int = 160  # about what a search result shows
+    image_max_bytes: int = 2_000_000
+    min_alt_words: int = 4
+
+
+@dataclass(frozen=True)
 class SiteConfig:
     title: str
     description: str
@@ -193,6 +205,7 @@ class SiteConfig:
     images: ImageSettings = field(default_factory=ImageSettings)
     page_size: int = 12
     related_posts: int = 3
+    check: LintSettings = field(default_factory=LintSettings)
 
     @property
     def base_path(self) -> str:

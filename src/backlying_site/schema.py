@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from .errors import Problem
+from .errors import Problem, quoted
 from .frontmatter import Document, KeyPath, format_path
 
 INVALID: Any = object()
@@ -49,29 +50,37 @@ class Field:
     check: Checker
     required: bool = False
     hint: str = ""  # how to add it, for the "missing" message
+    required_with: str = ""  # required whenever this sibling key is given (alt with image)
 
 
 def describe(value: Any) -> str:
+    """What the author wrote, in words: "a list", "text 'two'", "the number 2.5"."""
     if value is None:
         return "nothing"
     if isinstance(value, bool):
-        return f"'{str(value).lower()}' (yes/no)"
+        return "a yes/no value (YAML reads yes, no, true, false, on and off that way)"
     if isinstance(value, (list, tuple)):
         return "a list"
     if isinstance(value, dict):
         return "a group of fields"
     if isinstance(value, (dt.date, dt.datetime)):
-        return "a date"
+        return f"the date {value.isoformat()}"
     if isinstance(value, (int, float)):
-        return "a number"
-    return "text"
+        return f"the number {value}"
+    if isinstance(value, str):
+        return f"text {quoted(value, 40)}"
+    return "a value of another kind"
 
 
 def text(what: str = "text") -> Checker:
     def check(value: Any, path: KeyPath, ctx: Ctx) -> Any:
-        if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        if isinstance(value, bool):
+            return ctx.error(path, f"expected {what}, got {describe(value)}; if you meant the word, "
+                             "put it in double quotes")
+        if not isinstance(value, (str, int, float)):
+            after = "'- '" if path and isinstance(path[-1], int) else "':'"
             return ctx.error(path, f"expected {what}, got {describe(value)}; write it on the same line "
-                             "after the ':' (quote it if it contains ': ' or starts with a symbol)")
+                             f"after the {after} (quote it if it contains ': ' or starts with a symbol)")
         value = str(value).strip()
         if not value:
             return ctx.error(path, f"is empty; write {what} after the ':'")
@@ -100,20 +109,33 @@ def date(value: Any, path: KeyPath, ctx: Ctx) -> Any:
         return value.date()
     if isinstance(value, dt.date):
         return value
-    if isinstance(value, str):
+    if isinstance(value, str) and re.fullmatch(r"\s*\d{4}-\d{2}-\d{2}\s*", value):
         try:
             return dt.date.fromisoformat(value.strip())
         except ValueError:
-            pass
+            return ctx.error(path, f"{quoted(value.strip())} is not a real date; write it as YYYY-MM-DD, "
+                             "for example 2026-03-14")
     return ctx.error(path, f"expected a date written as YYYY-MM-DD (for example 2026-03-14), "
-                     f"got {describe(value)} '{value}'")
+                     f"got {describe(value)}")
 
 
-def slug(value: Any, path: KeyPath, ctx: Ctx) -> Any:
-    if not isinstance(value, str) or not SLUG_RE.match(value):
-        return ctx.error(path, f"'{value}' is not a valid slug; use lowercase letters, digits and single "
-                         f"hyphens, for example '{make_slug(str(value)) or 'tummy-time'}'")
-    return value
+def slug_of(what: str) -> Checker:
+    """A name that becomes part of a web address: lowercase letters, digits, single hyphens."""
+    def check(value: Any, path: KeyPath, ctx: Ctx) -> Any:
+        if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+            value = str(value)  # 'slug: 2024' is a fine address
+        if not isinstance(value, str):
+            return ctx.error(path, f"expected {what}, got {describe(value)}; use lowercase letters, digits "
+                             "and single hyphens, for example 'tummy-time'")
+        if not SLUG_RE.match(value):
+            example = make_slug(value) or "tummy-time"
+            return ctx.error(path, f"{quoted(value)} is not a valid {what}; use lowercase letters, digits "
+                             f"and single hyphens (no spaces, '/' or '.'), for example '{example}'")
+        return value
+    return check
+
+
+slug = slug_of("slug")
 
 
 def url(value: Any, path: KeyPath, ctx: Ctx) -> Any:
@@ -121,13 +143,14 @@ def url(value: Any, path: KeyPath, ctx: Ctx) -> Any:
     if checked is INVALID:
         return INVALID
     if not re.match(r"^https?://[^\s/$.?#][^\s]*$", checked, re.IGNORECASE):
-        return ctx.error(path, f"'{checked}' is not a web address; write it in full, starting with https://")
+        return ctx.error(path, f"{quoted(checked)} is not a web address; write it in full, starting with "
+                         "https://")
     return checked
 
 
 def youtube_id(value: Any, path: KeyPath, ctx: Ctx) -> Any:
     if not isinstance(value, str) or not re.fullmatch(r"[A-Za-z0-9_-]{11}", value):
-        return ctx.error(path, f"'{value}' is not a YouTube video id; use the 11 characters after "
+        return ctx.error(path, f"{quoted(value)} is not a YouTube video id; use the 11 characters after "
                          "'watch?v=' in the video's address, for example dQw4w9WgXcQ")
     return value
 
@@ -140,7 +163,9 @@ def list_of(item: Checker, what: str, min_items: int = 0) -> Checker:
             return ctx.error(path, f"expected a list of {what}, got {describe(value)}; put each item on "
                              "its own line, starting with '- '")
         if len(value) < min_items:
-            return ctx.error(path, f"needs at least {min_items} {what}; add them as lines starting with '- '")
+            return ctx.error(path, f"is empty; add {what} below it, each on its own line starting with '- '"
+                             if not value else f"needs at least {min_items} {what}; add them as lines "
+                             "starting with '- '")
         items = [item(v, path + (i,), ctx) for i, v in enumerate(value)]
         return INVALID if any(v is INVALID for v in items) else tuple(items)
     return check
@@ -161,14 +186,17 @@ def record(fields: dict[str, Field], what: str, build: Callable[..., Any] | None
 
 def check_fields(value: dict[str, Any], fields: dict[str, Field], path: KeyPath, ctx: Ctx) -> Any:
     ok = True
+    meant: set[str] = set()  # 'benifits' already says "did you mean 'benefits'?": no "missing" too
     for key in sorted(set(value) - set(fields), key=lambda k: ctx.line(path + (k,))):
         ctx.error(path + (key,), unknown_key_message(key, fields))
+        meant.update(difflib.get_close_matches(key, list(fields), n=1, cutoff=0.6))
         ok = False
     values: dict[str, Any] = {}
     for name, spec in fields.items():
         if name not in value or value[name] is None:
-            if spec.required:
-                ctx.error(path + (name,), f"missing; {spec.hint}" if spec.hint else "missing")
+            if spec.required or (spec.required_with and value.get(spec.required_with) is not None):
+                if name not in meant:
+                    _missing(value, name, spec, path, ctx)
                 ok = False
             continue
         converted = spec.check(value[name], path + (name,), ctx)
@@ -179,11 +207,22 @@ def check_fields(value: dict[str, Any], fields: dict[str, Field], path: KeyPath,
     return values if ok else INVALID
 
 
+def _missing(value: dict[str, Any], name: str, spec: Field, path: KeyPath, ctx: Ctx) -> None:
+    """'missing' at the key that needs it (alt at its image); 'is empty' when the key is there."""
+    state = "is empty" if name in value else "missing"
+    message = f"{state}; {spec.hint}" if spec.hint else state
+    if name not in value and spec.required_with:
+        line = ctx.line(path + (spec.required_with,))
+        ctx.problems.append(Problem(ctx.rel, line, format_path(path + (name,)), message))
+    else:
+        ctx.error(path + (name,), message)
+
+
 def unknown_key_message(key: str, fields: dict[str, Any]) -> str:
-    close = difflib.get_close_matches(key, list(fields), n=1, cutoff=0.6)
+    close = difflib.get_close_matches(str(key), list(fields), n=1, cutoff=0.6)
     if close:
-        return f"unknown field '{key}'; did you mean '{close[0]}'?"
-    return f"unknown field '{key}'; the fields allowed here are: {', '.join(sorted(fields))}"
+        return f"unknown field {quoted(key)}; did you mean '{close[0]}'?"
+    return f"unknown field {quoted(key)}; the fields allowed here are: {', '.join(sorted(fields))}"
 
 
 def relative_file(value: Any, path: KeyPath, ctx: Ctx, what: str = "an image") -> Any:
@@ -192,19 +231,36 @@ def relative_file(value: Any, path: KeyPath, ctx: Ctx, what: str = "an image") -
     if checked is INVALID:
         return INVALID
     if _SCHEME_RE.match(checked) or checked.startswith("//"):
-        return ctx.error(path, f"'{checked}' is a web address; {what} must be a file in the post's "
+        return ctx.error(path, f"{quoted(checked)} is a web address; {what} must be a file in the post's "
                          "folder (download it and give its path, such as images/step-1.jpg)")
     if checked.startswith("/") or checked.startswith("\\"):
-        return ctx.error(path, f"'{checked}' is an absolute path; give the path relative to the post's "
+        return ctx.error(path, f"{quoted(checked)} is an absolute path; give the path relative to the post's "
                          "folder, such as images/step-1.jpg")
-    source = (ctx.folder / checked).resolve()
-    if not source.is_relative_to(ctx.boundary.resolve()):
-        return ctx.error(path, f"'{checked}' points outside the content folder; keep {what} in the "
+    try:
+        source = (ctx.folder / checked).resolve()
+        inside = source.is_relative_to(ctx.boundary.resolve())
+        kind = "file" if source.is_file() else "folder" if source.is_dir() else ""
+    except (OSError, ValueError) as exc:  # a NUL byte, a name longer than the system allows
+        return ctx.error(path, f"{quoted(checked)} cannot be a file name; give a path such as "
+                         "images/step-1.jpg", reason=str(exc))
+    if not inside and _lexically_inside(ctx.folder / checked, ctx.boundary):
+        return ctx.error(path, f"{quoted(checked)} is a link to {source}, outside the content folder; copy "
+                         "the file into the post's folder instead of linking it")
+    if not inside:
+        return ctx.error(path, f"{quoted(checked)} points outside the content folder; keep {what} in the "
                          "post's folder and give a path such as images/step-1.jpg")
-    if not source.is_file():
-        return ctx.error(path, f"'{checked}' not found (looked for {_display(source, ctx)}); check the "
-                         "spelling and that the file is in the post's folder")
+    if kind == "folder":
+        return ctx.error(path, f"{quoted(checked)} is a folder; give the path of the file inside it, "
+                         "such as images/step-1.jpg")
+    if not kind:
+        return ctx.error(path, f"{quoted(checked)} not found (looked for {_display(source, ctx)}); check the "
+                         "spelling (capital letters count) and that the file is there")
     return source
+
+
+def _lexically_inside(path: Path, boundary: Path) -> bool:
+    """Inside ``boundary`` by its written path, before links are followed."""
+    return Path(os.path.normpath(path.absolute())).is_relative_to(os.path.normpath(boundary.absolute()))
 
 
 def _display(source: Path, ctx: Ctx) -> str:
@@ -218,5 +274,6 @@ def make_slug(title: str) -> str:
     """'Back-lying position (0–6 m)!' -> 'back-lying-position-0-6-m'."""
     import unicodedata
 
-    ascii_text = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode("ascii")
-    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:80].strip("-")
+    # Accents go ('è' -> 'e'); any other character separates words, as the dash in '0–6' does.
+    plain = "".join(c for c in unicodedata.normalize("NFKD", title) if not unicodedata.combining(c))
+    return re.sub(r"[^a-z0-9]+", "-", plain.lower()).strip("-")[:80].strip("-")

@@ -1,0 +1,49 @@
+# Two commands do everything, from a fresh clone on a fresh machine:
+#   make serve   set up, build the guide and preview it with live reload
+#   make test    set up (Python packages, Chromium) and run the whole test suite
+# Every target creates .venv on demand.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+SOURCE ?= .
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+BASE_URL ?=
+SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+PYTEST_ARGS ?=
+
+.PHONY: serve build check test chromium bench clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed pyproject.toml
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+serve: $(VENV)/.installed
+	$(BIN)/backlying-site serve --source $(SOURCE) --host $(HOST) --port $(PORT)
+
+build: $(VENV)/.installed
+	$(BIN)/backlying-site build --source $(SOURCE) $(if $(BASE_URL),--base-url $(BASE_URL))
+
+check: $(VENV)/.installed
+	$(BIN)/backlying-site check --source $(SOURCE)
+
+# Browser tests drive Debian's Chromium through Playwright; Playwright's own
+# browser download cannot work here, so it is never used.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium; }
+
+test: $(VENV)/.installed-test chromium
+	$(BIN)/python -m pytest -n auto $(PYTEST_ARGS)
+
+bench: $(VENV)/.installed-test
+	$(BIN)/python benchmarks/run.py
+
+clean:
+	rm -rf public .cache $(VENV)

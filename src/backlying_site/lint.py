@@ -1,0 +1,388 @@
+"""Warnings a careful editor would give: what `check` adds to build's errors (issue 7).
+
+Nothing here stops a build. Each warning is a Problem with severity "warning" at
+the line of the key it is about (the `alt:` line for alt text, the `image:` line
+for a picture), and its message says what to change. `check --strict` turns
+them into errors so CI can enforce them.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import difflib
+import math
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+from urllib.parse import unquote, urljoin, urlsplit
+
+import textstat
+
+from .errors import Problem
+from .frontmatter import KeyPath, format_path
+from .images import ImagePlan
+from .model import ImageRef, LintSettings, Post, Site
+
+
+def lint_site(site: Site, plans: dict[Path, ImagePlan], settings: LintSettings, *,
+              today: dt.date) -> list[Problem]:
+    """Every warning about the site's posts, sorted by file and line."""
+    pages = site_paths(site)
+    problems: list[Problem] = []
+    for post in site.posts:
+        problems += lint_alt_text(post, settings)
+        problems += lint_reading_level(post, settings)
+        problems += lint_links(post, site, pages)
+        problems += lint_review(post, settings, today)
+        problems += lint_precautions(post) + lint_summary(post, settings)
+    problems += lint_images(site, plans, settings)
+    return sorted(set(problems))
+
+
+def _warning(post: Post, path: KeyPath, message: str) -> Problem:
+    return Problem(post.path, post.line_of(*path), format_path(path), message, severity="warning")
+
+
+# Alt text ------------------------------------------------------------------
+
+# Screen readers already say "image"; these openings repeat it and push the content back.
+_REDUNDANT_OPENINGS = ("image of", "picture of", "photo of", "photograph of")
+
+
+def lint_alt_text(post: Post, settings: LintSettings) -> list[Problem]:
+    problems = []
+    refs = [(("steps", i, "alt"), step.image) for i, step in enumerate(post.steps) if step.image]
+    if ("hero",) in post.lines and post.hero:  # an implicit hero is a step's image, checked above
+        refs.insert(0, (("hero", "alt"), post.hero))
+    for path, ref in refs:
+        message = alt_text_problem(ref, settings.min_alt_words)
+        if message:
+            problems.append(_warning(post, path, message))
+    return problems + _duplicated_alts(post)
+
+
+def alt_text_problem(ref: ImageRef, min_words: int) -> str | None:
+    """Why this alt text does not help a parent who cannot see the picture, or None."""
+    alt = " ".join(ref.alt.split())
+    ask = "describe what the picture shows (who does what, and how), for a parent who cannot see it"
+    if not alt:
+        return f"is empty; {ask}"
+    plain = alt.lower().rstrip(".")
+    stem = ref.source.stem.lower()
+    if plain in {ref.source.name.lower(), stem, re.sub(r"[-_]+", " ", stem), ref.rel.lower()}:
+        return f"is the file name '{ref.source.name}'; {ask}"
+    opening = next((o for o in _REDUNDANT_OPENINGS if plain.startswith(o + " ")), None)
+    if opening:
+        return (f"starts with '{alt[:len(opening)]}', which screen readers already say; "
+                "start with what it shows, for example 'A parent holds the baby's hips ...'")
+    words = len(re.findall(r"\w+", alt))
+    if words < min_words:
+        return f"has only {words} {'word' if words == 1 else 'words'}; {ask}, in at least {min_words} words"
+    return None
+
+
+def _duplicated_alts(post: Post) -> list[Problem]:
+    problems = []
+    first: dict[str, tuple[int, ImageRef]] = {}
+    for i, step in enumerate(post.steps):
+        if not step.image or not step.image.alt.strip():
+            continue
+        key = " ".join(step.image.alt.lower().split()).rstrip(".")
+        if key not in first:
+            first[key] = (i, step.image)
+        elif first[key][1].source != step.image.source:  # the same picture may keep its words
+            other = format_path(("steps", first[key][0], "alt"))
+            problems.append(_warning(post, ("steps", i, "alt"), f"is the same as {other}; say what this "
+                                     "step's picture shows that the other one does not"))
+    return problems
+
+
+# Reading level ----------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Sentence:
+    line: int
+    text: str
+
+    @property
+    def words(self) -> int:
+        return textstat.lexicon_count(self.text)
+
+
+_FENCE = re.compile(r"^\s{0,3}(```|~~~)")
+# Reference definitions, rules, setext underlines and table delimiter rows carry no prose.
+_SKIPPED_LINE = re.compile(r"^\s{0,3}(\[[^\]]+\]:\s|([-*_=]\s*){3,}$)|^\s*\|?\s*:?-+:?\s*(\|\s*:?-+:?\s*)+\|?\s*$")
+_HEADING = re.compile(r"^\s{0,3}#{1,6}\s")
+_BLOCK_START = re.compile(r"^\s{0,3}(#{1,6}\s|[-*+]\s|\d{1,9}[.)]\s)")
+_BLOCK_MARK = re.compile(r"^\s{0,3}((>\s?)+|#{1,6}\s+|[-*+]\s+|\d{1,9}[.)]\s+)*")
+_INLINE = [
+    (re.compile(r"`([^`]*)`"), r"\1"),
+    (re.compile(r"!\[[^\]]*\]\([^)]*\)"), ""),  # a picture's alt text is not part of the prose
+    (re.compile(r"\[([^\]]*)\]\([^)]*\)"), r"\1"),
+    (re.compile(r"\[([^\]]*)\]\[[^\]]*\]"), r"\1"),
+    (re.compile(r"<[^>]*>"), ""),
+    (re.compile(r"\{[:#.][^}]*\}"), ""),
+    (re.compile(r"\s+#+\s*$"), ""),
+    (re.compile(r"\*+|(?<!\w)_+|_+(?!\w)"), ""),
+    (re.compile(r"\\(.)"), r"\1"),
+    (re.compile(r"\|"), " "),
+]
+_SENTENCE = re.compile(r"\S.*?(?:[.!?]+[\"'”’)]*(?=\s)|$)", re.DOTALL)
+
+
+def markdown_sentences(source: str, first_line: int, exact_lines: bool = True) -> list[Sentence]:
+    """The prose of a Markdown text, sentence by sentence, each with the file line it starts on.
+
+    A heading or list item is a sentence of its own even without a full stop; with
+    ``exact_lines`` false (a YAML value) every sentence gets ``first_line``.
+    """
+    sentences: list[Sentence] = []
+    for line, text in _prose_blocks(source):
+        for match in _SENTENCE.finditer(text):
+            offset = line + text.count("\n", 0, match.start())
+            words = " ".join(match.group().split())
+            sentences.append(Sentence(first_line + offset if exact_lines else first_line, words))
+    return sentences
+
+
+def _prose_blocks(source: str) -> Iterator[tuple[int, str]]:
+    """(line offset, text) of each paragraph, heading and list item, Markdown marks removed."""
+    block: list[str] = []
+    start, fenced = 0, False
+    for offset, raw in enumerate(source.split("\n")):
+        fence = bool(_FENCE.match(raw))
+        fenced = fenced != fence
+        ends = fence or fenced or not raw.strip() or _SKIPPED_LINE.match(raw) or _BLOCK_START.match(raw)
+        if ends and block:
+            yield start, "\n".join(block)
+            block = []
+        if fence or fenced or _SKIPPED_LINE.match(raw):
+            continue
+        text = _strip_inline(_BLOCK_MARK.sub("", raw, count=1)).strip()
+        if text:
+            start = start if block else offset
+            block.append(text)
+        if _HEADING.match(raw) and block:  # a heading never runs into the next line
+            yield start, "\n".join(block)
+            block = []
+    if block:
+        yield start, "\n".join(block)
+
+
+def _strip_inline(text: str) -> str:
+    for pattern, replacement in _INLINE:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+def post_sentences(post: Post) -> list[Sentence]:
+    """What a parent reads as running text: the body, the steps and the note."""
+    sentences = markdown_sentences(post.body, post.body_line)
+    for i, step in enumerate(post.steps):
+        sentences += markdown_sentences(step.text, post.line_of("steps", i, "text"), exact_lines=False)
+    if post.note:
+        sentences += markdown_sentences(post.note.body, post.line_of("note", "body"), exact_lines=False)
+    return sentences
+
+
+def reading_grade(sentences: list[Sentence]) -> float:
+    """Flesch-Kincaid grade of the sentences (textstat), each ended so it counts as one."""
+    text = " ".join(s.text if s.text[-1] in ".!?" else s.text + "." for s in sentences)
+    return textstat.flesch_kincaid_grade(text)
+
+
+def lint_reading_level(post: Post, settings: LintSettings, longest: int = 2) -> list[Problem]:
+    sentences = post_sentences(post)
+    if not sentences:
+        return []
+    grade = reading_grade(sentences)
+    if grade <= settings.reading_grade:
+        return []
+    worst = sorted(sentences, key=lambda s: (-s.words, s.line))[:longest]
+    quoted = "; ".join(f"line {s.line} ({s.words} words): \"{_shorten(s.text)}\"" for s in worst)
+    message = (f"reads at school grade {grade:.1f} (Flesch-Kincaid); aim for grade {settings.reading_grade:g} "
+               f"or below so every parent can follow it: use shorter sentences and everyday words. "
+               f"Longest {'sentence' if len(worst) == 1 else 'sentences'}: {quoted}")
+    where = post.body_line if post.body.strip() else post.line_of("steps")
+    return [Problem(post.path, where, "", message, severity="warning")]
+
+
+def _shorten(text: str, limit: int = 90) -> str:
+    return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0] + " …"
+
+
+# Links ----------------------------------------------------------------------
+
+_CODE_SPAN = re.compile(r"`[^`]*`")
+_LINKS = [
+    re.compile(r"(?<!!)\[[^\]]*\]\(\s*<?([^)\s>]*)"),  # [text](address "title")
+    re.compile(r"^\s{0,3}\[[^\]]+\]:\s*<?([^\s>]+)"),  # [name]: address
+    re.compile(r"<([a-zA-Z][a-zA-Z0-9+.-]*:[^>\s]+)>"),  # <https://...>
+]
+# First path segments that are the site's own folders, not post slugs.
+_SITE_FOLDERS = {"tags", "page", "static", "images"}
+
+
+def site_paths(site: Site) -> set[str]:
+    """Every page a link may reach, relative to the base URL ('' is the home page; see render.pages)."""
+    paths = {"", "tags/", "404.html", "feed.xml", "sitemap.xml", "robots.txt"}
+    paths |= {f"{post.slug}/" for post in site.posts}
+    paths |= {f"tags/{tag}/" for tag in site.tags}
+    index_pages = max(1, math.ceil(len(site.posts) / site.config.page_size))
+    paths |= {f"page/{number}/" for number in range(2, index_pages + 1)}
+    return paths
+
+
+def markdown_links(source: str) -> Iterator[tuple[int, str]]:
+    """(line offset, address) of every link in Markdown source, code left out."""
+    fenced = False
+    for offset, line in enumerate(source.split("\n")):
+        if _FENCE.match(line):
+            fenced = not fenced
+            continue
+        if fenced:
+            continue
+        line = _CODE_SPAN.sub("", line)
+        for pattern in _LINKS:
+            for match in pattern.finditer(line):
+                yield offset, match.group(1)
+
+
+def lint_links(post: Post, site: Site, pages: set[str]) -> list[Problem]:
+    fields = [("", post.body_line, post.body, True)]
+    fields += [(format_path(("steps", i, "text")), post.line_of("steps", i, "text"), step.text, False)
+               for i, step in enumerate(post.steps)]
+    if post.note:
+        fields.append(("note.body", post.line_of("note", "body"), post.note.body, False))
+    if post.disclaimer:
+        fields.append(("disclaimer", post.line_of("disclaimer"), post.disclaimer, False))
+    problems = []
+    for field_name, first_line, source, exact in fields:
+        for offset, href in markdown_links(source):
+            message = link_problem(href, post.slug, site, pages)
+            if message:
+                line = first_line + offset if exact else first_line
+                problems.append(Problem(post.path, line, field_name, message, severity="warning"))
+    return problems
+
+
+def link_problem(href: str, from_slug: str, site: Site, pages: set[str]) -> str | None:
+    """Why a link on the page of post ``from_slug`` reaches no page of the site, or None."""
+    base_url, base_path = site.config.base_url, site.config.base_path
+    parts = urlsplit(href)
+    if (parts.scheme or parts.netloc) and not href.startswith(base_url):
+        return None  # another site, mailto:, tel:
+    if not parts.path:
+        return None  # '#section' on the same page
+    page_url = "https://site.invalid" + base_path + f"{from_slug}/"
+    target = unquote(urlsplit(urljoin(page_url, href)).path)
+    fix = "link to another post as '../its-slug/'"
+    inside = target.startswith(base_path)
+    rel = target[len(base_path):] if inside else target.lstrip("/")
+    rel = rel.removesuffix("index.html")
+    guess = _guess_slug(rel, from_slug, sorted(post.slug for post in site.posts))
+    hint = f" (did you mean '../{guess}/'?)" if guess else ""
+    if not inside:
+        return f"links to '{href}', which leaves the site's address {base_url}{hint}; {fix}"
+    if rel in pages or rel + "/" in pages:
+        return None
+    segment = rel.strip("/")
+    if "/" not in segment and "." not in segment and segment not in _SITE_FOLDERS:
+        return (f"links to '{href}', but no published post has the slug '{segment}'{hint}; check the "
+                "address, or remove the link until that post is published")
+    return f"links to '{href}', which is not a page of the site{hint}; {fix}"
+
+
+def _guess_slug(rel: str, from_slug: str, slugs: list[str]) -> str | None:
+    """The post a broken link most likely means: a slug in its path, else a near spelling."""
+    segments = [Path(s).stem if s.endswith((".md", ".html")) else s for s in rel.split("/") if s]
+    if segments and segments[0] == from_slug:  # 'other/' written for '../other/' lands in the page's folder
+        segments = segments[1:]
+    segments = [s for s in segments if s != "index"]
+    for segment in reversed(segments):
+        if segment in slugs:
+            return segment
+    close = difflib.get_close_matches(segments[-1], slugs, n=1, cutoff=0.75) if segments else []
+    return close[0] if close else None
+
+
+# Images ---------------------------------------------------------------------
+
+def lint_images(site: Site, plans: dict[Path, ImagePlan], settings: LintSettings) -> list[Problem]:
+    """Pictures too narrow for the widest size the site shows, or too heavy; once per file."""
+    widest = max(site.config.images.widths)
+    seen: set[Path] = set()
+    problems = []
+    for ref in sorted((ref for post in site.posts for ref in post.images), key=lambda r: (r.origin, r.line)):
+        if ref.source in seen or ref.source not in plans:
+            continue
+        seen.add(ref.source)
+        problems += [Problem(ref.origin, ref.line, ref.field, message, severity="warning")
+                     for message in image_problems(ref, plans[ref.source], widest, settings.image_max_bytes)]
+    return problems
+
+
+def image_problems(ref: ImageRef, plan: ImagePlan, widest: int, max_bytes: int) -> list[str]:
+    messages = []
+    if plan.width < widest:
+        messages.append(f"'{ref.rel}' is {plan.width} pixels wide, but the site shows pictures up to "
+                        f"{widest} pixels wide, so it will look blurry on large screens; export it at least "
+                        f"{widest} pixels wide")
+    size = ref.source.stat().st_size
+    if size > max_bytes:
+        messages.append(f"'{ref.rel}' is {_size(size)}; keep each picture under {_size(max_bytes)} so the "
+                        f"site's folder stays small: export it again at about {widest} pixels wide")
+    return messages
+
+
+def _size(n: int) -> str:
+    return f"{n / 1e6:.1f} MB" if n >= 1_000_000 else f"{math.ceil(n / 1000)} KB"
+
+
+# Review, precautions, summary -------------------------------------------------
+
+def lint_review(post: Post, settings: LintSettings, today: dt.date) -> list[Problem]:
+    review, limit = post.reviewed_by, settings.review_max_months
+    if review is None:
+        return [_warning(post, ("reviewed_by",), "no 'reviewed_by'; ask a physical therapist to check the "
+                         "post, then add 'reviewed_by:' with their name, credentials and the date")]
+    if review.date is None:
+        return [_warning(post, ("reviewed_by", "date"), "the review has no date; add 'date: YYYY-MM-DD' "
+                         f"under 'reviewed_by:' with the day {review.name} checked the post")]
+    if add_months(review.date, limit) >= today:
+        return []
+    months = months_between(review.date, today)
+    return [_warning(post, ("reviewed_by", "date"), f"the review is from {review.date.isoformat()}, "
+                     f"{months} months ago; reviews should be at most {limit} months old: ask for a new "
+                     "review, then update this date")]
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """The same day ``months`` later, or the month's last day (31 January + 1 month = 28 or 29 February)."""
+    years, month0 = divmod(day.month - 1 + months, 12)
+    year, month = day.year + years, month0 + 1
+    return day.replace(year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def months_between(earlier: dt.date, later: dt.date) -> int:
+    """Whole months from ``earlier`` to ``later``."""
+    months = (later.year - earlier.year) * 12 + later.month - earlier.month
+    return months - (1 if later.day < earlier.day else 0)
+
+
+def lint_precautions(post: Post) -> list[Problem]:
+    if post.precautions:
+        return []
+    return [_warning(post, ("precautions",), "no 'precautions'; list when a parent should stop or not do "
+                     "this exercise, one line each starting with '- ' (for example '- Your baby is unwell "
+                     "or very tired')")]
+
+
+def lint_summary(post: Post, settings: LintSettings) -> list[Problem]:
+    length, limit = len(post.summary), settings.summary_max
+    if length <= limit:
+        return []
+    return [_warning(post, ("summary",), f"is {length} characters long; search results show about {limit}: "
+                     f"shorten it to one sentence of at most {limit} characters")]

@@ -1,0 +1,401 @@
+"""The warnings of `check` (issue 7): each one triggered by a small site, and left quiet by another.
+
+Mini sites are written to tmp_path and loaded with the real loader, so every line
+number is the one an author's editor shows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+import textstat
+from PIL import Image
+
+from backlying_site import lint
+from backlying_site.builder import BuildOptions, load_site
+from backlying_site.lint import LintSettings, lint_site
+from backlying_site.model import ImageRef
+
+TODAY = dt.date(2026, 3, 1)
+PATH = "content/posts/a/index.md"
+SITE_YAML = """\
+title: Test guide
+description: A guide for tests.
+base_url: https://example.org/guide/
+author: team
+disclaimer: General information, not medical advice.
+images:
+  widths: [480, 800]
+"""
+# Every check passes on this post; the line numbers in the comments are the file's.
+CLEAN = """\
+---
+title: Tummy time
+date: 2026-01-05
+summary: Short play on the tummy builds neck and back strength.
+steps:
+  - text: Lie your baby on their tummy on a mat.
+    image: images/step-1.jpg
+    alt: A baby lies on its tummy on a play mat.
+  - text: Hold a toy in front of your baby.
+    image: images/step-2.jpg
+    alt: A parent holds a red toy in front of the baby.
+benefits:
+  - Builds neck strength
+precautions:
+  - Your baby is very tired.
+reviewed_by:
+  name: Ana Ruiz
+  credentials: PT
+  date: 2025-06-01
+---
+Tummy time is play on the tummy. Stay with your baby the whole time.
+"""
+# line 1 ---, 4 summary, 6 steps[1].text, 7 steps[1].image, 8 steps[1].alt, 9-11 steps[2],
+# 14 precautions, 16 reviewed_by, 19 reviewed_by.date, 21 the body
+BODY_LINE = 21
+ASK = "describe what the picture shows (who does what, and how), for a parent who cannot see it"
+
+
+def write_image(path: Path, width: int = 800, pad_to: int = 0) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.new("RGB", (width, width * 3 // 4), (200, 120, 90)).save(path, "JPEG")
+    if pad_to:  # bytes after the JPEG's end are ignored by decoders: a heavy file that is still valid
+        with path.open("ab") as fh:
+            fh.write(b"\0" * (pad_to - path.stat().st_size))
+
+
+def make_site(root: Path, posts: dict[str, str], widths: dict[str, int] | None = None) -> Path:
+    (root / "site.yaml").write_text(SITE_YAML, encoding="utf-8")
+    (root / "content").mkdir()
+    (root / "content/authors.yaml").write_text("team:\n  name: The team\n", encoding="utf-8")
+    for slug, text in posts.items():
+        folder = root / "content/posts" / slug
+        folder.mkdir(parents=True)
+        (folder / "index.md").write_text(text, encoding="utf-8")
+        for name in ("step-1.jpg", "step-2.jpg"):
+            write_image(folder / "images" / name, (widths or {}).get(f"{slug}/{name}", 800))
+    return root
+
+
+def warnings_of(root: Path, settings: LintSettings = LintSettings(), today: dt.date = TODAY) -> list[str]:
+    site, plans, _ = load_site(BuildOptions(source=root, drafts=True))
+    problems = lint_site(site, plans, settings, today=today)
+    assert all(p.severity == "warning" for p in problems)
+    return [p.format(with_severity=True) for p in problems]
+
+
+def check_post(tmp_path: Path, text: str, **kwargs: object) -> list[str]:
+    return warnings_of(make_site(tmp_path, {"a": text, "tummy-time": CLEAN}), **kwargs)
+
+
+def test_a_clean_site_has_no_warnings(tmp_path: Path) -> None:
+    assert check_post(tmp_path, CLEAN) == []
+
+
+# Alt text ------------------------------------------------------------------
+
+@pytest.mark.parametrize("alt, message", [
+    ("A baby.", f"has only 2 words; {ASK}, in at least 4 words"),
+    ("Baby", f"has only 1 word; {ASK}, in at least 4 words"),
+    ("step-1.jpg", f"is the file name 'step-1.jpg'; {ASK}"),
+    ("step-1", f"is the file name 'step-1.jpg'; {ASK}"),
+    ("Step 1", f"is the file name 'step-1.jpg'; {ASK}"),
+    ("Image of a baby on a mat", "starts with 'Image of', which screen readers already say; start with what "
+     "it shows, for example 'A parent holds the baby's hips ...'"),
+    ("picture of a baby on a mat", "starts with 'picture of', which screen readers already say; start with "
+     "what it shows, for example 'A parent holds the baby's hips ...'"),
+    ("Photo of a baby on a mat", "starts with 'Photo of', which screen readers already say; start with what "
+     "it shows, for example 'A parent holds the baby's hips ...'"),
+])
+def test_unhelpful_alt_text_is_reported_at_its_alt_line(tmp_path: Path, alt: str, message: str) -> None:
+    text = CLEAN.replace("alt: A baby lies on its tummy on a play mat.", f"alt: {alt}")
+    assert check_post(tmp_path, text) == [f"{PATH}:8: warning: steps[1].alt: {message}"]
+
+
+@pytest.mark.parametrize("alt", [
+    "A baby on mat",  # exactly four words
+    "Illustration of a baby lying on its tummy",  # the medium can matter; only 'image of' repeats the reader
+    "Photography session with a baby on a mat",
+    "\"Step 1: the baby lies on its tummy\"",
+])
+def test_helpful_alt_text_passes(tmp_path: Path, alt: str) -> None:
+    text = CLEAN.replace("alt: A baby lies on its tummy on a play mat.", f"alt: {alt}")
+    assert check_post(tmp_path, text) == []
+
+
+def test_empty_alt_text_is_reported() -> None:
+    # The loader already refuses 'alt:' with nothing after it; this guards sites built in code.
+    ref = ImageRef(Path("/site/images/step-1.jpg"), "images/step-1.jpg", "  ", PATH, 7, "steps[1].image")
+    assert lint.alt_text_problem(ref, 4) == f"is empty; {ASK}"
+
+
+def test_min_alt_words_comes_from_the_settings(tmp_path: Path) -> None:
+    text = CLEAN.replace("alt: A baby lies on its tummy on a play mat.", "alt: A sleepy baby")
+    assert check_post(tmp_path, text, settings=LintSettings(min_alt_words=3)) == []
+
+
+def test_hero_alt_is_checked_at_the_hero_alt_line(tmp_path: Path) -> None:
+    text = CLEAN.replace("steps:\n", "hero:\n  image: images/step-2.jpg\n  alt: Hero\nsteps:\n", 1)
+    assert check_post(tmp_path, text) == [f"{PATH}:7: warning: hero.alt: has only 1 word; {ASK}, in at least "
+                                          "4 words"]
+
+
+def test_the_same_alt_text_on_two_steps_is_reported_at_the_second(tmp_path: Path) -> None:
+    text = CLEAN.replace("alt: A parent holds a red toy in front of the baby.",
+                         "alt: a baby lies on its  tummy on a play mat")
+    assert check_post(tmp_path, text) == [
+        f"{PATH}:11: warning: steps[2].alt: is the same as steps[1].alt; say what this step's picture shows "
+        "that the other one does not"]
+
+
+def test_the_same_picture_may_keep_the_same_alt_text(tmp_path: Path) -> None:
+    text = CLEAN.replace("image: images/step-2.jpg\n    alt: A parent holds a red toy in front of the baby.",
+                         "image: images/step-1.jpg\n    alt: A baby lies on its tummy on a play mat.")
+    assert check_post(tmp_path, text) == []
+
+
+# Reading level --------------------------------------------------------------
+
+HARD_BODY = """\
+## Why it matters
+
+Physiotherapeutic intervention facilitates neuromuscular development, particularly proprioceptive \
+integration, postural stabilization and coordinated bilateral movement, throughout the developmental \
+trajectory of infants presenting with hypertonicity.
+
+Consistent [implementation](https://example.com/study) of these therapeutic **recommendations** by \
+caregivers considerably diminishes musculoskeletal complications.
+"""
+HARD_SENTENCES = [
+    (21, "Why it matters"),
+    (23, "Physiotherapeutic intervention facilitates neuromuscular development, particularly proprioceptive "
+         "integration, postural stabilization and coordinated bilateral movement, throughout the developmental "
+         "trajectory of infants presenting with hypertonicity."),
+    (25, "Consistent implementation of these therapeutic recommendations by caregivers considerably "
+         "diminishes musculoskeletal complications."),
+]
+
+
+def hard_post() -> str:
+    return CLEAN.replace("Tummy time is play on the tummy. Stay with your baby the whole time.\n", HARD_BODY)
+
+
+def test_hard_text_reports_its_grade_and_longest_sentences_at_the_body(tmp_path: Path) -> None:
+    # The grade is textstat's for the prose left once the Markdown is gone (headings end a sentence).
+    plain = ["Why it matters.", HARD_SENTENCES[1][1], HARD_SENTENCES[2][1],
+             "Lie your baby on their tummy on a mat.", "Hold a toy in front of your baby."]
+    grade = textstat.flesch_kincaid_grade(" ".join(plain))
+    assert grade > 8
+    assert check_post(tmp_path, hard_post()) == [
+        f"{PATH}:{BODY_LINE}: warning: reads at school grade {grade:.1f} (Flesch-Kincaid); aim for grade 8 or "
+        "below so every parent can follow it: use shorter sentences and everyday words. Longest sentences: "
+        "line 23 (23 words): \"Physiotherapeutic intervention facilitates neuromuscular development, "
+        "particularly …\"; line 25 (12 words): \"Consistent implementation of these therapeutic "
+        "recommendations by caregivers considerably …\""]
+
+
+def test_the_reading_grade_threshold_comes_from_the_settings(tmp_path: Path) -> None:
+    assert check_post(tmp_path, hard_post(), settings=LintSettings(reading_grade=40)) == []
+
+
+def test_reading_level_without_a_body_is_reported_at_the_steps(tmp_path: Path) -> None:
+    text = CLEAN.replace("Tummy time is play on the tummy. Stay with your baby the whole time.\n", "").replace(
+        "text: Lie your baby on their tummy on a mat.", f"text: {HARD_SENTENCES[1][1]}")
+    [warning] = check_post(tmp_path, text)
+    assert warning.startswith(f"{PATH}:5: warning: reads at school grade ")
+    assert "Longest sentences: line 6 (23 words): \"Physiotherapeutic" in warning
+
+
+def test_markdown_sentences_keep_prose_and_file_lines() -> None:
+    source = HARD_BODY + "\n```\ncode is not prose.\n```\n- first item\n- second item. Two sentences!\n"
+    expected = [Sentence(line, text) for line, text in HARD_SENTENCES]
+    expected += [Sentence(30, "first item"), Sentence(31, "second item."), Sentence(31, "Two sentences!")]
+    assert lint.markdown_sentences(source, BODY_LINE) == expected
+
+
+def test_markdown_sentences_of_a_yaml_value_share_its_line() -> None:
+    assert lint.markdown_sentences("One *short* line.\nAnd `another`.", 6, exact_lines=False) == [
+        Sentence(6, "One short line."), Sentence(6, "And another.")]
+
+
+Sentence = lint.Sentence
+
+
+# Links ----------------------------------------------------------------------
+
+LINKS_BODY = """\
+See [the next exercise](../tummy-time/) and [topics](../tags/) and [home](../).
+Read [a study](https://pubmed.example.com/1), [mail us](mailto:a@example.org), [jump](#steps).
+Also [this](../missing/) and [that](/tummy-time/) and [typo](../tummy-tme/).
+Then [full](https://example.org/guide/gone/) and [source](../tummy-time/index.md) and [here](tummy-time/).
+Code is skipped: `[x](../nowhere/)`.
+
+[ref]: ../tumble/
+"""
+PUBLISH = "check the address, or remove the link until that post is published"
+FIX = "link to another post as '../its-slug/'"
+
+
+def test_internal_links_to_no_page_are_reported_at_their_line(tmp_path: Path) -> None:
+    text = CLEAN.replace("Tummy time is play on the tummy. Stay with your baby the whole time.\n", LINKS_BODY)
+    text = text.replace("text: Hold a toy in front of your baby.",
+                        "text: Hold a toy in front of your baby, as in [that one](../other/).")
+    assert check_post(tmp_path, text) == [
+        f"{PATH}:9: warning: steps[2].text: links to '../other/', but no published post has the slug 'other'; "
+        f"{PUBLISH}",
+        f"{PATH}:23: warning: links to '../missing/', but no published post has the slug 'missing'; {PUBLISH}",
+        f"{PATH}:23: warning: links to '../tummy-tme/', but no published post has the slug 'tummy-tme' (did you "
+        f"mean '../tummy-time/'?); {PUBLISH}",
+        f"{PATH}:23: warning: links to '/tummy-time/', which leaves the site's address "
+        f"https://example.org/guide/ (did you mean '../tummy-time/'?); {FIX}",
+        f"{PATH}:24: warning: links to '../tummy-time/index.md', which is not a page of the site (did you mean "
+        f"'../tummy-time/'?); {FIX}",
+        f"{PATH}:24: warning: links to 'https://example.org/guide/gone/', but no published post has the slug "
+        f"'gone'; {PUBLISH}",
+        f"{PATH}:24: warning: links to 'tummy-time/', which is not a page of the site (did you mean "
+        f"'../tummy-time/'?); {FIX}",
+        f"{PATH}:27: warning: links to '../tumble/', but no published post has the slug 'tumble'; {PUBLISH}",
+    ]
+
+
+def test_links_to_existing_pages_pass(tmp_path: Path) -> None:
+    body = ("[a](../tummy-time/) [again](../tummy-time) [page](/guide/tummy-time/index.html) [self](./)\n"
+            "[absolute](https://example.org/guide/tummy-time/) [feed](../feed.xml) [topics](../tags/)\n"
+            "[section](../tummy-time/#steps) [elsewhere](https://example.com/tummy-time/)\n")
+    text = CLEAN.replace("Tummy time is play on the tummy. Stay with your baby the whole time.\n", body)
+    text = text.replace("text: Hold a toy in front of your baby.",
+                        "text: Hold a toy in front of your baby, as in [tummy time](../tummy-time/).")
+    assert check_post(tmp_path, text) == []
+
+
+def test_site_paths_are_the_pages_the_renderer_makes(tmp_path: Path) -> None:
+    from backlying_site import theme
+    from backlying_site.render import Renderer, make_environment
+
+    tagged = CLEAN.replace("summary:", "tags: [play, neck]\nsummary:")
+    root = make_site(tmp_path, {"a": tagged, "b": CLEAN})
+    site, plans, _ = load_site(BuildOptions(source=root, drafts=True))
+    site = type(site)(site.root, type(site.config)(**{**site.config.__dict__, "page_size": 1}), site.posts,
+                      site.authors)
+    renderer = Renderer(site, make_environment(theme.template_dirs(root)), plans, {}, TODAY, True)
+    rendered = {page.path.removesuffix("index.html") for page in renderer.pages()}
+    assert lint.site_paths(site) == rendered
+
+
+# Images ---------------------------------------------------------------------
+
+def test_a_picture_narrower_than_the_widest_size_is_reported_at_its_image_line(tmp_path: Path) -> None:
+    root = make_site(tmp_path, {"a": CLEAN, "b": CLEAN}, widths={"a/step-2.jpg": 640})
+    assert warnings_of(root) == [
+        f"{PATH}:10: warning: steps[2].image: 'images/step-2.jpg' is 640 pixels wide, but the site shows "
+        "pictures up to 800 pixels wide, so it will look blurry on large screens; export it at least 800 "
+        "pixels wide"]
+
+
+def test_pictures_as_wide_or_wider_than_the_widest_size_pass(tmp_path: Path) -> None:
+    root = make_site(tmp_path, {"a": CLEAN, "b": CLEAN}, widths={"a/step-1.jpg": 800, "a/step-2.jpg": 1200})
+    assert warnings_of(root) == []
+
+
+def test_a_picture_over_the_size_budget_is_reported(tmp_path: Path) -> None:
+    root = make_site(tmp_path, {"a": CLEAN, "b": CLEAN})
+    write_image(root / "content/posts/a/images/step-1.jpg", pad_to=2_500_000)
+    assert warnings_of(root) == [
+        f"{PATH}:7: warning: steps[1].image: 'images/step-1.jpg' is 2.5 MB; keep each picture under 2.0 MB so "
+        "the site's folder stays small: export it again at about 800 pixels wide"]
+    assert warnings_of(root, LintSettings(image_max_bytes=3_000_000)) == []
+
+
+def test_a_picture_used_twice_is_reported_once(tmp_path: Path) -> None:
+    text = CLEAN.replace("image: images/step-2.jpg\n    alt: A parent holds a red toy in front of the baby.",
+                         "image: images/step-1.jpg\n    alt: A baby lies on its tummy on a play mat.")
+    root = make_site(tmp_path, {"a": text, "b": CLEAN}, widths={"a/step-1.jpg": 500})
+    assert warnings_of(root) == [
+        f"{PATH}:7: warning: steps[1].image: 'images/step-1.jpg' is 500 pixels wide, but the site shows "
+        "pictures up to 800 pixels wide, so it will look blurry on large screens; export it at least 800 "
+        "pixels wide"]
+
+
+# Review ---------------------------------------------------------------------
+
+def without_review(text: str) -> str:
+    return text.replace("reviewed_by:\n  name: Ana Ruiz\n  credentials: PT\n  date: 2025-06-01\n", "")
+
+
+def test_a_post_without_reviewed_by_is_reported(tmp_path: Path) -> None:
+    assert check_post(tmp_path, without_review(CLEAN)) == [
+        f"{PATH}:1: warning: reviewed_by: no 'reviewed_by'; ask a physical therapist to check the post, then "
+        "add 'reviewed_by:' with their name, credentials and the date"]
+
+
+def test_a_review_without_a_date_is_reported_at_reviewed_by(tmp_path: Path) -> None:
+    assert check_post(tmp_path, CLEAN.replace("  date: 2025-06-01\n", "")) == [
+        f"{PATH}:16: warning: reviewed_by.date: the review has no date; add 'date: YYYY-MM-DD' under "
+        "'reviewed_by:' with the day Ana Ruiz checked the post"]
+
+
+def test_an_old_review_is_reported_at_its_date(tmp_path: Path) -> None:
+    assert check_post(tmp_path, CLEAN.replace("date: 2025-06-01", "date: 2023-01-15")) == [
+        f"{PATH}:19: warning: reviewed_by.date: the review is from 2023-01-15, 37 months ago; reviews should "
+        "be at most 24 months old: ask for a new review, then update this date"]
+
+
+@pytest.mark.parametrize("reviewed, warned", [
+    ("2024-03-01", False),  # exactly 24 months before TODAY
+    ("2024-02-29", True),
+    ("2025-12-31", False),
+])
+def test_review_age_boundary(tmp_path: Path, reviewed: str, warned: bool) -> None:
+    assert bool(check_post(tmp_path, CLEAN.replace("date: 2025-06-01", f"date: {reviewed}"))) == warned
+
+
+def test_review_age_comes_from_the_settings(tmp_path: Path) -> None:
+    text = CLEAN.replace("date: 2025-06-01", "date: 2025-01-15")
+    assert check_post(tmp_path, text) == []
+    (tmp_path / "6").mkdir()
+    assert check_post(tmp_path / "6", text, settings=LintSettings(review_max_months=10)) == [
+        f"{PATH}:19: warning: reviewed_by.date: the review is from 2025-01-15, 13 months ago; reviews should "
+        "be at most 10 months old: ask for a new review, then update this date"]
+
+
+@pytest.mark.parametrize("day, months, expected", [
+    (dt.date(2024, 1, 31), 1, dt.date(2024, 2, 29)),
+    (dt.date(2023, 1, 31), 1, dt.date(2023, 2, 28)),
+    (dt.date(2024, 11, 15), 2, dt.date(2025, 1, 15)),
+    (dt.date(2024, 2, 29), 24, dt.date(2026, 2, 28)),
+])
+def test_add_months(day: dt.date, months: int, expected: dt.date) -> None:
+    assert lint.add_months(day, months) == expected
+
+
+# Precautions and summary ----------------------------------------------------
+
+def test_a_post_without_precautions_is_reported(tmp_path: Path) -> None:
+    text = CLEAN.replace("precautions:\n  - Your baby is very tired.\n", "")
+    assert check_post(tmp_path, text) == [
+        f"{PATH}:1: warning: precautions: no 'precautions'; list when a parent should stop or not do this "
+        "exercise, one line each starting with '- ' (for example '- Your baby is unwell or very tired')"]
+
+
+def test_a_summary_too_long_for_a_search_snippet_is_reported(tmp_path: Path) -> None:
+    summary = "Tummy time " + "x" * 150  # 161 characters
+    text = CLEAN.replace("summary: Short play on the tummy builds neck and back strength.", f"summary: {summary}")
+    assert check_post(tmp_path, text) == [
+        f"{PATH}:4: warning: summary: is 161 characters long; search results show about 160: shorten it to "
+        "one sentence of at most 160 characters"]
+
+
+def test_a_summary_of_exactly_the_limit_passes(tmp_path: Path) -> None:
+    summary = "Tummy time " + "x" * 149
+    text = CLEAN.replace("summary: Short play on the tummy builds neck and back strength.", f"summary: {summary}")
+    assert check_post(tmp_path, text) == []
+
+
+def test_warnings_are_sorted_by_file_and_line(tmp_path: Path) -> None:
+    text = without_review(CLEAN).replace("alt: A parent holds a red toy in front of the baby.", "alt: Toy")
+    root = make_site(tmp_path, {"a": text, "b": without_review(CLEAN)})
+    assert [w.split(": warning")[0] for w in warnings_of(root)] == [
+        f"{PATH}:1", f"{PATH}:11", "content/posts/b/index.md:1"]
