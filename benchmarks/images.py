@@ -11,11 +11,12 @@ method/effort 4) and progressive JPEG (quality 78), metadata stripped. Contender
 * the no-change rebuild (plan every source again, find everything cached);
 * naive Pillow: open, resize(LANCZOS) from the full source for every width, save each format;
 * sharp (libvips, through Node) when `node` is here: installed into benchmarks/.work/ by npm;
-* the pipeline with AVIF added (the site's defaults), for AVIF's size against WebP's.
+* the pipeline with AVIF added (quality 50, the site's default), for AVIF's size against WebP's.
 
-Each contender runs in its own process, so its peak memory (the largest resident set of it and
-of its pool workers) is its own. Generated sources and outputs live in benchmarks/.work/ (ignored
-by git); the sources are made once and reused.
+Each contender runs in its own process, so its peak memory (the largest resident set of it or of
+one of its pool workers) and CPU time are its own. Generated sources and outputs live in
+benchmarks/.work/ (ignored by git); the sources are made once and reused. Wall times need an idle
+machine: the load average is printed before and after, and the CPU column is fair either way.
 """
 
 from __future__ import annotations
@@ -278,7 +279,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--count", type=int, help="number of 3000x2000 sources (default 40; 8 with --quick)")
     parser.add_argument("--quick", action="store_true", help="8 sources: a smoke run of every contender")
-    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="pool size (default: cores)")
+    parser.add_argument("--workers", type=int, default=len(os.sched_getaffinity(0)),
+                        help="pool size (default: the cores this process may use)")
     parser.add_argument("--no-sharp", action="store_true", help="skip sharp even where node is present")
     parser.add_argument("--no-avif", action="store_true", help="skip the AVIF run (the slowest)")
     parser.add_argument("--phase", help=argparse.SUPPRESS)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 import shutil
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 
@@ -56,11 +58,28 @@ def built_sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def built_guide(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The repository's own guide (content/), built once."""
-    output = tmp_path_factory.mktemp("guide") / "public"
-    cache = tmp_path_factory.mktemp("guide-cache")
-    build(BuildOptions(source=REPO, output=output, cache_dir=cache))
+    """The repository's own guide (content/), built once per test run, even with xdist's workers:
+    the first worker builds it (its AVIF images take seconds) and the others wait and share it."""
+    run_dir = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        run_dir = run_dir.parent  # the folder the workers of this run share
+    output = run_dir / "shared-guide" / "public"
+    with _run_lock(run_dir / "shared-guide.lock"):
+        if not output.is_dir():  # the build swaps its output in whole, so a folder is a finished build
+            build(BuildOptions(source=REPO, output=output, cache_dir=run_dir / "shared-guide" / "cache"))
     return output
+
+
+@contextmanager
+def _run_lock(path: Path) -> Iterator[None]:
+    import fcntl
+
+    with open(path, "a+") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 CHROMIUM = "/usr/bin/chromium"
@@ -120,4 +139,14 @@ _QuietHandler = _quiet_handler_base()
 def guide_server(built_guide: Path):
     server = StaticServer(built_guide)
     yield server.url
+    server.close()
+
+
+@pytest.fixture(scope="session")
+def sample_server(built_sample: Path, tmp_path_factory: pytest.TempPathFactory):
+    """The sample site served under /guide/, the path of its base_url, so its root-relative links work."""
+    root = tmp_path_factory.mktemp("sample-served")
+    (root / "guide").symlink_to(built_sample, target_is_directory=True)
+    server = StaticServer(root)
+    yield server.url + "guide/"
     server.close()

@@ -14,13 +14,14 @@ from pathlib import Path
 
 import jinja2
 
-from . import content, images, theme
+from . import content, images, parallel, search, share, theme
+from .cache import BuildCache, code_fingerprint, digest
 from .config import load_config
 from .errors import Problem, SiteError
 from .images import ImagePlan
-from .model import ImageRef, Site
+from .model import ImageRef, Post, Site
 from .render import Page, Renderer, make_environment
-from .writer import Writer, locked, recover_and_clean, staging_dir, swap_in
+from .writer import Writer, locked, recover_and_clean, spare_dir, swap_in
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,8 @@ class BuildOptions:
     base_url: str | None = None
     drafts: bool = False
     cache_dir: Path | None = None
+    # The preview: keep the search index the output already has instead of indexing every post again.
+    reuse_search_index: bool = False
 
     @property
     def output_dir(self) -> Path:
@@ -39,12 +42,17 @@ class BuildOptions:
     def image_cache(self) -> Path:
         return (self.cache_dir or self.source / ".cache").absolute() / "images"
 
+    @property
+    def build_cache(self) -> Path:
+        return (self.cache_dir or self.source / ".cache").absolute() / "build"
+
 
 @dataclass
 class BuildResult:
     output: Path
     pages: int
     images: int
+    pages_rendered: int
     images_encoded: int
     files: int
     seconds: float
@@ -59,18 +67,15 @@ def today() -> dt.date:
     return dt.date.today()
 
 
-def load_site(options: BuildOptions) -> tuple[Site, dict[Path, ImagePlan], list[str]]:
+def load_site(options: BuildOptions, cache: BuildCache | None = None
+              ) -> tuple[Site, dict[Path, ImagePlan], list[str]]:
     """Read and validate the whole site, image headers included; raise SiteError with every problem."""
     root = options.source.absolute()
     config, problems = load_config(root, options.base_url)
     authors, author_problems = content.load_authors(root)
     problems += author_problems
-    posts = []
-    for path in content.find_post_files(root):
-        post, post_problems = content.load_post(path, root)
-        problems += post_problems
-        if post:
-            posts.append(post)
+    posts, post_problems = load_posts(root, cache or BuildCache(None))
+    problems += post_problems
     if config is None or problems:
         raise SiteError(problems)
     problems += content.cross_check(posts, authors, config)
@@ -82,6 +87,48 @@ def load_site(options: BuildOptions) -> tuple[Site, dict[Path, ImagePlan], list[
     if problems:
         raise SiteError(problems)
     return site, plans, notes
+
+
+def load_posts(root: Path, cache: BuildCache) -> tuple[list[Post], list[Problem]]:
+    """Every post, parsed once per content: a post whose bytes did not change comes from the cache."""
+    code = code_fingerprint()
+    texts: list[tuple[Path, str, str]] = []  # path, text, cache key
+    problems: list[Problem] = []
+    for path in content.find_post_files(root):
+        text, read_problems = content.read_post(path, root)
+        if text is None:
+            problems += read_problems
+        else:
+            texts.append((path, text, digest(code, str(root), path.relative_to(root).as_posix(), text)))
+    cached = cache.get_many("posts", [key for _, _, key in texts])
+    todo = [(path, text) for path, text, key in texts if not _still_valid(cached.get(key), root)]
+    fresh = iter(parallel.map_ordered(_parse_post, [(path, text, root) for path, text in todo]))
+    posts: list[Post] = []
+    for path, text, key in texts:
+        post = cached.get(key)
+        if not _still_valid(post, root):
+            post, post_problems = next(fresh)
+            problems += post_problems
+            if post is not None:
+                cache.put("posts", key, post)
+        if post is not None:
+            posts.append(post)
+    cache.prune("posts", [key for _, _, key in texts])
+    return posts, problems
+
+
+def _parse_post(job: tuple[Path, str, Path]) -> tuple[Post | None, list[Problem]]:
+    path, text, root = job
+    return content.post_from_text(text, path, root)
+
+
+def _still_valid(post: Post | None, root: Path) -> bool:
+    """A cached post also depends on the files it names: they must still be there, unchanged in place."""
+    if post is None:
+        return False
+    folder = (root / post.path).parent
+    refs = list(post.images) + ([post.video.file] if post.video and post.video.file else [])
+    return all(ref.source.is_file() and (folder / ref.rel).resolve() == ref.source for ref in refs)
 
 
 def site_images(site: Site) -> list[ImageRef]:
@@ -118,25 +165,35 @@ def check(options: BuildOptions) -> tuple[Site, dict[Path, ImagePlan], list[str]
 
 def build(options: BuildOptions) -> BuildResult:
     started = time.perf_counter()
-    site, plans, notes = load_site(options)
+    cache = BuildCache(options.build_cache)
+    try:
+        return _build(options, cache, started)
+    finally:
+        cache.close()
+
+
+def _build(options: BuildOptions, cache: BuildCache, started: float) -> BuildResult:
+    site, plans, notes = load_site(options, cache)
     plans, encoded = _process_images(site, plans, options)
     renderer, assets = _renderer(site, plans, options)
-    rendered = _render_pages(renderer)
+    rendered = _render_pages(renderer, cache)
+    cache.commit()
+    notes += cache.notes
+    search_files = search.search_bundle(site.config, rendered,  # before the lock: it only reads
+                                        options.output_dir if options.reuse_search_index else None)
+    share.process_shares(renderer.shares.values(), options.image_cache)  # ~50 ms each, cached: no progress line
     output = options.output_dir
     with locked(output):
         recover_and_clean(output)
-        staging = staging_dir(output)
-        try:
-            writer = Writer(staging, previous=output)
-            _write_all(writer, rendered, plans, assets, options)
-            swap_in(staging, output)
-        except BaseException:
-            import shutil
-
-            shutil.rmtree(staging, ignore_errors=True)
-            raise
+        writer = Writer(spare_dir(output))
+        _write_all(writer, rendered, plans, assets, options)
+        share.write_shares(writer, renderer.shares.values(), options.image_cache)
+        _write_media_and_search(writer, site, search_files)
+        writer.remove_stale()
+        swap_in(writer.staging, output)
     images.prune_cache(list(plans.values()), options.image_cache)
-    return BuildResult(output, len(rendered), len(plans), encoded, len(writer.written),
+    share.prune_cache(renderer.shares.values(), options.image_cache)
+    return BuildResult(output, len(rendered), len(plans), renderer.rendered_count, encoded, len(writer.written),
                        time.perf_counter() - started, notes)
 
 
@@ -152,17 +209,62 @@ def _renderer(site: Site, plans: dict[Path, ImagePlan], options: BuildOptions) -
     return Renderer(site, env, plans, assets, today(), options.drafts), sources
 
 
-def _render_pages(renderer: Renderer) -> list[tuple[Page, str]]:
+def _render_pages(renderer: Renderer, cache: BuildCache | None = None) -> list[tuple[Page, str]]:
+    """Every page, from the cache when its key (all it is made from) is known, else rendered on every core."""
+    cache = cache or BuildCache(None)
+    pages = renderer.pages()
+    common = global_fingerprint(renderer)
+    memo: dict[int, str] = {}
+    keys = [digest(common, page.path, page.template, fingerprint(page.context, memo)) for page in pages]
+    html = cache.get_many("pages", keys)
+    missing = [i for i, key in enumerate(keys) if key not in html]
+    renderer.rendered_count = len(missing)
     problems: list[Problem] = []
-    rendered: list[tuple[Page, str]] = []
-    for page in renderer.pages():
-        try:
-            rendered.append((page, renderer.render(page)))
-        except jinja2.TemplateError as exc:
-            problems.append(template_problem(page, exc, renderer.site.root))
+    results = parallel.map_ordered(lambda page: _render_one(renderer, page), [pages[i] for i in missing])
+    for i, (ok, result) in zip(missing, results):
+        if ok:
+            html[keys[i]] = result
+            cache.put("pages", keys[i], result)
+        else:
+            problems.append(result)
     if problems:
         raise SiteError(sorted(set(problems)))
-    return rendered
+    cache.prune("pages", keys)
+    return [(page, html[key]) for page, key in zip(pages, keys)]
+
+
+def _render_one(renderer: Renderer, page: Page) -> tuple[bool, str | Problem]:
+    try:
+        return True, renderer.render(page)
+    except jinja2.TemplateError as exc:
+        return False, template_problem(page, exc, renderer.site.root)
+
+
+def global_fingerprint(renderer: Renderer) -> str:
+    """Everything a page may read besides its own context: code, templates, settings, images, globals."""
+    templates = [(path.as_posix(), path.read_bytes()) for folder in theme.template_dirs(renderer.site.root)
+                 for path in sorted(folder.rglob("*")) if path.is_file()]
+    bands = [(band.from_months, band.to_months) for band in getattr(renderer, "bands", [])]
+    return digest(code_fingerprint(), templates, renderer.site.config, sorted(renderer.plans.items()),
+                  sorted(renderer.assets.items()),
+                  renderer.site.authors, list(renderer.site.tags), bands, renderer.today, renderer.drafts)
+
+
+def fingerprint(value: object, memo: dict[int, str]) -> str:
+    """A stable text for a page context; each post is hashed once per build however many pages list it."""
+    if isinstance(value, Post):
+        key = id(value)
+        if key not in memo:
+            memo[key] = digest(value)
+        return memo[key]
+    if isinstance(value, dict):
+        return "{" + ",".join(f"{k!r}:{fingerprint(v, memo)}" for k, v in value.items()) + "}"
+    if isinstance(value, (list, tuple)):
+        return "[" + ",".join(fingerprint(v, memo) for v in value) + "]"
+    text = repr(value)
+    if " at 0x" in text:  # an object without a stable repr: never let it into a cache key
+        raise TypeError(f"cannot fingerprint {type(value).__name__} for the build cache")
+    return text
 
 
 def template_problem(page: Page, exc: jinja2.TemplateError, root: Path) -> Problem:
@@ -222,6 +324,16 @@ def _write_all(writer: Writer, rendered: list[tuple[Page, str]], plans: dict[Pat
     for plan in sorted(plans.values(), key=lambda p: p.key):
         for variant in plan.variants:
             if f"images/{variant.name}" not in writer.written:
-                writer.copy_file(f"images/{variant.name}", cache / variant.name, str(plan.source))
+                writer.copy_file(f"images/{variant.name}", cache / variant.name, str(plan.source), link=True)
     for name, source in assets.items():
         writer.copy_file(name, source, "static")
+
+
+def _write_media_and_search(writer: Writer, site: Site, search_files: dict[str, bytes]) -> None:
+    """Local video files as they are (the post links them under media/), then the search bundle."""
+    for post in site.posts:
+        if post.video and post.video.file:
+            source = post.video.file.source
+            writer.copy_file(f"media/{post.slug}/{source.name}", source, post.path)
+    for rel, data in search_files.items():
+        writer.write_bytes(rel, data, "Pagefind")

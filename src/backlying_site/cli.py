@@ -112,8 +112,9 @@ def run_build(args: argparse.Namespace) -> int:
                                 drafts=args.drafts))
     for note in result.notes:
         print(f"note: {note}", file=sys.stderr)
-    print(f"Built {result.pages} pages and {result.images} images ({result.images_encoded} encoded) "
-          f"into {_shown(result.output)} in {result.seconds:.2f} s.")
+    print(f"Built {result.pages} pages ({result.pages_rendered} rendered, the rest unchanged) and "
+          f"{result.images} images ({result.images_encoded} encoded) into {_shown(result.output)} "
+          f"in {result.seconds:.2f} s.")
     return 0
 
 

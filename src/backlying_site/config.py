@@ -68,6 +68,25 @@ def _grade(value: Any, path: KeyPath, ctx: s.Ctx) -> Any:
     return float(value)
 
 
+def _age_band(value: Any, path: KeyPath, ctx: s.Ctx) -> Any:
+    match = re.fullmatch(r"\s*(\d{1,3})\s*[-–]\s*(\d{1,3})\s*", str(value)) if isinstance(value, str) else None
+    if match is None or int(match[1]) >= int(match[2]):
+        return ctx.error(path, f"{quoted(str(value))} is not an age band; write the months it spans, "
+                         "smaller first, such as 0-3 or 12-24")
+    return int(match[1]), int(match[2])
+
+
+def _age_bands(value: Any, path: KeyPath, ctx: s.Ctx) -> Any:
+    bands = s.list_of(_age_band, "age bands in months, such as 0-3", 1)(value, path, ctx)
+    if bands is s.INVALID:
+        return bands
+    for i, (before, band) in enumerate(zip(bands, bands[1:]), start=1):
+        if band[0] < before[1]:
+            return ctx.error(path + (i,), f"{band[0]}-{band[1]} overlaps or comes before "
+                             f"{before[0]}-{before[1]}; list the bands youngest first, without overlaps")
+    return bands
+
+
 QUALITY = s.Field(s.whole_number(1, 100))
 CHECK_FIELDS: dict[str, s.Field] = {
     "reading_grade": s.Field(_grade),
@@ -98,6 +117,8 @@ FIELDS: dict[str, s.Field] = {
                               build=lambda path, ctx, **values: LintSettings(**values))),
     "page_size": s.Field(s.whole_number(1, 500)),
     "related_posts": s.Field(s.whole_number(0, 50)),
+    "search": s.Field(s.boolean),
+    "age_bands": s.Field(_age_bands),
 }
 
 

@@ -168,14 +168,19 @@ def find_post_files(root: Path) -> list[Path]:
 
 
 def load_post(path: Path, root: Path) -> tuple[Post | None, list[Problem]]:
+    text, problems = read_post(path, root)
+    if text is None:
+        return None, problems
+    return post_from_text(text, path, root)
+
+
+def read_post(path: Path, root: Path) -> tuple[str | None, list[Problem]]:
+    """The post's text, refusing links out of the content folder and anything but a plain file."""
     rel = path.relative_to(root).as_posix()
     refused = _outside_problem(path, root, rel) or _not_a_file_problem(path, rel)
     if refused:
         return None, [refused]
-    text, problems = read_text(path, rel)
-    if text is None:
-        return None, problems
-    return post_from_text(text, path, root)
+    return read_text(path, rel)
 
 
 def post_from_text(text: str, path: Path, root: Path) -> tuple[Post | None, list[Problem]]:

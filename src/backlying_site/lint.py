@@ -22,6 +22,7 @@ import textstat
 
 from .errors import Problem
 from .frontmatter import KeyPath, format_path
+from .discovery import age_bands, posts_by_author
 from .images import ImagePlan
 from .model import ImageRef, LintSettings, Post, Site
 
@@ -232,6 +233,10 @@ def site_paths(site: Site) -> set[str]:
     paths |= {f"tags/{tag}/" for tag in site.tags}
     index_pages = max(1, math.ceil(len(site.posts) / site.config.page_size))
     paths |= {f"page/{number}/" for number in range(2, index_pages + 1)}
+    paths |= {f"age/{band.slug}/" for band in age_bands(site)}
+    paths |= {f"authors/{key}/" for key in posts_by_author(site)}
+    if site.config.search:
+        paths.add("search/")
     return paths
 
 

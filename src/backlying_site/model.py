@@ -206,6 +206,10 @@ class SiteConfig:
     page_size: int = 12
     related_posts: int = 3
     check: LintSettings = field(default_factory=LintSettings)
+    # Pagefind search over the posts, with a /search/ page (issue 5); false builds neither.
+    search: bool = True
+    # Age filter: half-open month ranges [from, to); a band gets a page when a post's age overlaps it.
+    age_bands: tuple[tuple[int, int], ...] = ((0, 3), (3, 6), (6, 9), (9, 12), (12, 24))
 
     @property
     def base_path(self) -> str:

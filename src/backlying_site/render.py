@@ -8,6 +8,7 @@ only here.
 from __future__ import annotations
 
 import datetime as dt
+import heapq
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,7 +19,10 @@ from markupsafe import Markup
 
 from .images import ImagePlan, Picture, picture
 from .markdown import MarkdownRenderer
-from .model import ImageRef, Post, Site
+from .discovery import AgeBand, age_bands, posts_by_author
+from .model import Author, ImageRef, Post, Site
+from .seo import Seo
+from .share import plan_shares
 
 
 @dataclass(frozen=True)
@@ -29,6 +33,9 @@ class Page:
     template: str
     context: dict[str, Any]
     origin: str  # the source file it comes from, for messages
+    # The costly part of the context (rendered Markdown), made only when the page is rendered:
+    # a page served from the build cache never pays for it. Its inputs must be in ``context``.
+    deferred: Callable[[], dict[str, Any]] | None = None
 
 
 def make_environment(template_dirs: list[Path]) -> jinja2.Environment:
@@ -59,6 +66,9 @@ class Urls:
     def __init__(self, base_url: str, base_path: str) -> None:
         self.base_url, self.base_path = base_url, base_path
 
+    def __repr__(self) -> str:  # part of the build cache's key: must not show a memory address
+        return f"Urls({self.base_url!r}, {self.base_path!r})"
+
     def path(self, rel: str = "") -> str:
         return self.base_path + rel.lstrip("/")
 
@@ -74,14 +84,44 @@ class Urls:
     def image(self, name: str) -> str:
         return self.path(f"images/{name}")
 
+    def author(self, key: str) -> str:
+        return self.path(f"authors/{key}/")
 
-def related_posts(post: Post, posts: tuple[Post, ...], limit: int) -> list[Post]:
-    """Most shared tags first, then newest, then slug: the same answer on every run."""
-    tags = set(post.tags)
-    scored = [(len(tags & set(other.tags)), other.date, other.slug, other) for other in posts
-              if other.slug != post.slug]
-    scored.sort(key=lambda item: (-item[0], -item[1].toordinal(), item[2]))
-    return [item[3] for item in scored[:limit]]
+    def age(self, band: AgeBand) -> str:
+        return self.path(f"age/{band.slug}/")
+
+
+def related_posts(post: Post, posts: tuple[Post, ...], limit: int,
+                  index: "RelatedIndex | None" = None) -> list[Post]:
+    """Most shared tags first, then newest (the order of ``posts``): the same answer on every run."""
+    return (index or RelatedIndex(posts)).related(post, limit)
+
+
+class RelatedIndex:
+    """Tag -> positions in the newest-first list, so "similar" costs the posts that share a tag, not all."""
+
+    def __init__(self, posts: tuple[Post, ...]) -> None:
+        self.posts = posts
+        self.by_tag: dict[str, list[int]] = {}
+        for rank, post in enumerate(posts):
+            for tag in dict.fromkeys(post.tags):
+                self.by_tag.setdefault(tag, []).append(rank)
+
+    def related(self, post: Post, limit: int) -> list[Post]:
+        if limit <= 0:
+            return []
+        shared: dict[int, int] = {}
+        for tag in dict.fromkeys(post.tags):
+            for rank in self.by_tag.get(tag, ()):
+                shared[rank] = shared.get(rank, 0) + 1
+        ranked = heapq.nsmallest(limit + 1, shared, key=lambda rank: (-shared[rank], rank))
+        chosen = [self.posts[r] for r in ranked if self.posts[r].slug != post.slug][:limit]
+        for other in self.posts:  # too few share a tag: fill with the newest others
+            if len(chosen) >= limit:
+                break
+            if other.slug != post.slug and other not in chosen:
+                chosen.append(other)
+        return chosen
 
 
 class Renderer:
@@ -93,7 +133,15 @@ class Renderer:
         self.urls = Urls(site.config.base_url, site.config.base_path)
         self.md = MarkdownRenderer(site.config.markdown_raw_html)
         self.today, self.drafts = today, drafts
-        env.globals.update(site=site, config=site.config, urls=self.urls, asset=self.asset,
+        self.related = RelatedIndex(site.posts)
+        self.bands = age_bands(site)
+        env.globals["age_bands"] = self.bands  # the age filter on the home and age pages
+        self.shares = plan_shares(site, plans)  # share images' names, known before builder draws them
+        self.seo = Seo(site, self.urls, plans, self.shares)
+        env.globals["absolute_image"] = self.seo.image
+        # No `site` global: a page's output may depend only on its context and the globals
+        # fingerprinted in builder.global_fingerprint, or the build cache could serve it stale.
+        env.globals.update(authors=site.authors, config=site.config, urls=self.urls, asset=self.asset,
                            picture=self.picture, markdown=self.md.block, inline=self.md.inline,
                            build_drafts=drafts)
 
@@ -106,20 +154,26 @@ class Renderer:
         return picture(self.plans[ref.source], ref.alt, self.urls.image)
 
     def render(self, page: Page) -> str:
-        return self.env.get_template(page.template).render(page.context)
+        context = page.context | page.deferred() if page.deferred else page.context
+        return self.env.get_template(page.template).render(context)
 
     def pages(self) -> list[Page]:
         site = self.site
         pages = [self.post_page(post) for post in site.posts]
         pages += self.index_pages()
         pages += [self.tag_page(tag, posts) for tag, posts in site.tags.items()]
+        pages += self.discovery_pages()
         pages.append(Page("tags/index.html", "tags.html", {"tags": site.tags, "canonical": self.urls.absolute("tags/"),
-                                                          "page_title": "All topics"}, "templates/tags.html"))
+                                                          "page_title": "All topics",
+                                                          "seo": self.seo.tags_page("All topics")},
+                          "templates/tags.html"))
         pages.append(Page("404.html", "404.html", {"canonical": self.urls.absolute("404.html"),
                                                    "page_title": "Page not found"}, "templates/404.html"))
         pages.append(Page("feed.xml", "feed.xml", {"posts": site.posts[:20]}, "templates/feed.xml"))
-        pages.append(Page("sitemap.xml", "sitemap.xml", {"posts": site.posts}, "templates/sitemap.xml"))
         pages.append(Page("robots.txt", "robots.txt", {}, "templates/robots.txt"))
+        # Last: the sitemap lists every HTML page made above.
+        pages.append(Page("sitemap.xml", "sitemap.xml", {"entries": self.seo.sitemap_entries(pages)},
+                          "templates/sitemap.xml"))
         return pages
 
     def post_page(self, post: Post) -> Page:
@@ -128,16 +182,20 @@ class Renderer:
         context = {
             "post": post,
             "author": author,
-            "body": self.md.block(post.body),
-            "toc": self.md.toc(),
-            "related": related_posts(post, site.posts, site.config.related_posts),
-            "disclaimer": self.md.block(post.disclaimer or site.config.disclaimer),
+            "related": self.related.related(post, site.config.related_posts),
             "canonical": self.urls.absolute(f"{post.slug}/"),
             "page_title": post.title,
             "description": post.summary,
             "is_draft": post.draft or post.date > self.today,
+            **self.seo.post_context(post, author),  # seo, share_card_url, share_pin_url
         }
-        return Page(f"{post.slug}/index.html", "post.html", context, post.path)
+        return Page(f"{post.slug}/index.html", "post.html", context, post.path,
+                    deferred=lambda: self.post_markdown(post))
+
+    def post_markdown(self, post: Post) -> dict[str, Any]:
+        body = self.md.block(post.body)
+        return {"body": body, "toc": self.md.toc(),
+                "disclaimer": self.md.block(post.disclaimer or self.site.config.disclaimer)}
 
     def index_pages(self) -> list[Page]:
         posts, size = self.site.posts, self.site.config.page_size
@@ -150,6 +208,7 @@ class Renderer:
                 "prev_url": (self.urls.path("" if number == 2 else f"page/{number - 1}/") if number > 1 else ""),
                 "next_url": self.urls.path(f"page/{number + 1}/") if number < len(chunks) else "",
                 "canonical": self.urls.absolute(rel), "page_title": "",
+                "seo": self.seo.home_page(self.urls.absolute(rel), first=number == 1),
             }
             pages.append(Page(f"{rel}index.html", "index.html", context, "templates/index.html"))
         return pages
@@ -157,7 +216,35 @@ class Renderer:
     def tag_page(self, tag: str, posts: tuple[Post, ...]) -> Page:
         context = {"tag": tag, "posts": posts, "canonical": self.urls.absolute(f"tags/{tag}/"),
                    "page_title": f"Exercises about {tag.replace('-', ' ')}"}
+        context["seo"] = self.seo.tag_page(tag, context["page_title"])
         return Page(f"tags/{tag}/index.html", "tag.html", context, "templates/tag.html")
+
+
+    def discovery_pages(self) -> list[Page]:
+        """Ways in besides the newest-first list (issue 5): age bands, authors, search."""
+        pages = [self.age_page(band) for band in self.bands]
+        pages += [self.author_page(self.site.authors[key], posts)
+                  for key, posts in posts_by_author(self.site).items()]
+        if self.site.config.search:
+            pages.append(Page("search/index.html", "search.html", {
+                "canonical": self.urls.absolute("search/"), "page_title": "Search",
+                "description": f"Search the exercises of {self.site.config.title}."}, "templates/search.html"))
+        return pages
+
+    def age_page(self, band: AgeBand) -> Page:
+        rel = f"age/{band.slug}/"
+        context = {"band": band, "posts": band.posts, "canonical": self.urls.absolute(rel),
+                   "page_title": f"Exercises for {band.label}",
+                   "description": f"Home exercises for babies aged {band.label}, step by step."}
+        context["seo"] = self.seo.age_page(rel, context["page_title"], context["description"])
+        return Page(f"{rel}index.html", "age.html", context, "templates/age.html")
+
+    def author_page(self, author: Author, posts: tuple[Post, ...]) -> Page:
+        rel = f"authors/{author.key}/"
+        context = {"author": author, "posts": posts, "canonical": self.urls.absolute(rel),
+                   "page_title": author.name, "description": f"Exercises by {author.name}."}
+        context["seo"] = self.seo.author_page(author, context["description"])
+        return Page(f"{rel}index.html", "author.html", context, "templates/author.html")
 
 
 def render_all(renderer: Renderer, pages: list[Page],

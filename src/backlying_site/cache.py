@@ -1,0 +1,134 @@
+"""The persistent build cache: parsed posts and rendered pages, keyed by what made them.
+
+One SQLite file under ``.cache/build/`` (beside the image cache). A key is a
+hash of every input of the value (the post file's bytes, or a page's context,
+templates, settings and this program's own code), so a hit is exactly what a
+clean build would make, and an edit misses without any bookkeeping. A cache
+that cannot be read (corrupt, or written by another version) is discarded with
+a note, never trusted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import pickle
+import sqlite3
+import zlib
+from pathlib import Path
+from typing import Any, Iterable
+
+SCHEMA = 2
+
+
+def code_fingerprint() -> str:
+    """A hash of this package's own source: a new version of the program never reuses old results."""
+    package = Path(__file__).resolve().parent
+    digest = hashlib.sha256()
+    for path in sorted(package.glob("*.py")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def digest(*parts: Any) -> str:
+    """A stable hash of values made of str/bytes/numbers/dataclasses (their repr is deterministic)."""
+    h = hashlib.sha256()
+    for part in parts:
+        data = part if isinstance(part, bytes) else repr(part).encode("utf-8", "surrogatepass")
+        h.update(len(data).to_bytes(8, "little"))
+        h.update(data)
+    return h.hexdigest()
+
+
+class BuildCache:
+    """Key -> value tables; reads are cheap, writes are batched into one transaction."""
+
+    def __init__(self, folder: Path | None) -> None:
+        self.notes: list[str] = []
+        self.pending: dict[str, list[tuple[str, bytes]]] = {"posts": [], "pages": []}
+        self.keep: dict[str, list[str]] = {}
+        self.path = folder / "build.sqlite" if folder is not None else None
+        self.db: sqlite3.Connection | None = None
+        self.broken = False
+        # Opened only if it exists: a refused build writes nothing at all, not even a cache.
+        if self.path is not None and self.path.is_file():
+            self.db = self._open(self.path)
+
+    def _open(self, path: Path) -> sqlite3.Connection | None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        for attempt in range(2):
+            try:
+                db = sqlite3.connect(path, timeout=30, isolation_level=None)
+                db.execute("PRAGMA journal_mode=WAL")
+                db.execute("PRAGMA synchronous=NORMAL")
+                version = db.execute("PRAGMA user_version").fetchone()[0]
+                if version != SCHEMA:
+                    db.execute("DROP TABLE IF EXISTS posts")
+                    db.execute("DROP TABLE IF EXISTS pages")
+                    db.execute("CREATE TABLE posts (key TEXT PRIMARY KEY, value BLOB NOT NULL)")
+                    db.execute("CREATE TABLE pages (key TEXT PRIMARY KEY, value BLOB NOT NULL)")
+                    db.execute(f"PRAGMA user_version={SCHEMA}")
+                db.execute("SELECT count(*) FROM pages LIMIT 1").fetchone()
+                return db
+            except sqlite3.DatabaseError as exc:
+                self.notes.append(f"the build cache {path} could not be read ({exc}); starting a new one")
+                for suffix in ("", "-wal", "-shm"):
+                    Path(f"{path}{suffix}").unlink(missing_ok=True)
+        return None
+
+    def get_many(self, table: str, keys: Iterable[str]) -> dict[str, Any]:
+        if self.db is None:
+            return {}
+        wanted = list(dict.fromkeys(keys))
+        found: dict[str, Any] = {}
+        try:
+            for start in range(0, len(wanted), 500):
+                chunk = wanted[start:start + 500]
+                rows = self.db.execute(f"SELECT key, value FROM {table} WHERE key IN "
+                                       f"({','.join('?' * len(chunk))})", chunk).fetchall()
+                for key, value in rows:
+                    found[key] = pickle.loads(zlib.decompress(value))
+        except (sqlite3.DatabaseError, pickle.UnpicklingError, zlib.error, EOFError, AttributeError,
+                ImportError, TypeError) as exc:
+            self.notes.append(f"the build cache was damaged ({exc}); rebuilding without it")
+            self.db.close()
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{self.path}{suffix}").unlink(missing_ok=True)
+            self.db = None
+            return {}
+        return found
+
+    def put(self, table: str, key: str, value: Any) -> None:
+        if self.path is not None:
+            self.pending[table].append((key, zlib.compress(pickle.dumps(value, protocol=5), 1)))
+
+    def prune(self, table: str, keep: Iterable[str]) -> None:
+        """At commit, forget every entry this build did not use, so the file does not grow without end."""
+        self.keep[table] = list(keep)
+
+    def commit(self) -> None:
+        """Write what this build made; called only once the build has passed every check."""
+        if self.path is None:
+            return
+        if self.db is None:
+            self.db = self._open(self.path)
+        if self.db is None:
+            return
+        try:
+            self.db.execute("BEGIN")
+            for table, rows in self.pending.items():
+                self.db.executemany(f"INSERT OR REPLACE INTO {table} (key, value) VALUES (?, ?)", rows)
+            for table, keep in self.keep.items():
+                self.db.execute("CREATE TEMP TABLE IF NOT EXISTS keep (key TEXT PRIMARY KEY)")
+                self.db.execute("DELETE FROM keep")
+                self.db.executemany("INSERT OR IGNORE INTO keep VALUES (?)", ((k,) for k in keep))
+                self.db.execute(f"DELETE FROM {table} WHERE key NOT IN (SELECT key FROM keep)")
+            self.db.execute("COMMIT")
+        except sqlite3.DatabaseError as exc:
+            self.notes.append(f"the build cache could not be saved ({exc})")
+        self.pending = {table: [] for table in self.pending}
+        self.keep = {}
+
+    def close(self) -> None:
+        if self.db is not None:
+            self.db.close()
+            self.db = None

@@ -1,0 +1,324 @@
+"""What machines read: Open Graph and Twitter tags, JSON-LD, and the sitemap's entries.
+
+Everything here is built from the content model (``Post``, ``Step``, ``Review``...),
+never written by hand per post, so a new field or a fixed typo reaches every page.
+Templates render the results: ``partials/meta.html`` writes the tags and the one
+``<script type="application/ld+json">`` (through render.json_ld, which escapes '<',
+'>' and '&' so no string can end the script), ``sitemap.xml`` the entries.
+
+Schema.org choices: a post is a ``MedicalWebPage`` (home exercises taught by physical
+therapists) whose main entity is a ``HowTo``; ``lastReviewed`` and ``reviewedBy``
+appear only when the post names a reviewer. The audience is a ``ParentAudience``;
+its childMinAge/childMaxAge are left out because schema.org gives them no unit and
+the model counts months. ``about`` is left out too: tags are plain words, not typed
+schema.org things.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .images import ImagePlan
+from .markdown import MarkdownRenderer
+from .model import Author, ImageRef, Post, Site, Step
+from .share import SharePlan
+
+if TYPE_CHECKING:
+    from .render import Page, Urls
+
+SCHEMA = "https://schema.org"
+
+
+@dataclass(frozen=True)
+class Meta:
+    """One <meta>: ``attr`` is "property" (Open Graph) or "name" (Twitter)."""
+
+    attr: str
+    key: str
+    content: str
+
+
+@dataclass(frozen=True)
+class PageSeo:
+    meta: tuple[Meta, ...]
+    json_ld: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class SitemapEntry:
+    loc: str
+    lastmod: dt.date | None
+
+
+@dataclass(frozen=True)
+class ImageInfo:
+    url: str
+    width: int
+    height: int
+    alt: str
+
+
+class Seo:
+    """The machine-readable facts of every page of one site."""
+
+    def __init__(self, site: Site, urls: Urls, plans: dict[Path, ImagePlan], shares: dict[str, SharePlan]) -> None:
+        self.site, self.urls, self.plans, self.shares = site, urls, plans, shares
+        self.config = site.config
+        # Its own instance: the page renderer's reads the toc of the last body it rendered.
+        self.md = MarkdownRenderer(site.config.markdown_raw_html)
+        self.website_id = urls.absolute() + "#website"
+
+    # --- page contexts -------------------------------------------------------------------
+
+    def post_context(self, post: Post, author: Author | None) -> dict[str, Any]:
+        """What a post page's context gets: ``seo`` and the share images' absolute URLs."""
+        card, pin = self.share_image(post, "card"), self.share_image(post, "pin")
+        return {"seo": self.post_page(post, author), "share_card_url": card.url, "share_pin_url": pin.url}
+
+    def post_page(self, post: Post, author: Author | None) -> PageSeo:
+        canonical = self.urls.absolute(f"{post.slug}/")
+        card = self.share_image(post, "card")
+        meta = [*self._common("article", post.title, post.summary, canonical),
+                *self._image_meta(card),
+                Meta("property", "article:published_time", post.date.isoformat()),
+                Meta("property", "article:modified_time", post.lastmod.isoformat()),
+                *(Meta("property", "article:tag", tag.replace("-", " ")) for tag in post.tags)]
+        return PageSeo(tuple(meta), self.post_graph(post, author))
+
+    def home_page(self, canonical: str, first: bool) -> PageSeo:
+        return PageSeo(self._listing_meta(self.config.title, "", canonical), graph(self.website()) if first else None)
+
+    def tag_page(self, tag: str, title: str) -> PageSeo:
+        canonical = self.urls.absolute(f"tags/{tag}/")
+        crumbs = [(self.config.title, self.urls.absolute()), ("All topics", self.urls.absolute("tags/")),
+                  (tag.replace("-", " "), canonical)]
+        return self._collection(canonical, title, crumbs)
+
+    def tags_page(self, title: str) -> PageSeo:
+        canonical = self.urls.absolute("tags/")
+        return self._collection(canonical, title, [(self.config.title, self.urls.absolute()), (title, canonical)])
+
+    def age_page(self, rel: str, title: str, description: str) -> PageSeo:
+        canonical = self.urls.absolute(rel)
+        return self._collection(canonical, title, [(self.config.title, self.urls.absolute()), (title, canonical)],
+                                description)
+
+    def author_page(self, author: Author, description: str) -> PageSeo:
+        """A ProfilePage whose main entity is the same Person (same @id) that posts name as author."""
+        canonical = self.author_url(author)
+        crumbs = [(self.config.title, self.urls.absolute()), (author.name, canonical)]
+        page = self._page_node("ProfilePage", canonical, author.name, description)
+        page["mainEntity"] = {"@id": self.person_id(author)}
+        return PageSeo(self._listing_meta(author.name, description, canonical),
+                       graph(self.website(), page, breadcrumbs(canonical, crumbs), self.person(author)))
+
+    def _collection(self, canonical: str, title: str, crumbs: list[tuple[str, str]],
+                    description: str = "") -> PageSeo:
+        page = self._page_node("CollectionPage", canonical, title, description)
+        return PageSeo(self._listing_meta(title, description, canonical),
+                       graph(self.website(), page, breadcrumbs(canonical, crumbs)))
+
+    def _page_node(self, page_type: str, canonical: str, title: str, description: str) -> dict[str, Any]:
+        return {"@type": page_type, "@id": canonical, "url": canonical, "name": title,
+                "description": description or self.config.description, "inLanguage": self.config.language,
+                "isPartOf": {"@id": self.website_id}, "breadcrumb": {"@id": canonical + "#breadcrumb"}}
+
+    def _listing_meta(self, title: str, description: str, canonical: str) -> tuple[Meta, ...]:
+        meta = self._common("website", title, description or self.config.description, canonical)
+        return (*meta, Meta("name", "twitter:card", "summary"))
+
+    def _common(self, og_type: str, title: str, description: str, canonical: str) -> list[Meta]:
+        return [Meta("property", "og:type", og_type), Meta("property", "og:site_name", self.config.title),
+                Meta("property", "og:locale", og_locale(self.config.language)),
+                Meta("property", "og:title", title), Meta("property", "og:description", description),
+                Meta("property", "og:url", canonical)]
+
+    def _image_meta(self, image: ImageInfo) -> list[Meta]:
+        return [Meta("property", "og:image", image.url), Meta("property", "og:image:type", "image/jpeg"),
+                Meta("property", "og:image:width", str(image.width)),
+                Meta("property", "og:image:height", str(image.height)),
+                Meta("property", "og:image:alt", image.alt),
+                Meta("name", "twitter:card", "summary_large_image"),
+                Meta("name", "twitter:image", image.url), Meta("name", "twitter:image:alt", image.alt)]
+
+    # --- images --------------------------------------------------------------------------
+
+    def share_image(self, post: Post, kind: str) -> ImageInfo:
+        plan = self.shares[post.slug]
+        image = plan.card if kind == "card" else plan.pin
+        alt = f"{post.title}: {post.hero.alt}" if post.hero else post.title
+        return ImageInfo(self.urls.absolute(f"images/{image.name}"), image.width, image.height, alt)
+
+    def image(self, ref: ImageRef | None) -> ImageInfo | None:
+        """The largest fallback (JPEG or PNG) variant: what every reader of structured data can open."""
+        plan = self.plans.get(ref.source) if ref else None
+        if ref is None or plan is None:
+            return None
+        largest = plan.of_format(plan.fallback)[-1]
+        return ImageInfo(self.urls.absolute(f"images/{largest.name}"), largest.width, largest.height, ref.alt)
+
+    def image_url(self, ref: ImageRef | None) -> str:
+        found = self.image(ref)
+        return found.url if found else ""
+
+    # --- JSON-LD -------------------------------------------------------------------------
+
+    def website(self) -> dict[str, Any]:
+        return {"@type": "WebSite", "@id": self.website_id, "url": self.urls.absolute(), "name": self.config.title,
+                "description": self.config.description, "inLanguage": self.config.language}
+
+    def post_graph(self, post: Post, author: Author | None) -> dict[str, Any]:
+        canonical = self.urls.absolute(f"{post.slug}/")
+        crumbs = [(self.config.title, self.urls.absolute()), (post.title, canonical)]
+        nodes = [self.website(), self.medical_page(post, author, canonical), self.how_to(post, author, canonical),
+                 breadcrumbs(canonical, crumbs)]
+        if author:
+            nodes.append(self.person(author))
+        return graph(*nodes)
+
+    def medical_page(self, post: Post, author: Author | None, canonical: str) -> dict[str, Any]:
+        page: dict[str, Any] = {
+            "@type": "MedicalWebPage", "@id": canonical, "url": canonical, "name": post.title,
+            "description": post.summary, "inLanguage": self.config.language,
+            "isPartOf": {"@id": self.website_id}, "breadcrumb": {"@id": canonical + "#breadcrumb"},
+            "mainEntity": {"@id": canonical + "#howto"},
+            "primaryImageOfPage": image_object(self.image(post.hero) or self.share_image(post, "card")),
+            "datePublished": post.date.isoformat(), "dateModified": post.lastmod.isoformat(),
+            "audience": {"@type": "ParentAudience", "audienceType": audience_type(post)},
+        }
+        if post.tags:
+            page["keywords"] = ", ".join(tag.replace("-", " ") for tag in post.tags)
+        if author:
+            page["author"] = {"@id": self.person_id(author)}
+        review = post.reviewed_by
+        if review:
+            if review.date:
+                page["lastReviewed"] = review.date.isoformat()
+            page["reviewedBy"] = {"@type": "Person", "name": review.name}
+            if review.credentials:
+                page["reviewedBy"]["jobTitle"] = review.credentials
+        return page
+
+    def how_to(self, post: Post, author: Author | None, canonical: str) -> dict[str, Any]:
+        how: dict[str, Any] = {
+            "@type": "HowTo", "@id": canonical + "#howto", "name": post.title, "description": post.summary,
+            "url": canonical, "inLanguage": self.config.language,
+            "image": image_object(self.image(post.hero) or self.share_image(post, "card")),
+            "datePublished": post.date.isoformat(), "dateModified": post.lastmod.isoformat(),
+        }
+        if post.dosage and post.dosage.minutes:
+            how["totalTime"] = iso_minutes(post.dosage.minutes)
+        if post.equipment:
+            how["supply"] = [{"@type": "HowToSupply", "name": item} for item in post.equipment]
+        if author:
+            how["author"] = {"@id": self.person_id(author)}
+        how["step"] = [self.step(step, canonical) for step in post.steps]
+        return how
+
+    def step(self, step: Step, canonical: str) -> dict[str, Any]:
+        node: dict[str, Any] = {"@type": "HowToStep", "position": step.number,
+                                "name": step.title or f"Step {step.number}",
+                                "text": plain_text(str(self.md.inline(step.text))),
+                                "url": f"{canonical}#step-{step.number}"}
+        image_url = self.image_url(step.image)
+        if image_url:
+            node["image"] = image_url
+        return node
+
+    def person_id(self, author: Author) -> str:
+        return self.author_url(author) + "#person"
+
+    def author_url(self, author: Author) -> str:
+        return self.urls.absolute(f"authors/{author.key}/")
+
+    def person(self, author: Author) -> dict[str, Any]:
+        node: dict[str, Any] = {"@type": "Person", "@id": self.person_id(author), "name": author.name,
+                                "url": self.author_url(author)}
+        avatar = self.image_url(author.avatar)
+        if avatar:
+            node["image"] = avatar
+        if author.url:
+            node["sameAs"] = [author.url]
+        return node
+
+    # --- sitemap -------------------------------------------------------------------------
+
+    def sitemap_entries(self, pages: list[Page]) -> list[SitemapEntry]:
+        """Every HTML page but the 404 and drafts, with the date its content last changed."""
+        entries = []
+        for page in pages:
+            if not page.path.endswith(".html") or page.path == "404.html" or page.context.get("is_draft"):
+                continue
+            loc = self.urls.absolute(page.path.removesuffix("index.html"))
+            entries.append(SitemapEntry(loc, self.lastmod(page.context)))
+        return sorted(entries, key=lambda entry: entry.loc)
+
+    def lastmod(self, context: dict[str, Any]) -> dt.date | None:
+        """A post's own date; a listing's newest post (later pages also change when a new post
+        pushes one onto them); any other page the site's newest."""
+        newest = max((p.lastmod for p in self.site.posts), default=None)
+        post = context.get("post")
+        if isinstance(post, Post):
+            return post.lastmod
+        posts = context.get("posts")
+        if posts and all(isinstance(p, Post) for p in posts):
+            listed = max(p.lastmod for p in posts)
+            if context.get("page_number", 1) > 1:
+                listed = max(listed, max(p.date for p in self.site.posts))
+            return listed
+        return newest
+
+
+# --- pure helpers ---------------------------------------------------------------------------
+
+
+def graph(*nodes: dict[str, Any]) -> dict[str, Any]:
+    return {"@context": SCHEMA, "@graph": list(nodes)}
+
+
+def breadcrumbs(canonical: str, crumbs: list[tuple[str, str]]) -> dict[str, Any]:
+    items = [{"@type": "ListItem", "position": n, "name": name, "item": url}
+             for n, (name, url) in enumerate(crumbs, start=1)]
+    return {"@type": "BreadcrumbList", "@id": canonical + "#breadcrumb", "itemListElement": items}
+
+
+def image_object(image: ImageInfo) -> dict[str, Any]:
+    return {"@type": "ImageObject", "url": image.url, "contentUrl": image.url, "width": image.width,
+            "height": image.height, "caption": image.alt}
+
+
+def iso_minutes(minutes: int) -> str:
+    """ISO 8601 duration: 3 -> 'PT3M', 90 -> 'PT1H30M'."""
+    hours, rest = divmod(minutes, 60)
+    return "PT" + (f"{hours}H" if hours else "") + (f"{rest}M" if rest or not hours else "")
+
+
+def og_locale(language: str) -> str:
+    """'en-GB' -> 'en_GB' (Open Graph's form); a bare 'en' stays as it is, as Hugo writes it."""
+    return language.replace("-", "_")
+
+
+def audience_type(post: Post) -> str:
+    label = post.age.label if post.age else ""
+    return f"parents of babies aged {label}" if label else "parents of babies"
+
+
+class _Text(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+
+    def handle_data(self, data: str) -> None:
+        self.parts.append(data)
+
+
+def plain_text(markup: str) -> str:
+    """Rendered inline Markdown as the words a reader sees: tags dropped, entities decoded (once)."""
+    parser = _Text()
+    parser.feed(markup)
+    parser.close()
+    return " ".join("".join(parser.parts).split())

@@ -1,0 +1,307 @@
+"""Share images: per post, a 1200x630 Open Graph card and a 1000x1500 Pinterest pin.
+
+The post's title is set in Atkinson Hyperlegible (bundled in ``fonts/``, OFL) over the
+hero image, with a dark band or panel under the words so they stay readable on any
+photo; a post without a hero gets the site's accent colour instead.
+
+Planned like ``images.py``: ``plan_shares`` is pure (no pixel decoded), so pages know
+every name and URL before anything is drawn; ``process_shares`` draws only what the
+cache (``.cache/images``) lacks, under names hashed from everything that decides the
+bytes (title, site title, hero bytes, fonts, layout, Pillow's version), Hugo's way.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import math
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import PIL
+from PIL import Image, ImageDraw, ImageFont
+
+from . import images, parallel
+from .images import ImagePlan, Progress
+from .model import Site
+
+if TYPE_CHECKING:
+    from .writer import Writer
+
+# Bump when the drawing code changes what it produces: old cache entries then miss.
+SHARE_VERSION = "1"
+FONTS = Path(__file__).resolve().parent / "fonts"
+TITLE_FONT = FONTS / "AtkinsonHyperlegible-Bold.ttf"
+SITE_FONT = FONTS / "AtkinsonHyperlegible-Regular.ttf"
+QUALITY = 85
+WHITE = (255, 255, 255)
+ACCENT = (31, 111, 107)  # --accent of static/css/site.css: white on it is 6:1
+PANEL = (29, 35, 39)  # --text of site.css: white on it is 15:1
+# Black at this opacity over the hero under the words: even on a white photo the band is at
+# most sRGB 64, where white text has about 10:1 contrast (WCAG AA asks 4.5:1).
+BAND_OPACITY = 191
+_CACHE_FILE = re.compile(r"share-[^./]+\.[0-9a-f]{8}\.(?:card|pin)\.jpg")
+
+
+@dataclass(frozen=True)
+class Layout:
+    """The geometry of one share image kind; every length in pixels."""
+
+    kind: str
+    width: int
+    height: int
+    margin: int
+    title_sizes: tuple[int, ...]  # tried largest first until the title fits in max_lines
+    max_lines: int
+    site_size: int
+    panel: bool  # the words on a solid panel under the photo (pin) or on a band over it (card)
+
+
+CARD = Layout("card", 1200, 630, 64, (72, 64, 56, 48), 3, 30, panel=False)
+PIN = Layout("pin", 1000, 1500, 72, (96, 84, 76, 68, 60), 5, 38, panel=True)
+
+
+@dataclass(frozen=True)
+class ShareImage:
+    name: str  # file name under images/, e.g. share-tummy-time.3f9a2c1d.card.jpg
+    layout: Layout
+
+    @property
+    def width(self) -> int:
+        return self.layout.width
+
+    @property
+    def height(self) -> int:
+        return self.layout.height
+
+
+@dataclass(frozen=True)
+class SharePlan:
+    """Everything needed to draw one post's share images, and their names."""
+
+    slug: str
+    title: str
+    site_title: str
+    key: str
+    hero: ImagePlan | None
+    card: ShareImage
+    pin: ShareImage
+
+    @property
+    def files(self) -> tuple[ShareImage, ShareImage]:
+        return (self.card, self.pin)
+
+
+# --- planning: pure -----------------------------------------------------------------------
+
+
+def plan_shares(site: Site, plans: dict[Path, ImagePlan]) -> dict[str, SharePlan]:
+    """Slug -> its SharePlan, for every post of the site."""
+    return {post.slug: plan_share(post.slug, post.title, site.config.title,
+                                  plans.get(post.hero.source) if post.hero else None)
+            for post in site.posts}
+
+
+def plan_share(slug: str, title: str, site_title: str, hero: ImagePlan | None) -> SharePlan:
+    key = hashlib.sha256(_fingerprint(title, site_title, hero).encode()).hexdigest()[:8]
+    stem = f"share-{images._safe_stem(slug)}"
+    return SharePlan(slug, title, site_title, key, hero,
+                     ShareImage(f"{stem}.{key}.card.jpg", CARD), ShareImage(f"{stem}.{key}.pin.jpg", PIN))
+
+
+def _fingerprint(title: str, site_title: str, hero: ImagePlan | None) -> str:
+    """What decides the output bytes; the hero by its bytes' digest, never its path or mtime."""
+    source = [hero.digest, hero.orientation] if hero else None
+    return json.dumps([SHARE_VERSION, PIL.__version__, fonts_digest(), title, site_title, source,
+                       [dataclasses.astuple(CARD), dataclasses.astuple(PIN)], QUALITY,
+                       images.ENCODER_OPTIONS["jpeg"], ACCENT, PANEL, BAND_OPACITY], sort_keys=True)
+
+
+@lru_cache(maxsize=1)
+def fonts_digest() -> str:
+    digest = hashlib.sha256()
+    for path in (TITLE_FONT, SITE_FONT):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+# --- the cache ----------------------------------------------------------------------------
+
+
+def process_shares(plans: Iterable[SharePlan], cache_dir: Path, progress: Progress | None = None) -> int:
+    """Draw every share image the cache lacks; return how many were drawn."""
+    todo = [(plan, image) for plan in plans for image in plan.files if not (cache_dir / image.name).is_file()]
+    if not todo:
+        return 0
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    report = progress or (lambda done, total: None)
+    report(0, len(todo))
+    # ~50 ms each: worth every core from a handful on (workers are forked, results come back in order).
+    parallel.map_ordered(lambda job: images.write_atomic(cache_dir / job[1].name, render_share(job[0], job[1].layout)),
+                         todo, min_items=8)
+    report(len(todo), len(todo))
+    return len(todo)
+
+
+def write_shares(writer: Writer, plans: Iterable[SharePlan], cache_dir: Path) -> None:
+    """Link the cached files into the output's images/ (immutable: named by their content)."""
+    for plan in sorted(plans, key=lambda p: p.slug):
+        for image in plan.files:
+            writer.copy_file(f"images/{image.name}", cache_dir / image.name, plan.slug, link=True)
+
+
+def prune_cache(plans: Iterable[SharePlan], cache_dir: Path) -> int:
+    """Delete share images no current post names (old titles, changed heroes); return how many."""
+    if not cache_dir.is_dir():
+        return 0
+    wanted = {image.name for plan in plans for image in plan.files}
+    removed = 0
+    for path in sorted(cache_dir.iterdir()):
+        if path.name not in wanted and _CACHE_FILE.fullmatch(path.name) and path.is_file():
+            path.unlink(missing_ok=True)
+            removed += 1
+    return removed
+
+
+# --- drawing ------------------------------------------------------------------------------
+
+
+def render_share(plan: SharePlan, layout: Layout) -> bytes:
+    """One share image as JPEG bytes: same inputs, same bytes (no metadata, no clock)."""
+    return images.encode(draw_share(plan, layout), "jpeg", QUALITY)
+
+
+def draw_share(plan: SharePlan, layout: Layout) -> Image.Image:
+    title_font, lines = fit_title(plan.title, layout)
+    site_font = font(SITE_FONT, layout.site_size)
+    site_line = ellipsize(plan.site_title, site_font, layout.width - 2 * layout.margin)
+    block = _block_height(layout, title_font, len(lines))
+    canvas, top = _background(plan.hero, layout, block)
+    draw = ImageDraw.Draw(canvas)
+    draw.text((layout.margin, top), site_line, font=site_font, fill=WHITE)
+    y = top + _site_height(layout)
+    for line in lines:
+        draw.text((layout.margin, y), line, font=title_font, fill=WHITE)
+        y += _line_height(title_font)
+    return canvas
+
+
+def _site_height(layout: Layout) -> int:
+    return round(layout.site_size * 1.9)  # the site's name, then a gap before the title
+
+
+def _line_height(title_font: ImageFont.FreeTypeFont) -> int:
+    return round(title_font.size * 1.2)
+
+
+def _block_height(layout: Layout, title_font: ImageFont.FreeTypeFont, lines: int) -> int:
+    return _site_height(layout) + _line_height(title_font) * lines
+
+
+def _background(hero: ImagePlan | None, layout: Layout, block: int) -> tuple[Image.Image, int]:
+    """The canvas without words, and the y where the words start."""
+    size = (layout.width, layout.height)
+    if hero is None:
+        return Image.new("RGB", size, ACCENT), (layout.height - block) // 2
+    if layout.panel:
+        # The photo on top, the words on a solid panel below: no band over the picture.
+        panel = max(block + 2 * layout.margin, layout.height * 2 // 5)
+        canvas = Image.new("RGB", size, PANEL)
+        canvas.paste(hero_frame(hero, (layout.width, layout.height - panel)), (0, 0))
+        return canvas, layout.height - panel + (panel - block) // 2
+    top = layout.height - layout.margin - block
+    return darken_below(hero_frame(hero, size), top - layout.margin // 2, fade=layout.margin * 2), top
+
+
+def darken_below(frame: Image.Image, start: int, fade: int) -> Image.Image:
+    """Black laid over the frame from ``start`` down at BAND_OPACITY, fading in over ``fade`` above it."""
+    column = [0 if y < start - fade else BAND_OPACITY if y >= start
+              else BAND_OPACITY * (y - start + fade) // fade for y in range(frame.height)]
+    mask = Image.new("L", (1, frame.height))
+    mask.putdata(column)
+    mask = mask.resize(frame.size, Image.Resampling.NEAREST)
+    return Image.composite(Image.new("RGB", frame.size, (0, 0, 0)), frame, mask)
+
+
+def hero_frame(hero: ImagePlan, size: tuple[int, int]) -> Image.Image:
+    """The hero decoded through images.first_frame (upright, sRGB, bare), scaled to cover ``size``, centred."""
+    scale = max(size[0] / hero.width, size[1] / hero.height)
+    cover = (max(size[0], math.ceil(hero.width * scale)), max(size[1], math.ceil(hero.height * scale)))
+    frame = images.first_frame(dataclasses.replace(hero, width=cover[0], height=cover[1]))
+    if frame.mode != "RGB":
+        flat = Image.new("RGB", frame.size, WHITE)
+        flat.paste(frame, mask=frame.getchannel("A") if frame.mode == "RGBA" else None)
+        frame = flat
+    left, top = (cover[0] - size[0]) // 2, (cover[1] - size[1]) // 2
+    return frame.crop((left, top, left + size[0], top + size[1]))
+
+
+# --- words --------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=32)
+def font(path: Path, size: int) -> ImageFont.FreeTypeFont:
+    # BASIC layout everywhere: with libraqm present on one machine and not another the glyph
+    # positions (and so the bytes and the cache) would differ.
+    return ImageFont.truetype(str(path), size, layout_engine=ImageFont.Layout.BASIC)
+
+
+def fit_title(title: str, layout: Layout) -> tuple[ImageFont.FreeTypeFont, list[str]]:
+    """The largest title size whose wrapped lines fit; at the smallest, the last line is cut with '…'."""
+    width = layout.width - 2 * layout.margin
+    for size in layout.title_sizes:
+        title_font = font(TITLE_FONT, size)
+        lines = wrap(title, title_font, width)
+        if len(lines) <= layout.max_lines:
+            return title_font, lines
+    kept = lines[:layout.max_lines]
+    kept[-1] = ellipsize(" ".join(lines[layout.max_lines - 1:]), title_font, width, force=True)
+    return title_font, kept
+
+
+def wrap(text: str, wrap_font: ImageFont.FreeTypeFont, width: int) -> list[str]:
+    """Greedy word wrap by rendered width; a word wider than a line is broken between letters."""
+    lines: list[str] = []
+    line = ""
+    for word in text.split():
+        candidate = f"{line} {word}" if line else word
+        if wrap_font.getlength(candidate) <= width:
+            line = candidate
+            continue
+        if line:
+            lines.append(line)
+        pieces = _break_word(word, wrap_font, width)
+        lines += pieces[:-1]
+        line = pieces[-1]
+    if line:
+        lines.append(line)
+    return lines or [""]
+
+
+def _break_word(word: str, wrap_font: ImageFont.FreeTypeFont, width: int) -> list[str]:
+    pieces = [""]
+    for char in word:
+        if pieces[-1] and wrap_font.getlength(pieces[-1] + char) > width:
+            pieces.append("")
+        pieces[-1] += char
+    return pieces
+
+
+def ellipsize(text: str, cut_font: ImageFont.FreeTypeFont, width: int, force: bool = False) -> str:
+    """``text`` if it fits in ``width`` (and not ``force``), else its longest start that fits with '…'."""
+    if not force and cut_font.getlength(text) <= width:
+        return text
+    words = text.split()
+    while words and cut_font.getlength(" ".join(words) + "…") > width:
+        words.pop()
+    if words:
+        return " ".join(words) + "…"
+    cut = text
+    while cut and cut_font.getlength(cut + "…") > width:
+        cut = cut[:-1]
+    return cut + "…"

@@ -1,0 +1,107 @@
+// The search page (issue 5): Pagefind's index, written into the site at build time, searched in this
+// browser. Every file comes from this site; the words typed are sent nowhere. Without this script
+// (or where the index cannot load, as from a file on disk) the page keeps its links to browse by.
+(function () {
+  "use strict";
+  var form = document.querySelector("form[data-search]");
+  if (!form) return;
+  var input = form.querySelector("input[name=q]");
+  var status = document.querySelector("[data-search-status]");
+  var list = document.querySelector("[data-search-results]");
+  var noScript = document.querySelector("[data-search-no-js]");
+  var SHOWN = 20;
+  var loading = null;
+  var latest = 0;
+  var waiting = null;
+
+  function load() {
+    if (!loading) {
+      loading = import(form.dataset.bundle + "pagefind.js").then(function (pagefind) {
+        return Promise.resolve(pagefind.options({ baseUrl: form.dataset.base, excerptLength: 24 }))
+          .then(function () { return pagefind; });
+      });
+    }
+    return loading;
+  }
+
+  // Pagefind's excerpt is HTML with <mark> around the words found: keep the text and the marks only.
+  function excerpt(html) {
+    var paragraph = document.createElement("p");
+    var parsed = new DOMParser().parseFromString("<body>" + html, "text/html");
+    parsed.body.childNodes.forEach(function (node) {
+      var part = node.nodeName === "MARK" ? document.createElement("mark") : null;
+      if (part) part.textContent = node.textContent;
+      paragraph.append(part || document.createTextNode(node.textContent));
+    });
+    return paragraph;
+  }
+
+  function item(result) {
+    var entry = document.createElement("li");
+    var link = document.createElement("a");
+    link.href = result.url;
+    link.textContent = (result.meta && result.meta.title) || result.url;
+    entry.append(link, excerpt(result.excerpt || ""));
+    return entry;
+  }
+
+  function report(query, total, shown) {
+    if (total === 0) return "No exercise matches “" + query + "”. Try another word, or browse below.";
+    var text = total + (total === 1 ? " exercise matches" : " exercises match") + " “" + query + "”";
+    return text + (total > shown ? "; here are the first " + shown + "." : ".");
+  }
+
+  function run(query) {
+    var id = ++latest;
+    query = query.trim();
+    if (!query) {
+      list.replaceChildren();
+      status.textContent = "";
+      return;
+    }
+    status.textContent = "Searching…";
+    load()
+      .then(function (pagefind) { return pagefind.search(query); })
+      .then(function (search) {
+        var top = search.results.slice(0, SHOWN);
+        return Promise.all(top.map(function (result) { return result.data(); })).then(function (data) {
+          if (id !== latest) return;
+          list.replaceChildren.apply(list, data.map(item));
+          status.textContent = report(query, search.results.length, data.length);
+        });
+      })
+      .catch(function () {
+        if (id !== latest) return;
+        status.textContent = "Search is not available here. Browse the exercises below instead.";
+      });
+  }
+
+  function remember(query) {
+    var url = new URL(window.location.href);
+    if (query.trim()) url.searchParams.set("q", query.trim());
+    else url.searchParams.delete("q");
+    window.history.replaceState(null, "", url);
+  }
+
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    window.clearTimeout(waiting);
+    remember(input.value);
+    run(input.value);
+  });
+  input.addEventListener("input", function () {
+    window.clearTimeout(waiting);
+    waiting = window.setTimeout(function () {
+      remember(input.value);
+      run(input.value);
+    }, 300);
+  });
+
+  form.hidden = false;
+  if (noScript) noScript.hidden = true;
+  var initial = new URLSearchParams(window.location.search).get("q") || "";
+  if (initial) {
+    input.value = initial;
+    run(initial);
+  }
+})();
