@@ -75,7 +75,8 @@ def generate_ours(root: Path, count: int) -> None:
     (root / "content" / "posts").mkdir(parents=True)
     (root / "site.yaml").write_text(
         "title: Benchmark\ndescription: A generated guide.\nbase_url: https://example.test/\n"
-        "language: en\nauthor: team\ndisclaimer: Ask your physical therapist first.\nsearch: false\n", encoding="utf-8")
+        "language: en\nauthor: team\ndisclaimer: Ask your physical therapist first.\nsearch: false\n"
+        "share_images: false\n", encoding="utf-8")
     (root / "content" / "authors.yaml").write_text("team:\n  name: The team\n", encoding="utf-8")
     for n in range(count):
         (root / "content" / "posts" / f"exercise-{n:05d}.md").write_text(ours(n), encoding="utf-8")

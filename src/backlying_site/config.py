@@ -118,6 +118,7 @@ FIELDS: dict[str, s.Field] = {
     "page_size": s.Field(s.whole_number(1, 500)),
     "related_posts": s.Field(s.whole_number(0, 50)),
     "search": s.Field(s.boolean),
+    "share_images": s.Field(s.boolean),
     "age_bands": s.Field(_age_bands),
 }
 

@@ -208,6 +208,7 @@ class SiteConfig:
     check: LintSettings = field(default_factory=LintSettings)
     # Pagefind search over the posts, with a /search/ page (issue 5); false builds neither.
     search: bool = True
+    share_images: bool = True  # a 1200x630 card and a 1000x1500 pin per post
     # Age filter: half-open month ranges [from, to); a band gets a page when a post's age overlaps it.
     age_bands: tuple[tuple[int, int], ...] = ((0, 3), (3, 6), (6, 9), (9, 12), (12, 24))
 

@@ -136,7 +136,7 @@ class Renderer:
         self.related = RelatedIndex(site.posts)
         self.bands = age_bands(site)
         env.globals["age_bands"] = self.bands  # the age filter on the home and age pages
-        self.shares = plan_shares(site, plans)  # share images' names, known before builder draws them
+        self.shares = plan_shares(site, plans) if site.config.share_images else {}  # share images' names, known before builder draws them
         self.seo = Seo(site, self.urls, plans, self.shares)
         env.globals["absolute_image"] = self.seo.image
         # No `site` global: a page's output may depend only on its context and the globals
@@ -233,7 +233,9 @@ class Renderer:
 
     def age_page(self, band: AgeBand) -> Page:
         rel = f"age/{band.slug}/"
-        context = {"band": band, "posts": band.posts, "canonical": self.urls.absolute(rel),
+        # The band without its posts: they are in "posts", and the build cache keys a page by its context.
+        context = {"band": AgeBand(band.from_months, band.to_months), "posts": band.posts,
+                   "canonical": self.urls.absolute(rel),
                    "page_title": f"Exercises for {band.label}",
                    "description": f"Home exercises for babies aged {band.label}, step by step."}
         context["seo"] = self.seo.age_page(rel, context["page_title"], context["description"])

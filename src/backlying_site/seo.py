@@ -77,13 +77,14 @@ class Seo:
     def post_context(self, post: Post, author: Author | None) -> dict[str, Any]:
         """What a post page's context gets: ``seo`` and the share images' absolute URLs."""
         card, pin = self.share_image(post, "card"), self.share_image(post, "pin")
-        return {"seo": self.post_page(post, author), "share_card_url": card.url, "share_pin_url": pin.url}
+        return {"seo": self.post_page(post, author), "share_card_url": card.url if card else "",
+                "share_pin_url": pin.url if pin else ""}
 
     def post_page(self, post: Post, author: Author | None) -> PageSeo:
         canonical = self.urls.absolute(f"{post.slug}/")
         card = self.share_image(post, "card")
         meta = [*self._common("article", post.title, post.summary, canonical),
-                *self._image_meta(card),
+                *(self._image_meta(card) if card else ()),
                 Meta("property", "article:published_time", post.date.isoformat()),
                 Meta("property", "article:modified_time", post.lastmod.isoformat()),
                 *(Meta("property", "article:tag", tag.replace("-", " ")) for tag in post.tags)]
@@ -147,8 +148,11 @@ class Seo:
 
     # --- images --------------------------------------------------------------------------
 
-    def share_image(self, post: Post, kind: str) -> ImageInfo:
-        plan = self.shares[post.slug]
+    def share_image(self, post: Post, kind: str) -> ImageInfo | None:
+        """The share card or pin; without share images (site.yaml share_images: false), the hero."""
+        plan = self.shares.get(post.slug)
+        if plan is None:
+            return self.image(post.hero) if kind == "card" else None
         image = plan.card if kind == "card" else plan.pin
         alt = f"{post.title}: {post.hero.alt}" if post.hero else post.title
         return ImageInfo(self.urls.absolute(f"images/{image.name}"), image.width, image.height, alt)
@@ -186,10 +190,12 @@ class Seo:
             "description": post.summary, "inLanguage": self.config.language,
             "isPartOf": {"@id": self.website_id}, "breadcrumb": {"@id": canonical + "#breadcrumb"},
             "mainEntity": {"@id": canonical + "#howto"},
-            "primaryImageOfPage": image_object(self.image(post.hero) or self.share_image(post, "card")),
             "datePublished": post.date.isoformat(), "dateModified": post.lastmod.isoformat(),
             "audience": {"@type": "ParentAudience", "audienceType": audience_type(post)},
         }
+        primary = self.image(post.hero) or self.share_image(post, "card")
+        if primary:
+            page["primaryImageOfPage"] = image_object(primary)
         if post.tags:
             page["keywords"] = ", ".join(tag.replace("-", " ") for tag in post.tags)
         if author:
@@ -207,9 +213,11 @@ class Seo:
         how: dict[str, Any] = {
             "@type": "HowTo", "@id": canonical + "#howto", "name": post.title, "description": post.summary,
             "url": canonical, "inLanguage": self.config.language,
-            "image": image_object(self.image(post.hero) or self.share_image(post, "card")),
             "datePublished": post.date.isoformat(), "dateModified": post.lastmod.isoformat(),
         }
+        picture = self.image(post.hero) or self.share_image(post, "card")
+        if picture:
+            how["image"] = image_object(picture)
         if post.dosage and post.dosage.minutes:
             how["totalTime"] = iso_minutes(post.dosage.minutes)
         if post.equipment:
@@ -250,17 +258,19 @@ class Seo:
     def sitemap_entries(self, pages: list[Page]) -> list[SitemapEntry]:
         """Every HTML page but the 404 and drafts, with the date its content last changed."""
         entries = []
+        newest = max((p.lastmod for p in self.site.posts), default=None)  # once: pages x posts is slow
+        newest_date = max((p.date for p in self.site.posts), default=None)
         for page in pages:
             if not page.path.endswith(".html") or page.path == "404.html" or page.context.get("is_draft"):
                 continue
             loc = self.urls.absolute(page.path.removesuffix("index.html"))
-            entries.append(SitemapEntry(loc, self.lastmod(page.context)))
+            entries.append(SitemapEntry(loc, self.lastmod(page.context, newest, newest_date)))
         return sorted(entries, key=lambda entry: entry.loc)
 
-    def lastmod(self, context: dict[str, Any]) -> dt.date | None:
+    def lastmod(self, context: dict[str, Any], newest: dt.date | None,
+                newest_date: dt.date | None) -> dt.date | None:
         """A post's own date; a listing's newest post (later pages also change when a new post
         pushes one onto them); any other page the site's newest."""
-        newest = max((p.lastmod for p in self.site.posts), default=None)
         post = context.get("post")
         if isinstance(post, Post):
             return post.lastmod
@@ -268,7 +278,7 @@ class Seo:
         if posts and all(isinstance(p, Post) for p in posts):
             listed = max(p.lastmod for p in posts)
             if context.get("page_number", 1) > 1:
-                listed = max(listed, max(p.date for p in self.site.posts))
+                listed = max(listed, newest_date)
             return listed
         return newest
 
