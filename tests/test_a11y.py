@@ -27,7 +27,7 @@ GUIDE_PAGES = {
     "404": "404.html",
 }
 # The sample site has what the guide lacks: a YouTube facade, an avatar, a note, sources, a review.
-SAMPLE_PAGES = {"post with video": "first-steps/", "author with avatar": "authors/ada/", "home page 2": "page/2/"}
+SAMPLE_PAGES = {"post with video": "first-steps/", "author with avatar": "authors/ada/"}
 # Links and buttons that stand alone must be at least 44 px each way; links inside running text
 # (WCAG's inline exception) are measured by the line they sit in, so they are left out here.
 RUNNING_TEXT = ".prose, .disclaimer, .callout, .affiliate, .precautions li, .checklist, .step-text p, .lead, .author p:not(:has(> a:only-child))"
@@ -131,6 +131,8 @@ def test_focus_is_visible_on_links_and_buttons(browser, guide_server: str, schem
             if focused["tag"] in ("A", "BUTTON"):
                 assert focused["outline"] != "none" and focused["width"] >= 2, focused
                 seen.add(focused["tag"])
+            if seen == {"A", "BUTTON"}:
+                break
         assert seen == {"A", "BUTTON"}
     finally:
         context.close()

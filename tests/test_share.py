@@ -204,3 +204,21 @@ def test_the_bundled_font_is_a_real_font_with_its_licence() -> None:
         loaded = ImageFont.truetype(str(path), 40)
         assert loaded.getname()[0] == "Atkinson Hyperlegible"
     assert "SIL Open Font License" in (share.FONTS / "OFL.txt").read_text(encoding="utf-8")
+
+
+def test_share_images_off_falls_back_to_the_hero(sample_site: Path, source_date_epoch: str) -> None:
+    """site.yaml `share_images: false`: no card or pin; og:image is the hero's largest fallback, if any."""
+    config = sample_site / "site.yaml"
+    config.write_text(config.read_text(encoding="utf-8") + "share_images: false\n", encoding="utf-8")
+    build(BuildOptions(source=sample_site))
+    output = sample_site / "public"
+    assert share_files(output) == {}
+    assert not list((sample_site / ".cache/images").glob("share-*"))
+    first = (output / "first-steps/index.html").read_text(encoding="utf-8")
+    assert f'<meta property="og:image" content="{BASE}images/hero.' in first
+    assert '<meta property="og:image:type" content="image/jpeg">' in first
+    assert '<meta name="twitter:card" content="summary_large_image">' in first
+    assert "media=" not in first  # the Pinterest link carries no pin image
+    plain = (output / "plain/index.html").read_text(encoding="utf-8")  # no hero, no step image
+    assert 'property="og:image' not in plain
+    assert '<meta name="twitter:card" content="summary">' in plain

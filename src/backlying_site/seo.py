@@ -84,7 +84,7 @@ class Seo:
         canonical = self.urls.absolute(f"{post.slug}/")
         card = self.share_image(post, "card")
         meta = [*self._common("article", post.title, post.summary, canonical),
-                *(self._image_meta(card) if card else ()),
+                *(self._image_meta(card) if card else [Meta("name", "twitter:card", "summary")]),
                 Meta("property", "article:published_time", post.date.isoformat()),
                 Meta("property", "article:modified_time", post.lastmod.isoformat()),
                 *(Meta("property", "article:tag", tag.replace("-", " ")) for tag in post.tags)]
@@ -139,7 +139,8 @@ class Seo:
                 Meta("property", "og:url", canonical)]
 
     def _image_meta(self, image: ImageInfo) -> list[Meta]:
-        return [Meta("property", "og:image", image.url), Meta("property", "og:image:type", "image/jpeg"),
+        mime = "image/png" if image.url.endswith(".png") else "image/jpeg"  # a hero's fallback may be PNG
+        return [Meta("property", "og:image", image.url), Meta("property", "og:image:type", mime),
                 Meta("property", "og:image:width", str(image.width)),
                 Meta("property", "og:image:height", str(image.height)),
                 Meta("property", "og:image:alt", image.alt),
