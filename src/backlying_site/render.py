@@ -171,6 +171,7 @@ class Renderer:
                                                    "page_title": "Page not found"}, "templates/404.html"))
         pages.append(Page("feed.xml", "feed.xml", {"posts": site.posts[:20]}, "templates/feed.xml"))
         pages.append(Page("robots.txt", "robots.txt", {}, "templates/robots.txt"))
+        pages.append(Page("_headers", "_headers", {}, "templates/_headers"))
         # Last: the sitemap lists every HTML page made above.
         pages.append(Page("sitemap.xml", "sitemap.xml", {"entries": self.seo.sitemap_entries(pages)},
                           "templates/sitemap.xml"))
