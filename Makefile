@@ -47,8 +47,11 @@ node_modules/.installed: package.json
 test: $(VENV)/.installed-test chromium node_modules/.installed
 	$(BIN)/python -m pytest -n auto $(PYTEST_ARGS)
 
-bench: $(VENV)/.installed-test
-	$(BIN)/python benchmarks/run.py
+bench: $(VENV)/.installed-test chromium
+	$(BIN)/python benchmarks/build.py
+	$(BIN)/python benchmarks/images.py
+	$(BIN)/python benchmarks/serve.py
+	$(BIN)/python benchmarks/pages.py
 
 clean:
 	rm -rf public .cache $(VENV)
