@@ -13,7 +13,7 @@ BASE_URL ?=
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PYTEST_ARGS ?=
 
-.PHONY: serve build check test chromium bench clean
+.PHONY: serve build check test chromium java bench clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -39,12 +39,18 @@ check: $(VENV)/.installed
 chromium:
 	@command -v chromium >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium; }
 
-# axe-core (accessibility rules) and vnu-jar (the Nu HTML Checker) come from npm, pinned in package.json.
-node_modules/.installed: package.json
-	npm install --no-audit --no-fund --silent
+# axe-core (accessibility rules) and vnu-jar (the Nu HTML Checker) come from npm, pinned in
+# package-lock.json; --ignore-scripts because vnu-jar's postinstall would download a Java runtime.
+node_modules/.installed: package.json package-lock.json
+	@command -v npm >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq npm; }
+	npm ci --ignore-scripts --no-audit --no-fund --silent
 	touch $@
 
-test: $(VENV)/.installed-test chromium node_modules/.installed
+# The Nu HTML Checker runs on Java.
+java:
+	@command -v java >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq default-jre-headless; }
+
+test: $(VENV)/.installed-test chromium java node_modules/.installed
 	$(BIN)/python -m pytest -n auto $(PYTEST_ARGS)
 
 bench: $(VENV)/.installed-test chromium

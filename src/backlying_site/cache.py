@@ -105,6 +105,11 @@ class BuildCache:
         """At commit, forget every entry this build did not use, so the file does not grow without end."""
         self.keep[table] = list(keep)
 
+    def keep_also(self, table: str, key: str) -> None:
+        """Keep one more entry through the next prune (set after ``prune`` was called)."""
+        if table in self.keep:
+            self.keep[table].append(key)
+
     def commit(self) -> None:
         """Write what this build made; called only once the build has passed every check."""
         if self.path is None:

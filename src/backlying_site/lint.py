@@ -228,7 +228,7 @@ _SITE_FOLDERS = {"tags", "page", "static", "images"}
 
 def site_paths(site: Site) -> set[str]:
     """Every page a link may reach, relative to the base URL ('' is the home page; see render.pages)."""
-    paths = {"", "tags/", "404.html", "feed.xml", "sitemap.xml", "robots.txt"}
+    paths = {"", "tags/", "404.html", "feed.xml", "sitemap.xml", "robots.txt", "_headers"}
     paths |= {f"{post.slug}/" for post in site.posts}
     paths |= {f"tags/{tag}/" for tag in site.tags}
     index_pages = max(1, math.ceil(len(site.posts) / site.config.page_size))

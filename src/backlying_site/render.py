@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import heapq
+import itertools
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -98,7 +99,7 @@ def related_posts(post: Post, posts: tuple[Post, ...], limit: int,
 
 
 class RelatedIndex:
-    """Tag -> positions in the newest-first list, so "similar" costs the posts that share a tag, not all."""
+    """Tag -> positions in the newest-first list, so "similar" costs a few set operations, not all pairs."""
 
     def __init__(self, posts: tuple[Post, ...]) -> None:
         self.posts = posts
@@ -106,22 +107,25 @@ class RelatedIndex:
         for rank, post in enumerate(posts):
             for tag in dict.fromkeys(post.tags):
                 self.by_tag.setdefault(tag, []).append(rank)
+        self.sets = {tag: set(ranks) for tag, ranks in self.by_tag.items()}
 
     def related(self, post: Post, limit: int) -> list[Post]:
         if limit <= 0:
             return []
-        shared: dict[int, int] = {}
-        for tag in dict.fromkeys(post.tags):
-            for rank in self.by_tag.get(tag, ()):
-                shared[rank] = shared.get(rank, 0) + 1
-        ranked = heapq.nsmallest(limit + 1, shared, key=lambda rank: (-shared[rank], rank))
-        chosen = [self.posts[r] for r in ranked if self.posts[r].slug != post.slug][:limit]
-        for other in self.posts:  # too few share a tag: fill with the newest others
-            if len(chosen) >= limit:
+        tags = [tag for tag in dict.fromkeys(post.tags) if tag in self.by_tag]
+        sets = [self.sets[tag] for tag in tags]
+        several = set().union(*(a & b for i, a in enumerate(sets) for b in sets[i + 1:]))
+        ranked = sorted(several, key=lambda rank: (-sum(rank in s for s in sets), rank))
+        # Then those sharing one tag, newest first (each list is in rank order), then the newest of all.
+        candidates = itertools.chain(ranked, heapq.merge(*(self.by_tag[tag] for tag in tags)),
+                                     range(len(self.posts)))
+        chosen: list[int] = []
+        for rank in candidates:
+            if len(chosen) == limit:
                 break
-            if other.slug != post.slug and other not in chosen:
-                chosen.append(other)
-        return chosen
+            if rank not in chosen and self.posts[rank].slug != post.slug:
+                chosen.append(rank)
+        return [self.posts[rank] for rank in chosen]
 
 
 class Renderer:
@@ -188,15 +192,16 @@ class Renderer:
             "page_title": post.title,
             "description": post.summary,
             "is_draft": post.draft or post.date > self.today,
-            **self.seo.post_context(post, author),  # seo, share_card_url, share_pin_url
         }
         return Page(f"{post.slug}/index.html", "post.html", context, post.path,
-                    deferred=lambda: self.post_markdown(post))
+                    deferred=lambda: self.post_details(post, author))
 
-    def post_markdown(self, post: Post) -> dict[str, Any]:
+    def post_details(self, post: Post, author: Author | None) -> dict[str, Any]:
+        """The costly part of a post page: Markdown, and the structured data made from the post."""
         body = self.md.block(post.body)
         return {"body": body, "toc": self.md.toc(),
-                "disclaimer": self.md.block(post.disclaimer or self.site.config.disclaimer)}
+                "disclaimer": self.md.block(post.disclaimer or self.site.config.disclaimer),
+                **self.seo.post_context(post, author)}  # seo, share_card_url, share_pin_url
 
     def index_pages(self) -> list[Page]:
         posts, size = self.site.posts, self.site.config.page_size

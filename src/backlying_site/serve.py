@@ -345,7 +345,10 @@ class Preview:
 
     def __init__(self, root: Path, output: Path, drafts: bool, loop: asyncio.AbstractEventLoop) -> None:
         self.root, self.output, self.drafts, self.loop = root, output, drafts, loop
-        self.options = BuildOptions(source=root, output=output, drafts=drafts)  # base_url set by start()
+        # reuse_search_index: re-indexing every post on each save would cost seconds; the preview's
+        # search keeps the index of its first build (restart serve to refresh it).
+        self.options = BuildOptions(source=root, output=output, drafts=drafts,
+                                    reuse_search_index=True)  # base_url set by start()
         self.failure: list[str] | None = None  # the problem lines while the site does not build
         self.ready = asyncio.Event()  # set after the first build: requests wait for it
         self.changes = ChangeBatch()
@@ -357,7 +360,8 @@ class Preview:
 
     def start(self, base_url: str, open_browser: bool = False) -> None:
         self.url, self._open_browser = base_url, open_browser
-        self.options = BuildOptions(source=self.root, output=self.output, base_url=base_url, drafts=self.drafts)
+        self.options = BuildOptions(source=self.root, output=self.output, base_url=base_url, drafts=self.drafts,
+                                    reuse_search_index=True)
         self.watcher.start()  # before the first build, so no edit made during it is lost
         self._thread.start()
 

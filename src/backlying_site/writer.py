@@ -108,7 +108,11 @@ class Writer:
 
 
 def write_if_changed(path: Path, data: bytes) -> bool:
-    """Write ``data`` unless the file already holds exactly it. True when it wrote."""
+    """Write ``data`` unless the file already holds exactly it. True when it wrote.
+
+    Never writes into an existing file: the spare may share it (a hard link) with the live site,
+    so a new version goes to a temporary name and replaces the link.
+    """
     try:
         if path.stat().st_size == len(data) and path.read_bytes() == data:
             return False
@@ -118,7 +122,9 @@ def write_if_changed(path: Path, data: bytes) -> bool:
         _remove(path)
     if path.is_symlink() or path.is_dir():
         _remove(path)
-    path.write_bytes(data)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    temporary.write_bytes(data)
+    os.replace(temporary, path)
     return True
 
 
@@ -170,10 +176,23 @@ def locked(output: Path) -> Iterator[None]:
 
 
 def spare_dir(output: Path) -> Path:
-    """The hidden previous generation beside the output, created empty the first time."""
+    """The hidden previous generation beside the output.
+
+    When there is none yet but a published site is there, it starts as hard links to that site's
+    files: linking costs a fraction of writing, and a rebuild then writes only what changed.
+    """
     path = output.parent / f".{output.name}.spare"
     if path.is_symlink() or (path.exists() and not path.is_dir()):
         path.unlink()
+    if not path.exists() and output.is_dir():
+        seed = output.parent / f".{output.name}.tmp-{os.getpid()}"
+        shutil.rmtree(seed, ignore_errors=True)
+        try:
+            shutil.copytree(output, seed, symlinks=True, copy_function=os.link)
+        except (OSError, shutil.Error):
+            shutil.rmtree(seed, ignore_errors=True)
+        else:
+            os.rename(seed, path)  # whole or not at all: a killed seeding leaves only a stale .tmp-
     path.mkdir(parents=True, exist_ok=True)
     return path
 
