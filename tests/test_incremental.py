@@ -106,3 +106,20 @@ def test_an_image_removed_after_caching_is_still_reported(built: Path) -> None:
     with pytest.raises(SiteError) as error:
         build(BuildOptions(source=built))
     assert "content/posts/later/index.md:10: steps[1].image: 'step.jpg' not found" in str(error.value)
+
+
+def test_a_damaged_published_site_is_repaired_by_the_next_build(built: Path, tmp_path: Path) -> None:
+    """The "nothing changed" shortcut also looks at the published folder."""
+    (built / "public/later/index.html").unlink()
+    (built / "public/index.html").write_text("defaced", encoding="utf-8")
+    build(BuildOptions(source=built))
+    assert tree(built / "public") == clean_build(built, tmp_path)
+
+
+def test_a_replaced_picture_is_noticed_without_any_text_change(built: Path, tmp_path: Path) -> None:
+    from PIL import Image
+
+    Image.new("RGB", (120, 90), (200, 30, 30)).save(built / "content/posts/later/step.jpg", quality=70)
+    result = build(BuildOptions(source=built))
+    assert result.images_encoded == 1
+    assert tree(built / "public") == clean_build(built, tmp_path)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import jinja2
 
-from . import content, images, parallel, search, share, theme
+from . import content, images, parallel, search, share, theme, unchanged
 from .cache import BuildCache, code_fingerprint, digest
 from .config import load_config
 from .errors import Problem, SiteError
@@ -167,9 +167,27 @@ def build(options: BuildOptions) -> BuildResult:
     started = time.perf_counter()
     cache = BuildCache(options.build_cache)
     try:
-        return _build(options, cache, started)
+        inputs = unchanged.inputs_digest(options.source.absolute(), _settings(options))
+        last = cache.get_many("pages", [unchanged.RECORD]).get(unchanged.RECORD)
+        if last and last["inputs"] == inputs:
+            with locked(options.output_dir):
+                if unchanged.output_state(options.output_dir) == last["output"]:
+                    return BuildResult(options.output_dir, *last["counts"], 0, 0, last["files"],
+                                       time.perf_counter() - started, [])
+        result = _build(options, cache, started)
+        # Recorded only after a whole, successful build: the next one may then skip everything.
+        cache.put("pages", unchanged.RECORD, {"inputs": inputs, "output": unchanged.output_state(result.output),
+                                              "counts": (result.pages, result.images), "files": result.files})
+        cache.commit()
+        return result
     finally:
         cache.close()
+
+
+def _settings(options: BuildOptions) -> tuple:
+    """What a build depends on besides files: where it writes, for what address, which day."""
+    return (str(options.source.absolute()), str(options.output_dir), options.base_url, options.drafts,
+            str(options.build_cache), options.reuse_search_index, today())
 
 
 def _build(options: BuildOptions, cache: BuildCache, started: float) -> BuildResult:
