@@ -17,7 +17,7 @@ import zlib
 from pathlib import Path
 from typing import Any, Iterable
 
-SCHEMA = 2
+SCHEMA = 3
 
 
 def code_fingerprint() -> str:
@@ -37,6 +37,21 @@ def digest(*parts: Any) -> str:
         h.update(len(data).to_bytes(8, "little"))
         h.update(data)
     return h.hexdigest()
+
+
+def _encode(value: Any) -> bytes:
+    """Pages (text) are stored as they are, read back without unpickling; anything else pickled."""
+    if isinstance(value, str):
+        return b"S" + value.encode("utf-8", "surrogatepass")
+    return b"P" + zlib.compress(pickle.dumps(value, protocol=5), 1)
+
+
+def _decode(value: bytes) -> Any:
+    if value[:1] == b"S":
+        return value[1:].decode("utf-8", "surrogatepass")
+    if value[:1] == b"P":
+        return pickle.loads(zlib.decompress(value[1:]))
+    raise pickle.UnpicklingError("unknown entry in the build cache")
 
 
 class BuildCache:
@@ -86,8 +101,8 @@ class BuildCache:
                 rows = self.db.execute(f"SELECT key, value FROM {table} WHERE key IN "
                                        f"({','.join('?' * len(chunk))})", chunk).fetchall()
                 for key, value in rows:
-                    found[key] = pickle.loads(zlib.decompress(value))
-        except (sqlite3.DatabaseError, pickle.UnpicklingError, zlib.error, EOFError, AttributeError,
+                    found[key] = _decode(value)
+        except (sqlite3.DatabaseError, pickle.UnpicklingError, zlib.error, EOFError, AttributeError, UnicodeDecodeError,
                 ImportError, TypeError) as exc:
             self.notes.append(f"the build cache was damaged ({exc}); rebuilding without it")
             self.db.close()
@@ -99,7 +114,7 @@ class BuildCache:
 
     def put(self, table: str, key: str, value: Any) -> None:
         if self.path is not None:
-            self.pending[table].append((key, zlib.compress(pickle.dumps(value, protocol=5), 1)))
+            self.pending[table].append((key, _encode(value)))
 
     def prune(self, table: str, keep: Iterable[str]) -> None:
         """At commit, forget every entry this build did not use, so the file does not grow without end."""

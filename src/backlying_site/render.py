@@ -10,10 +10,11 @@ from __future__ import annotations
 import datetime as dt
 import heapq
 import itertools
+from collections import Counter
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterable
 
 import jinja2
 from markupsafe import Markup
@@ -114,17 +115,29 @@ class RelatedIndex:
             return []
         tags = [tag for tag in dict.fromkeys(post.tags) if tag in self.by_tag]
         sets = [self.sets[tag] for tag in tags]
-        several = set().union(*(a & b for i, a in enumerate(sets) for b in sets[i + 1:]))
-        ranked = sorted(several, key=lambda rank: (-sum(rank in s for s in sets), rank))
-        # Then those sharing one tag, newest first (each list is in rank order), then the newest of all.
-        candidates = itertools.chain(ranked, heapq.merge(*(self.by_tag[tag] for tag in tags)),
-                                     range(len(self.posts)))
         chosen: list[int] = []
-        for rank in candidates:
-            if len(chosen) == limit:
-                break
-            if rank not in chosen and self.posts[rank].slug != post.slug:
-                chosen.append(rank)
+        taken: set[int] = set()
+
+        def take(ranks: Iterable[int]) -> None:
+            for rank in ranks:
+                if len(chosen) == limit:
+                    return
+                if rank not in taken and self.posts[rank].slug != post.slug:
+                    chosen.append(rank)
+                    taken.add(rank)
+
+        if len(sets) <= 6:
+            # Posts sharing k or more tags, for k from all down to 2: set operations, each level in rank order.
+            for k in range(len(sets), 1, -1):
+                if len(chosen) == limit:
+                    break
+                level = set().union(*(set.intersection(*combo) for combo in itertools.combinations(sets, k)))
+                take(sorted(level - taken))
+        else:
+            counts = Counter(itertools.chain.from_iterable(self.by_tag[tag] for tag in tags))
+            take(rank for rank, n in sorted(counts.items(), key=lambda item: (-item[1], item[0])) if n > 1)
+        take(heapq.merge(*(self.by_tag[tag] for tag in tags)))  # one shared tag, newest first
+        take(range(len(self.posts)))  # then the newest of all
         return [self.posts[rank] for rank in chosen]
 
 
