@@ -15,6 +15,7 @@ from typing import Any
 
 from . import theme
 from .cache import code_fingerprint
+from .frontmatter import MAX_FILE_BYTES
 
 TEXT = (".md", ".markdown", ".yaml", ".yml", ".html", ".xml", ".txt", ".css", ".js", ".svg", ".json")
 RECORD = "last-build"
@@ -40,7 +41,8 @@ def inputs_digest(root: Path, settings: Any) -> str:
         if path.is_symlink():
             digest.update(f"link:{os.readlink(path)}\0".encode("utf-8", "surrogateescape"))
             info = path.stat() if path.exists() else info
-        if path.suffix.lower() in TEXT or path.name == "_headers":
+        small = info.st_size <= MAX_FILE_BYTES  # a runaway file is refused later; never read it whole here
+        if (path.suffix.lower() in TEXT or path.name == "_headers") and small:
             digest.update(path.read_bytes() if path.is_file() else b"")
         else:
             digest.update(f"{info.st_size}:{info.st_mtime_ns}:{info.st_ino}".encode())
