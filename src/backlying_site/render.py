@@ -266,14 +266,3 @@ class Renderer:
                    "page_title": author.name, "description": f"Exercises by {author.name}."}
         context["seo"] = self.seo.author_page(author, context["description"])
         return Page(f"{rel}index.html", "author.html", context, "templates/author.html")
-
-
-def render_all(renderer: Renderer, pages: list[Page],
-               on_error: Callable[[Page, Exception], None]) -> list[tuple[Page, str]]:
-    out = []
-    for page in pages:
-        try:
-            out.append((page, renderer.render(page)))
-        except jinja2.TemplateError as exc:
-            on_error(page, exc)
-    return out
