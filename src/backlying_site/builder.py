@@ -7,6 +7,7 @@ until every post, author, image header and template has passed.
 from __future__ import annotations
 
 import datetime as dt
+import importlib.metadata
 import os
 import time
 from dataclasses import dataclass, field
@@ -100,13 +101,14 @@ def load_posts(root: Path, cache: BuildCache) -> tuple[list[Post], list[Problem]
             problems += read_problems
         else:
             texts.append((path, text, digest(code, str(root), path.relative_to(root).as_posix(), text)))
-    cached = cache.get_many("posts", [key for _, _, key in texts])
-    todo = [(path, text) for path, text, key in texts if not _still_valid(cached.get(key), root)]
-    fresh = iter(parallel.map_ordered(_parse_post, [(path, text, root) for path, text in todo]))
+    found = cache.get_many("posts", [key for _, _, key in texts])
+    cached = {key: post for key, post in found.items() if _still_valid(post, root)}
+    todo = [(path, text, root) for path, text, key in texts if key not in cached]
+    fresh = iter(parallel.map_ordered(_parse_post, todo))
     posts: list[Post] = []
     for path, text, key in texts:
         post = cached.get(key)
-        if not _still_valid(post, root):
+        if post is None:
             post, post_problems = next(fresh)
             problems += post_problems
             if post is not None:
@@ -142,9 +144,7 @@ def plan_site_images(site: Site, formats: tuple[str, ...]) -> tuple[dict[Path, I
     problems: list[Problem] = []
     failed: set[Path] = set()
     for ref in site_images(site):
-        if ref.source in plans:
-            continue
-        if ref.source in failed:
+        if ref.source in plans or ref.source in failed:
             continue
         result = images.plan_image(ref, site.config.images, formats)
         if isinstance(result, Problem):
@@ -219,7 +219,7 @@ def _search_bundle(site: Site, rendered: list[tuple[Page, str]], options: BuildO
     """Pagefind's index, from the cache when no post page changed (indexing costs ~1.5 ms a post)."""
     if not site.config.search:
         return {}
-    key = digest("pagefind", search.__file__ and Path(search.__file__).read_bytes(),
+    key = digest("pagefind", code_fingerprint(), importlib.metadata.version("pagefind_bin"),
                  [(page.path, html) for page, html in rendered if page.template == search.POST_TEMPLATE])
     found = cache.get_many("pages", [key]).get(key)
     if found is not None:

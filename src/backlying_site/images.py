@@ -310,10 +310,15 @@ def prune_cache(plans: list[ImagePlan], cache_dir: Path) -> int:
     if not cache_dir.is_dir():
         return 0
     wanted = {v.name for plan in plans for v in plan.variants} | {plan.manifest for plan in plans}
+    return prune_unwanted(cache_dir, wanted, _CACHE_FILE)
+
+
+def prune_unwanted(cache_dir: Path, wanted: set[str], made_here: re.Pattern[str]) -> int:
+    """Delete files named like ``made_here`` but not ``wanted``; a cache folder pointed somewhere odd
+    loses nothing else. Returns how many went."""
     removed = 0
     for path in sorted(cache_dir.iterdir()):
-        # Only names this module makes: a cache folder pointed somewhere odd loses nothing else.
-        if path.name not in wanted and _CACHE_FILE.fullmatch(path.name) and path.is_file():
+        if path.name not in wanted and made_here.fullmatch(path.name) and path.is_file():
             path.unlink(missing_ok=True)
             removed += 1
     return removed

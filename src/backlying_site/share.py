@@ -159,13 +159,7 @@ def prune_cache(plans: Iterable[SharePlan], cache_dir: Path) -> int:
     """Delete share images no current post names (old titles, changed heroes); return how many."""
     if not cache_dir.is_dir():
         return 0
-    wanted = {image.name for plan in plans for image in plan.files}
-    removed = 0
-    for path in sorted(cache_dir.iterdir()):
-        if path.name not in wanted and _CACHE_FILE.fullmatch(path.name) and path.is_file():
-            path.unlink(missing_ok=True)
-            removed += 1
-    return removed
+    return images.prune_unwanted(cache_dir, {image.name for plan in plans for image in plan.files}, _CACHE_FILE)
 
 
 # --- drawing ------------------------------------------------------------------------------

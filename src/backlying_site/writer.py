@@ -37,6 +37,7 @@ class Writer:
         self.written: dict[str, str] = {}  # output path -> what made it
         self.changed = 0  # files whose bytes were (re)written
         self.kept = 0  # files already right in the spare
+        self.folders: set[Path] = set()  # made this build: one mkdir per folder, not per file
 
     def claim(self, rel: str, origin: str) -> Path:
         """Reserve an output path (two pages may not share one) and make room for it."""
@@ -49,7 +50,9 @@ class Writer:
                                      f"comes from {self.written[key]}); change a slug or tag so they differ")])
         self.written[key] = origin
         path = self.staging / key
-        _make_dirs(path.parent, self.staging)
+        if path.parent not in self.folders:
+            _make_dirs(path.parent, self.staging)
+            self.folders.add(path.parent)
         return path
 
     def write_bytes(self, rel: str, data: bytes, origin: str = "") -> None:
