@@ -118,6 +118,27 @@ def test_home_is_newest_first_and_paginated_by_page_size(built_sample: Path) -> 
     assert 'href="/guide/page/2/" rel="next"' in first
 
 
+def test_tag_age_and_author_pages_are_paginated_like_the_home_page(sample_site: Path,
+                                                                   source_date_epoch: str) -> None:
+    """Hundreds of cards on one page are heavy on a phone: every listing is cut at page_size."""
+    config = sample_site / "site.yaml"
+    config.write_text(config.read_text(encoding="utf-8").replace("page_size: 2", "page_size: 1"), encoding="utf-8")
+    out = build(BuildOptions(source=sample_site)).output
+    first, second = text(out / "authors/ada/index.html"), text(out / "authors/ada/page/2/index.html")
+    assert card_titles(first) == ["First steps &lt;together&gt;"] and card_titles(second) == ["A single-file post"]
+    assert 'href="/guide/authors/ada/page/2/" rel="next"' in first and "<span>Page 1 of 2</span>" in first
+    assert 'href="/guide/authors/ada/" rel="prev"' in second
+    # Each page is its own canonical page with its own title; the first keeps the plain one.
+    assert '<link rel="canonical" href="https://example.test/guide/authors/ada/page/2/">' in second
+    assert "<title>Ada Example, page 2 of 2 · Sample Guide</title>" in second
+    assert "<title>Ada Example · Sample Guide</title>" in first
+    assert not (out / "authors/ada/page/3").exists() and not (out / "authors/bo/page").exists()
+    assert "https://example.test/guide/authors/ada/page/2/" in text(out / "sitemap.xml")
+    for listing in [*sorted((out / "tags").glob("*/")), *sorted((out / "age").glob("*/"))]:
+        pages = [listing / "index.html", *sorted(listing.glob("page/*/index.html"))]
+        assert all(len(card_titles(text(page))) == 1 for page in pages), listing
+
+
 # --- authors ----------------------------------------------------------------------------------------
 
 def test_author_pages_have_bio_avatar_and_their_posts(built_sample: Path) -> None:

@@ -228,13 +228,20 @@ _SITE_FOLDERS = {"tags", "page", "static", "images"}
 
 def site_paths(site: Site) -> set[str]:
     """Every page a link may reach, relative to the base URL ('' is the home page; see render.pages)."""
-    paths = {"", "tags/", "404.html", "feed.xml", "sitemap.xml", "robots.txt", "_headers"}
+    paths = {"tags/", "404.html", "feed.xml", "sitemap.xml", "robots.txt", "_headers"}
     paths |= {f"{post.slug}/" for post in site.posts}
-    paths |= {f"tags/{tag}/" for tag in site.tags}
-    index_pages = max(1, math.ceil(len(site.posts) / site.config.page_size))
-    paths |= {f"page/{number}/" for number in range(2, index_pages + 1)}
-    paths |= {f"age/{band.slug}/" for band in age_bands(site)}
-    paths |= {f"authors/{key}/" for key in posts_by_author(site)}
+
+    def listing(rel: str, posts: tuple) -> set[str]:  # render.paginate's addresses
+        count = max(1, math.ceil(len(posts) / site.config.page_size))
+        return {rel} | {f"{rel}page/{number}/" for number in range(2, count + 1)}
+
+    paths |= listing("", site.posts)
+    for tag, posts in site.tags.items():
+        paths |= listing(f"tags/{tag}/", posts)
+    for band in age_bands(site):
+        paths |= listing(f"age/{band.slug}/", band.posts)
+    for key, posts in posts_by_author(site).items():
+        paths |= listing(f"authors/{key}/", posts)
     if site.config.search:
         paths.add("search/")
     return paths

@@ -178,7 +178,7 @@ class Renderer:
         site = self.site
         pages = [self.post_page(post) for post in site.posts]
         pages += self.index_pages()
-        pages += [self.tag_page(tag, posts) for tag, posts in site.tags.items()]
+        pages += [page for tag, posts in site.tags.items() for page in self.tag_page(tag, posts)]
         pages += self.discovery_pages()
         pages.append(Page("tags/index.html", "tags.html", {"tags": site.tags, "canonical": self.urls.absolute("tags/"),
                                                           "page_title": "All topics",
@@ -216,53 +216,74 @@ class Renderer:
                 "disclaimer": self.md.block(post.disclaimer or self.site.config.disclaimer),
                 **self.seo.post_context(post, author)}  # seo, share_card_url, share_pin_url
 
-    def index_pages(self) -> list[Page]:
-        posts, size = self.site.posts, self.site.config.page_size
+    def paginate(self, rel: str, posts: tuple[Post, ...]) -> list[tuple[str, dict[str, Any]]]:
+        """A listing cut into pages of ``page_size`` cards: ``rel``, then ``rel/page/2/``...
+
+        Light on a phone, and a new post re-renders the first pages of a listing, not all of it.
+        """
+        size = self.site.config.page_size
         chunks = [posts[i:i + size] for i in range(0, len(posts), size)] or [()]
+
+        def at(number: int) -> str:
+            return rel if number == 1 else f"{rel}page/{number}/"
+
+        return [(at(number), {
+            "posts": chunk, "page_number": number, "page_count": len(chunks),
+            "prev_url": self.urls.path(at(number - 1)) if number > 1 else "",
+            "next_url": self.urls.path(at(number + 1)) if number < len(chunks) else "",
+            "canonical": self.urls.absolute(at(number)),
+        }) for number, chunk in enumerate(chunks, start=1)]
+
+    @staticmethod
+    def numbered(title: str, context: dict[str, Any]) -> str:
+        """Each page of a listing has its own title: "Exercises about play, page 2 of 5"."""
+        number, count = context["page_number"], context["page_count"]
+        return title if number == 1 else f"{title}, page {number} of {count}"
+
+    def index_pages(self) -> list[Page]:
         pages = []
-        for number, chunk in enumerate(chunks, start=1):
-            rel = "" if number == 1 else f"page/{number}/"
-            context = {
-                "posts": chunk, "page_number": number, "page_count": len(chunks),
-                "prev_url": (self.urls.path("" if number == 2 else f"page/{number - 1}/") if number > 1 else ""),
-                "next_url": self.urls.path(f"page/{number + 1}/") if number < len(chunks) else "",
-                "canonical": self.urls.absolute(rel), "page_title": "",
-                "seo": self.seo.home_page(self.urls.absolute(rel), first=number == 1),
-            }
+        for rel, context in self.paginate("", self.site.posts):
+            context |= {"page_title": "", "seo": self.seo.home_page(context["canonical"],
+                                                                    first=context["page_number"] == 1)}
             pages.append(Page(f"{rel}index.html", "index.html", context, "templates/index.html"))
         return pages
 
-    def tag_page(self, tag: str, posts: tuple[Post, ...]) -> Page:
-        context = {"tag": tag, "posts": posts, "canonical": self.urls.absolute(f"tags/{tag}/"),
-                   "page_title": f"Exercises about {tag.replace('-', ' ')}"}
-        context["seo"] = self.seo.tag_page(tag, context["page_title"])
-        return Page(f"tags/{tag}/index.html", "tag.html", context, "templates/tag.html")
-
+    def tag_page(self, tag: str, posts: tuple[Post, ...]) -> list[Page]:
+        pages = []
+        for rel, context in self.paginate(f"tags/{tag}/", posts):
+            context |= {"tag": tag, "page_title": self.numbered(f"Exercises about {tag.replace('-', ' ')}", context)}
+            context["seo"] = self.seo.tag_page(tag, context["page_title"], context["canonical"])
+            pages.append(Page(f"{rel}index.html", "tag.html", context, "templates/tag.html"))
+        return pages
 
     def discovery_pages(self) -> list[Page]:
         """Ways in besides the newest-first list (issue 5): age bands, authors, search."""
-        pages = [self.age_page(band) for band in self.bands]
-        pages += [self.author_page(self.site.authors[key], posts)
-                  for key, posts in posts_by_author(self.site).items()]
+        pages = [page for band in self.bands for page in self.age_page(band)]
+        pages += [page for key, posts in posts_by_author(self.site).items()
+                  for page in self.author_page(self.site.authors[key], posts)]
         if self.site.config.search:
             pages.append(Page("search/index.html", "search.html", {
                 "canonical": self.urls.absolute("search/"), "page_title": "Search",
                 "description": f"Search the exercises of {self.site.config.title}."}, "templates/search.html"))
         return pages
 
-    def age_page(self, band: AgeBand) -> Page:
-        rel = f"age/{band.slug}/"
-        # The band without its posts: they are in "posts", and the build cache keys a page by its context.
-        context = {"band": AgeBand(band.from_months, band.to_months), "posts": band.posts,
-                   "canonical": self.urls.absolute(rel),
-                   "page_title": f"Exercises for {band.label}",
-                   "description": f"Home exercises for babies aged {band.label}, step by step."}
-        context["seo"] = self.seo.age_page(rel, context["page_title"], context["description"])
-        return Page(f"{rel}index.html", "age.html", context, "templates/age.html")
+    def age_page(self, band: AgeBand) -> list[Page]:
+        pages = []
+        description = f"Home exercises for babies aged {band.label}, step by step."
+        for rel, context in self.paginate(f"age/{band.slug}/", band.posts):
+            # The band without its posts: they are in "posts", and the build cache keys a page by its context.
+            context |= {"band": AgeBand(band.from_months, band.to_months), "description": description,
+                        "page_title": self.numbered(f"Exercises for {band.label}", context)}
+            context["seo"] = self.seo.age_page(context["canonical"], context["page_title"], description)
+            pages.append(Page(f"{rel}index.html", "age.html", context, "templates/age.html"))
+        return pages
 
-    def author_page(self, author: Author, posts: tuple[Post, ...]) -> Page:
-        rel = f"authors/{author.key}/"
-        context = {"author": author, "posts": posts, "canonical": self.urls.absolute(rel),
-                   "page_title": author.name, "description": f"Exercises by {author.name}."}
-        context["seo"] = self.seo.author_page(author, context["description"])
-        return Page(f"{rel}index.html", "author.html", context, "templates/author.html")
+    def author_page(self, author: Author, posts: tuple[Post, ...]) -> list[Page]:
+        pages = []
+        description = f"Exercises by {author.name}."
+        for rel, context in self.paginate(f"authors/{author.key}/", posts):
+            context |= {"author": author, "description": description,
+                        "page_title": self.numbered(author.name, context)}
+            context["seo"] = self.seo.author_page(author, description, context["canonical"])
+            pages.append(Page(f"{rel}index.html", "author.html", context, "templates/author.html"))
+        return pages

@@ -93,25 +93,22 @@ class Seo:
     def home_page(self, canonical: str, first: bool) -> PageSeo:
         return PageSeo(self._listing_meta(self.config.title, "", canonical), graph(self.website()) if first else None)
 
-    def tag_page(self, tag: str, title: str) -> PageSeo:
-        canonical = self.urls.absolute(f"tags/{tag}/")
+    def tag_page(self, tag: str, title: str, canonical: str) -> PageSeo:
         crumbs = [(self.config.title, self.urls.absolute()), ("All topics", self.urls.absolute("tags/")),
-                  (tag.replace("-", " "), canonical)]
+                  (tag.replace("-", " "), self.urls.absolute(f"tags/{tag}/"))]
         return self._collection(canonical, title, crumbs)
 
     def tags_page(self, title: str) -> PageSeo:
         canonical = self.urls.absolute("tags/")
         return self._collection(canonical, title, [(self.config.title, self.urls.absolute()), (title, canonical)])
 
-    def age_page(self, rel: str, title: str, description: str) -> PageSeo:
-        canonical = self.urls.absolute(rel)
+    def age_page(self, canonical: str, title: str, description: str) -> PageSeo:
         return self._collection(canonical, title, [(self.config.title, self.urls.absolute()), (title, canonical)],
                                 description)
 
-    def author_page(self, author: Author, description: str) -> PageSeo:
+    def author_page(self, author: Author, description: str, canonical: str) -> PageSeo:
         """A ProfilePage whose main entity is the same Person (same @id) that posts name as author."""
-        canonical = self.author_url(author)
-        crumbs = [(self.config.title, self.urls.absolute()), (author.name, canonical)]
+        crumbs = [(self.config.title, self.urls.absolute()), (author.name, self.author_url(author))]
         page = self._page_node("ProfilePage", canonical, author.name, description)
         page["mainEntity"] = {"@id": self.person_id(author)}
         return PageSeo(self._listing_meta(author.name, description, canonical),
