@@ -12,7 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from backlying_site import memo as memo_module
 from backlying_site.builder import BuildOptions, build
+from backlying_site.memo import Memo
 
 
 def tree(folder: Path) -> dict[str, bytes]:
@@ -123,3 +125,65 @@ def test_a_replaced_picture_is_noticed_without_any_text_change(built: Path, tmp_
     result = build(BuildOptions(source=built))
     assert result.images_encoded == 1
     assert tree(built / "public") == clean_build(built, tmp_path)
+
+
+# --- the preview: one process, one memo, many builds ---------------------------------------------
+
+
+def add_post(site: Path, slug: str) -> None:
+    shutil.copytree(site / "content/posts/later", site / f"content/posts/{slug}")
+    edit(site / f"content/posts/{slug}/index.md", "title: Later", f"title: Copy {slug}")
+
+
+EDITS = [
+    ("a body", lambda s: edit(s / "content/posts/later/index.md", "Short body.", "A longer body, edited.")),
+    ("a title", lambda s: edit(s / "content/posts/later/index.md", "title: Later", "title: Later, renamed")),
+    ("a new post", lambda s: add_post(s, "brand-new")),
+    ("the same body back", lambda s: edit(s / "content/posts/later/index.md", "A longer body, edited.",
+                                          "Short body.")),
+    ("a deleted post", lambda s: shutil.rmtree(s / "content/posts/brand-new")),
+    ("a template", lambda s: (s / "templates").mkdir() or (s / "templates/404.html").write_text(
+        "{% extends 'base.html' %}{% block main %}<h1>Gone</h1>{% endblock %}\n", encoding="utf-8")),
+    ("the same template again", lambda s: edit(s / "templates/404.html", "Gone", "Gone again")),
+    ("site.yaml", lambda s: edit(s / "site.yaml", "title: Sample Guide", "title: Sample Guide, second edition")),
+    ("an author", lambda s: edit(s / "content/authors.yaml", "name: Ada Example", "name: Ada Renamed")),
+    ("a picture", lambda s: __import__("PIL.Image").Image.new("RGB", (120, 90), (200, 30, 30)).save(
+        s / "content/posts/later/step.jpg", quality=70)),
+]
+
+
+def test_the_previews_rebuilds_each_equal_a_clean_build(sample_site: Path, source_date_epoch: str,
+                                                         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The memo reuses posts, pictures, templates and the spare folder's manifest between builds;
+    after every kind of edit the published folder must be exactly a clean build's."""
+    monkeypatch.setattr(memo_module, "RACY_NS", 0)  # trust every stat, so the memo is used to the full
+    memo = Memo()
+    options = BuildOptions(source=sample_site)
+    first = build(options, memo)
+    assert first.pages_rendered == first.pages
+    for name, change in EDITS:
+        change(sample_site)
+        result = build(options, memo)
+        assert tree(sample_site / "public") == clean_build(sample_site, tmp_path), name
+        if name == "a body":  # the post and the lists that show it, no more
+            assert 0 < result.pages_rendered <= 8 < result.pages
+    again = build(options, memo)
+    assert again.pages_rendered == 0 and tree(sample_site / "public") == clean_build(sample_site, tmp_path)
+
+
+def test_a_file_changed_within_the_last_moments_is_never_recalled(tmp_path: Path) -> None:
+    """Two saves within one tick of the file system's clock can leave the same stat (git's "racy
+    clean" files): a file that new is read again next time instead of being trusted."""
+    path = tmp_path / "post.md"
+    path.write_text("one", encoding="utf-8")
+    memo = Memo()
+    memo.begin()
+    from backlying_site.writer import signature
+
+    memo.remember(path, "post", "parsed one", signature(path))
+    assert memo.recall(path, "post") is None
+    memo.started += 10 * memo_module.RACY_NS  # the same file, read long after it was written
+    memo.remember(path, "post", "parsed one", signature(path))
+    assert memo.recall(path, "post") == "parsed one"
+    path.write_text("two", encoding="utf-8")
+    assert memo.recall(path, "post") is None

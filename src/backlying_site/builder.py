@@ -7,11 +7,13 @@ until every post, author, image header and template has passed.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import importlib.metadata
 import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable, Iterable
 
 import jinja2
 
@@ -20,9 +22,10 @@ from .cache import BuildCache, code_fingerprint, digest
 from .config import load_config
 from .errors import Problem, SiteError
 from .images import ImagePlan
+from .memo import Memo
 from .model import ImageRef, Post, Site
 from .render import Page, Renderer, make_environment
-from .writer import Writer, locked, recover_and_clean, spare_dir, swap_in
+from .writer import Writer, locked, recover_and_clean, signature, spare_dir, swap_in
 
 
 @dataclass(frozen=True)
@@ -68,14 +71,14 @@ def today() -> dt.date:
     return dt.date.today()
 
 
-def load_site(options: BuildOptions, cache: BuildCache | None = None
+def load_site(options: BuildOptions, cache: BuildCache | None = None, memo: Memo | None = None
               ) -> tuple[Site, dict[Path, ImagePlan], list[str]]:
     """Read and validate the whole site, image headers included; raise SiteError with every problem."""
     root = options.source.absolute()
     config, problems = load_config(root, options.base_url)
     authors, author_problems = content.load_authors(root)
     problems += author_problems
-    posts, post_problems = load_posts(root, cache or BuildCache(None))
+    posts, post_problems = load_posts(root, cache or BuildCache(None), memo)
     problems += post_problems
     if config is None or problems:
         raise SiteError(problems)
@@ -84,18 +87,27 @@ def load_site(options: BuildOptions, cache: BuildCache | None = None
         raise SiteError(problems)
     site = content.assemble(root, config, posts, authors, today(), options.drafts)
     formats, notes = images.available_formats(config.images.formats)
-    plans, problems = plan_site_images(site, formats)
+    plans, problems = plan_site_images(site, formats, memo)
     if problems:
         raise SiteError(problems)
     return site, plans, notes
 
 
-def load_posts(root: Path, cache: BuildCache) -> tuple[list[Post], list[Problem]]:
-    """Every post, parsed once per content: a post whose bytes did not change comes from the cache."""
+def load_posts(root: Path, cache: BuildCache, memo: Memo | None = None) -> tuple[list[Post], list[Problem]]:
+    """Every post, parsed once per content: a post whose bytes did not change comes from the cache
+    (or, in a process that keeps a memo, from memory while the file's stat has not changed)."""
     code = code_fingerprint()
     texts: list[tuple[Path, str, str]] = []  # path, text, cache key
+    recalled: dict[Path, tuple[str, Post]] = {}
+    stats = {}
     problems: list[Problem] = []
-    for path in content.find_post_files(root):
+    files = content.find_post_files(root)
+    for path in files:
+        known = memo.recall(path, "post") if memo else None
+        if known is not None and _still_valid(known[1], root):
+            recalled[path] = known
+            continue
+        stats[path] = signature(path)  # before reading: an edit made meanwhile shows next time
         text, read_problems = content.read_post(path, root)
         if text is None:
             problems += read_problems
@@ -105,7 +117,7 @@ def load_posts(root: Path, cache: BuildCache) -> tuple[list[Post], list[Problem]
     cached = {key: post for key, post in found.items() if _still_valid(post, root)}
     todo = [(path, text, root) for path, text, key in texts if key not in cached]
     fresh = iter(parallel.map_ordered(_parse_post, todo))
-    posts: list[Post] = []
+    loaded = dict(recalled)
     for path, text, key in texts:
         post = cached.get(key)
         if post is None:
@@ -114,9 +126,13 @@ def load_posts(root: Path, cache: BuildCache) -> tuple[list[Post], list[Problem]
             if post is not None:
                 cache.put("posts", key, post)
         if post is not None:
-            posts.append(post)
-    cache.prune("posts", [key for _, _, key in texts])
-    return posts, problems
+            loaded[path] = (key, post)
+            if memo:
+                memo.remember(path, "post", (key, post), stats[path])
+    if memo:
+        memo.forget_missing(set(files), "post")
+    cache.prune("posts", [key for key, _ in loaded.values()])
+    return [loaded[path][1] for path in files if path in loaded], problems
 
 
 def _parse_post(job: tuple[Path, str, Path]) -> tuple[Post | None, list[Problem]]:
@@ -139,34 +155,50 @@ def site_images(site: Site) -> list[ImageRef]:
     return refs
 
 
-def plan_site_images(site: Site, formats: tuple[str, ...]) -> tuple[dict[Path, ImagePlan], list[Problem]]:
+def plan_site_images(site: Site, formats: tuple[str, ...], memo: Memo | None = None
+                     ) -> tuple[dict[Path, ImagePlan], list[Problem]]:
     plans: dict[Path, ImagePlan] = {}
     problems: list[Problem] = []
     failed: set[Path] = set()
+    wanted = (site.config.images, formats)
     for ref in site_images(site):
         if ref.source in plans or ref.source in failed:
             continue
+        known = memo.recall(ref.source, "image") if memo else None
+        if known is not None and known[0] == wanted:
+            plans[ref.source] = known[1]
+            continue
+        found = signature(ref.source)
         result = images.plan_image(ref, site.config.images, formats)
         if isinstance(result, Problem):
             problems.append(result)
             failed.add(ref.source)
         else:
             plans[ref.source] = result
+            if memo:
+                memo.remember(ref.source, "image", (wanted, result), found)
     return plans, problems
 
 
 def check(options: BuildOptions) -> tuple[Site, dict[Path, ImagePlan], list[str]]:
     """Everything build validates, templates included; writes nothing."""
     site, plans, notes = load_site(options)
-    renderer, assets = _renderer(site, plans, options)
+    renderer, _ = _renderer(site, plans, options)
     _render_pages(renderer)
     return site, plans, notes
 
 
-def build(options: BuildOptions) -> BuildResult:
+def build(options: BuildOptions, memo: Memo | None = None) -> BuildResult:
+    """Build the site. ``memo``: a process that builds again and again (the preview) passes the
+    same one each time, and each build then costs about what changed."""
     started = time.perf_counter()
     cache = BuildCache(options.build_cache)
     try:
+        if memo is not None:
+            memo.begin()
+            result = _build(options, cache, started, memo)
+            cache.commit()
+            return result
         inputs = unchanged.inputs_digest(options.source.absolute(), _settings(options))
         last = cache.get_many("pages", [unchanged.RECORD]).get(unchanged.RECORD)
         if last and last["inputs"] == inputs:
@@ -190,51 +222,98 @@ def _settings(options: BuildOptions) -> tuple:
             str(options.build_cache), options.reuse_search_index, today())
 
 
-def _build(options: BuildOptions, cache: BuildCache, started: float) -> BuildResult:
-    site, plans, notes = load_site(options, cache)
+def _build(options: BuildOptions, cache: BuildCache, started: float, memo: Memo | None = None) -> BuildResult:
+    site, plans, notes = load_site(options, cache, memo)
     plans, encoded = _process_images(site, plans, options)
-    renderer, assets = _renderer(site, plans, options)
-    rendered = _render_pages(renderer, cache)
-    search_files = _search_bundle(site, rendered, options, cache)  # before the lock: it only reads
+    renderer, assets = _renderer(site, plans, options, memo)
+    rendered = _render_pages(renderer, cache, memo)
+    search_files = _search_bundle(site, rendered, options, memo)  # before the lock: it only reads
     cache.commit()
     notes += cache.notes
     share.process_shares(renderer.shares.values(), options.image_cache)  # ~50 ms each, cached: no progress line
     output = options.output_dir
     with locked(output):
         recover_and_clean(output)
-        writer = Writer(spare_dir(output))
-        _write_all(writer, rendered, plans, assets, options)
+        spare = spare_dir(output)
+        writer = Writer(spare, memo.output_manifest(spare) if memo else None)
+        _write_pages(writer, rendered)
+        _write_files(writer, plans, assets, options)
         share.write_shares(writer, renderer.shares.values(), options.image_cache)
         _write_media_and_search(writer, site, search_files)
         writer.remove_stale()
         swap_in(writer.staging, output)
-    images.prune_cache(list(plans.values()), options.image_cache)
-    share.prune_cache(renderer.shares.values(), options.image_cache)
-    return BuildResult(output, len(rendered), len(plans), renderer.rendered_count, encoded, len(writer.written),
+        if memo:
+            memo.record_output(output, writer.manifest)  # the folder written is now the output
+    _prune_caches(plans, renderer, options, memo)
+    return BuildResult(output, len(rendered.pages), len(plans), renderer.rendered_count, encoded, len(writer.written),
                        time.perf_counter() - started, notes)
 
 
-def _search_bundle(site: Site, rendered: list[tuple[Page, str]], options: BuildOptions,
-                   cache: BuildCache) -> dict[str, bytes]:
+def _prune_caches(plans: dict[Path, ImagePlan], renderer: Renderer, options: BuildOptions,
+                  memo: Memo | None) -> None:
+    """Forget cached pictures no page names any more (only when that set changed, in the preview)."""
+    wanted = frozenset([plan.key for plan in plans.values()] + [s.key for s in renderer.shares.values()])
+    if memo is not None and memo.pruned == wanted:
+        return
+    images.prune_cache(list(plans.values()), options.image_cache)
+    share.prune_cache(renderer.shares.values(), options.image_cache)
+    if memo is not None:
+        memo.pruned = wanted
+
+
+def _search_bundle(site: Site, rendered: Rendered, options: BuildOptions, memo: Memo | None = None
+                   ) -> dict[str, bytes]:
     """Pagefind's index, from the cache when no post page changed (indexing costs ~1.5 ms a post)."""
     if not site.config.search:
         return {}
-    key = digest("pagefind", code_fingerprint(), importlib.metadata.version("pagefind_bin"),
-                 [(page.path, html) for page, html in rendered if page.template == search.POST_TEMPLATE])
-    found = cache.get_many("pages", [key]).get(key)
-    if found is not None:
-        cache.keep_also("pages", key)
-        return found
-    files = search.search_bundle(site.config, rendered,
-                                 options.output_dir if options.reuse_search_index else None)
-    if not options.reuse_search_index:
-        cache.put("pages", key, files)
-        cache.keep_also("pages", key)
+    cache = rendered.cache
+    posts = [(page.path, key) for page, key in zip(rendered.pages, rendered.keys)
+             if page.template == search.POST_TEMPLATE]
+    # A page's key stands for its bytes, so the posts' keys stand for the whole index.
+    key = digest("pagefind", code_fingerprint(), importlib.metadata.version("pagefind_bin"), posts)
+    if options.reuse_search_index and memo is not None and memo.search is not None:
+        return memo.search[1]
+    files = cache.get_many("pages", [key]).get(key)
+    if files is None:
+        texts = rendered.html_of(key for _, key in posts)
+        files = search.search_bundle(site.config, [(path, texts[k]) for path, k in posts],
+                                     options.output_dir if options.reuse_search_index else None)
+        if not options.reuse_search_index:
+            cache.put("pages", key, files)
+    cache.keep_also("pages", key)
+    if options.reuse_search_index and memo is not None:
+        memo.search = (key, files)
     return files
 
 
-def _renderer(site: Site, plans: dict[Path, ImagePlan], options: BuildOptions) -> tuple[Renderer, dict[str, Path]]:
-    env = make_environment(theme.template_dirs(site.root))
+@dataclass
+class Rendered:
+    """The site's pages and their keys; HTML made this build in ``html``, the rest in the build cache."""
+
+    renderer: Renderer
+    pages: list[Page]
+    keys: list[str]
+    html: dict[str, str]
+    cache: BuildCache
+
+    def html_of(self, keys: Iterable[str]) -> dict[str, str]:
+        """HTML by key, from this build or the cache in one query; a row the cache has lost since (or
+        cannot read) is rendered again, never trusted."""
+        wanted = list(dict.fromkeys(keys))
+        found = {key: self.html[key] for key in wanted if key in self.html}
+        found.update(self.cache.get_many("pages", [key for key in wanted if key not in found]))
+        lost = {key for key in wanted if key not in found}
+        for page, key in zip(self.pages, self.keys):
+            if key in lost:
+                found[key] = self.renderer.render(page)
+                lost.discard(key)
+        return found
+
+
+def _renderer(site: Site, plans: dict[Path, ImagePlan], options: BuildOptions,
+              memo: Memo | None = None) -> tuple[Renderer, dict[str, Path]]:
+    folders = theme.template_dirs(site.root)
+    env = make_environment(folders, memo.templates if memo else None)
     statics = theme.static_files(site.root)
     assets: dict[str, str] = {}
     sources: dict[str, Path] = {}
@@ -245,17 +324,23 @@ def _renderer(site: Site, plans: dict[Path, ImagePlan], options: BuildOptions) -
     return Renderer(site, env, plans, assets, today(), options.drafts), sources
 
 
-def _render_pages(renderer: Renderer, cache: BuildCache | None = None) -> list[tuple[Page, str]]:
-    """Every page, from the cache when its key (all it is made from) is known, else rendered on every core."""
+def _render_pages(renderer: Renderer, cache: BuildCache | None = None, memo: Memo | None = None) -> Rendered:
+    """Every page and its key (a hash of all it is made from); the pages the cache lacks are
+    rendered, on every core, and returned by key. The others' HTML stays in the cache until needed."""
     cache = cache or BuildCache(None)
     pages = renderer.pages()
     common = global_fingerprint(renderer)
-    memo: dict[int, str] = {}
-    keys = [digest(common, page.path, page.template, fingerprint(page.context, memo)) for page in pages]
-    html = cache.get_many("pages", keys)
-    missing = [i for i, key in enumerate(keys) if key not in html]
+    post_digest = (lambda post: memo.digest_of(post, digest)) if memo else None
+    seen: dict[int, str] = {}
+    keys = [digest(common, page.path, page.template, fingerprint(page.context, seen, post_digest))
+            for page in pages]
+    if memo:
+        memo.keep_digests_of(list(renderer.site.posts))
+    known = cache.has_many("pages", keys)
+    missing = [i for i, key in enumerate(keys) if key not in known]
     renderer.rendered_count = len(missing)
     problems: list[Problem] = []
+    html: dict[str, str] = {}
     results = parallel.map_ordered(lambda page: _render_one(renderer, page), [pages[i] for i in missing])
     for i, (ok, result) in zip(missing, results):
         if ok:
@@ -266,7 +351,7 @@ def _render_pages(renderer: Renderer, cache: BuildCache | None = None) -> list[t
     if problems:
         raise SiteError(sorted(set(problems)))
     cache.prune("pages", keys)
-    return [(page, html[key]) for page, key in zip(pages, keys)]
+    return Rendered(renderer, pages, keys, html, cache)
 
 
 def _render_one(renderer: Renderer, page: Page) -> tuple[bool, str | Problem]:
@@ -286,17 +371,18 @@ def global_fingerprint(renderer: Renderer) -> str:
                   renderer.site.authors, list(renderer.site.tags), bands, renderer.today, renderer.drafts)
 
 
-def fingerprint(value: object, memo: dict[int, str]) -> str:
-    """A stable text for a page context; each post is hashed once per build however many pages list it."""
+def fingerprint(value: object, memo: dict[int, str], post_digest: Callable[[Post], str] | None = None) -> str:
+    """A stable text for a page context; each post is hashed once per build however many pages list it
+    (once per process when ``post_digest`` remembers them)."""
     if isinstance(value, Post):
         key = id(value)
         if key not in memo:
-            memo[key] = digest(value)
+            memo[key] = post_digest(value) if post_digest else digest(value)
         return memo[key]
     if isinstance(value, dict):
-        return "{" + ",".join(f"{k!r}:{fingerprint(v, memo)}" for k, v in value.items()) + "}"
+        return "{" + ",".join(f"{k!r}:{fingerprint(v, memo, post_digest)}" for k, v in value.items()) + "}"
     if isinstance(value, (list, tuple)):
-        return "[" + ",".join(fingerprint(v, memo) for v in value) + "]"
+        return "[" + ",".join(fingerprint(v, memo, post_digest) for v in value) + "]"
     text = repr(value)
     if " at 0x" in text:  # an object without a stable repr: never let it into a cache key
         raise TypeError(f"cannot fingerprint {type(value).__name__} for the build cache")
@@ -352,10 +438,16 @@ def _process_images(site: Site, plans: dict[Path, ImagePlan],
     return {source: images.finalise(plan, cache) for source, plan in plans.items()}, encoded
 
 
-def _write_all(writer: Writer, rendered: list[tuple[Page, str]], plans: dict[Path, ImagePlan],
-               assets: dict[str, Path], options: BuildOptions) -> None:
-    for page, html in rendered:
-        writer.write_text(page.path, html, page.origin)
+def _write_pages(writer: Writer, rendered: Rendered) -> None:
+    """Each page unless the spare holds it already; the HTML of the rest comes from the cache in one query."""
+    pairs = list(zip(rendered.pages, rendered.keys))
+    texts = rendered.html_of(key for page, key in pairs if not writer.holds(page.path, key))
+    for page, key in pairs:
+        writer.write_keyed(page.path, key, lambda key=key: texts[key].encode("utf-8"), page.origin)
+
+
+def _write_files(writer: Writer, plans: dict[Path, ImagePlan], assets: dict[str, Path],
+                 options: BuildOptions) -> None:
     cache = options.image_cache
     for plan in sorted(plans.values(), key=lambda p: p.key):
         for variant in plan.variants:
@@ -372,4 +464,4 @@ def _write_media_and_search(writer: Writer, site: Site, search_files: dict[str, 
             source = post.video.file.source
             writer.copy_file(f"media/{post.slug}/{source.name}", source, post.path)
     for rel, data in search_files.items():
-        writer.write_bytes(rel, data, "Pagefind")
+        writer.write_keyed(rel, hashlib.sha256(data).hexdigest(), lambda data=data: data, "Pagefind")

@@ -91,17 +91,25 @@ class BuildCache:
         return None
 
     def get_many(self, table: str, keys: Iterable[str]) -> dict[str, Any]:
+        return self._select(table, keys, values=True)
+
+    def has_many(self, table: str, keys: Iterable[str]) -> set[str]:
+        """Which of ``keys`` the cache holds, without reading their values."""
+        return set(self._select(table, keys, values=False))
+
+    def _select(self, table: str, keys: Iterable[str], values: bool) -> dict[str, Any]:
         if self.db is None:
             return {}
         wanted = list(dict.fromkeys(keys))
         found: dict[str, Any] = {}
+        columns = "key, value" if values else "key, NULL"
         try:
             for start in range(0, len(wanted), 500):
                 chunk = wanted[start:start + 500]
-                rows = self.db.execute(f"SELECT key, value FROM {table} WHERE key IN "
+                rows = self.db.execute(f"SELECT {columns} FROM {table} WHERE key IN "
                                        f"({','.join('?' * len(chunk))})", chunk).fetchall()
                 for key, value in rows:
-                    found[key] = _decode(value)
+                    found[key] = _decode(value) if values else None
         except (sqlite3.DatabaseError, pickle.UnpicklingError, zlib.error, EOFError, AttributeError, UnicodeDecodeError,
                 ImportError, TypeError) as exc:
             self.notes.append(f"the build cache was damaged ({exc}); rebuilding without it")

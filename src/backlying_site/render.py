@@ -13,6 +13,7 @@ import itertools
 from collections import Counter
 import json
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
@@ -40,8 +41,14 @@ class Page:
     deferred: Callable[[], dict[str, Any]] | None = None
 
 
-def make_environment(template_dirs: list[Path]) -> jinja2.Environment:
+def deferred_seo(make: Callable[[], Any]) -> Callable[[], dict[str, Any]]:
+    """A listing's structured data, made only when the page is rendered (its inputs are in the context)."""
+    return lambda: {"seo": make()}
+
+
+def make_environment(template_dirs: list[Path], compiled: jinja2.BytecodeCache | None = None) -> jinja2.Environment:
     env = jinja2.Environment(
+        bytecode_cache=compiled,
         loader=jinja2.FileSystemLoader([str(d) for d in template_dirs]),
         autoescape=jinja2.select_autoescape(["html", "xml"], default_for_string=True),
         undefined=jinja2.StrictUndefined,
@@ -243,17 +250,17 @@ class Renderer:
     def index_pages(self) -> list[Page]:
         pages = []
         for rel, context in self.paginate("", self.site.posts):
-            context |= {"page_title": "", "seo": self.seo.home_page(context["canonical"],
-                                                                    first=context["page_number"] == 1)}
-            pages.append(Page(f"{rel}index.html", "index.html", context, "templates/index.html"))
+            context["page_title"] = ""
+            seo = partial(self.seo.home_page, context["canonical"], first=context["page_number"] == 1)
+            pages.append(Page(f"{rel}index.html", "index.html", context, "templates/index.html", deferred_seo(seo)))
         return pages
 
     def tag_page(self, tag: str, posts: tuple[Post, ...]) -> list[Page]:
         pages = []
         for rel, context in self.paginate(f"tags/{tag}/", posts):
             context |= {"tag": tag, "page_title": self.numbered(f"Exercises about {tag.replace('-', ' ')}", context)}
-            context["seo"] = self.seo.tag_page(tag, context["page_title"], context["canonical"])
-            pages.append(Page(f"{rel}index.html", "tag.html", context, "templates/tag.html"))
+            seo = partial(self.seo.tag_page, tag, context["page_title"], context["canonical"])
+            pages.append(Page(f"{rel}index.html", "tag.html", context, "templates/tag.html", deferred_seo(seo)))
         return pages
 
     def discovery_pages(self) -> list[Page]:
@@ -274,8 +281,8 @@ class Renderer:
             # The band without its posts: they are in "posts", and the build cache keys a page by its context.
             context |= {"band": AgeBand(band.from_months, band.to_months), "description": description,
                         "page_title": self.numbered(f"Exercises for {band.label}", context)}
-            context["seo"] = self.seo.age_page(context["canonical"], context["page_title"], description)
-            pages.append(Page(f"{rel}index.html", "age.html", context, "templates/age.html"))
+            seo = partial(self.seo.age_page, context["canonical"], context["page_title"], description)
+            pages.append(Page(f"{rel}index.html", "age.html", context, "templates/age.html", deferred_seo(seo)))
         return pages
 
     def author_page(self, author: Author, posts: tuple[Post, ...]) -> list[Page]:
@@ -284,6 +291,6 @@ class Renderer:
         for rel, context in self.paginate(f"authors/{author.key}/", posts):
             context |= {"author": author, "description": description,
                         "page_title": self.numbered(author.name, context)}
-            context["seo"] = self.seo.author_page(author, description, context["canonical"])
-            pages.append(Page(f"{rel}index.html", "author.html", context, "templates/author.html"))
+            seo = partial(self.seo.author_page, author, description, context["canonical"])
+            pages.append(Page(f"{rel}index.html", "author.html", context, "templates/author.html", deferred_seo(seo)))
         return pages

@@ -18,7 +18,6 @@ from pathlib import Path
 
 from .errors import Problem, SiteError
 from .model import SiteConfig
-from .render import Page
 
 BUNDLE = "pagefind"
 POST_TEMPLATE = "post.html"
@@ -41,15 +40,14 @@ def pagefind_executable() -> Path | None:
         return None
 
 
-def search_bundle(config: SiteConfig, rendered: list[tuple[Page, str]],
+def search_bundle(config: SiteConfig, posts: list[tuple[str, str]],
                   reuse_from: Path | None = None) -> dict[str, bytes]:
-    """Output path -> bytes of the search bundle, from the rendered pages (only posts are read).
+    """Output path -> bytes of the search bundle, from the post pages (output path, HTML).
 
     Empty when search is off or there is no post: Pagefind without a marked page would index every page.
     ``reuse_from``: a built site whose bundle to take as it is when it has one (the preview does, so
     a save is not slowed by indexing every post: about a second per thousand posts).
     """
-    posts = [(page.path, html) for page, html in rendered if page.template == POST_TEMPLATE]
     if not config.search or not posts:
         return {}
     previous = read_bundle(reuse_from / BUNDLE) if reuse_from is not None else {}

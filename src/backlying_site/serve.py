@@ -44,6 +44,7 @@ from . import theme
 from .builder import BuildOptions, BuildResult, build
 from .config import CONFIG_NAME, load_config
 from .errors import Problem, SiteError
+from .memo import Memo
 
 QUIET_SECONDS = 0.05  # an editor's save is a burst of events a few ms long
 LONGEST_WAIT = 1.0  # build anyway when events never stop (a long copy, a checkout)
@@ -350,6 +351,7 @@ class Preview:
         self.options = BuildOptions(source=root, output=output, drafts=drafts,
                                     reuse_search_index=True)  # base_url set by start()
         self.failure: list[str] | None = None  # the problem lines while the site does not build
+        self.memo = Memo()  # what each build learned, so the next costs what changed
         self.ready = asyncio.Event()  # set after the first build: requests wait for it
         self.changes = ChangeBatch()
         self.watcher = SourceWatcher(root, output, self.changes.add)
@@ -408,7 +410,7 @@ class Preview:
 
     def _build(self) -> tuple[BuildResult | None, list[str] | None]:
         try:
-            return build(self.options), None
+            return build(self.options, self.memo), None
         except SiteError as exc:
             return None, [p.format() for p in sorted(set(exc.problems))]
         except KeyboardInterrupt as exc:  # only an image worker's result raises it here: Ctrl-C

@@ -117,9 +117,17 @@ def plan_share(slug: str, title: str, site_title: str, hero: ImagePlan | None) -
 def _fingerprint(title: str, site_title: str, hero: ImagePlan | None) -> str:
     """What decides the output bytes; the hero by its bytes' digest, never its path or mtime."""
     source = [hero.digest, hero.orientation] if hero else None
-    return json.dumps([SHARE_VERSION, PIL.__version__, fonts_digest(), title, site_title, source,
-                       [dataclasses.astuple(CARD), dataclasses.astuple(PIN)], QUALITY,
-                       images.ENCODER_OPTIONS["jpeg"], ACCENT, PANEL, BAND_OPACITY], sort_keys=True)
+    head, tail = _drawing_fingerprint()
+    return f"{head}, {json.dumps([title, site_title, source], sort_keys=True)[1:-1]}, {tail}"
+
+
+@lru_cache(maxsize=1)
+def _drawing_fingerprint() -> tuple[str, str]:
+    """The JSON around a post's own part, the same for every post of a run: drawing settings and fonts."""
+    head = json.dumps([SHARE_VERSION, PIL.__version__, fonts_digest()], sort_keys=True)[:-1]
+    tail = json.dumps([[dataclasses.astuple(CARD), dataclasses.astuple(PIN)], QUALITY,
+                       images.ENCODER_OPTIONS["jpeg"], ACCENT, PANEL, BAND_OPACITY], sort_keys=True)[1:]
+    return head, tail
 
 
 @lru_cache(maxsize=1)

@@ -21,19 +21,31 @@ import shutil
 import sys
 from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
-from typing import Iterator
+from typing import Callable, Iterator
 
 from .errors import Problem, SiteError
 
 _RENAME_EXCHANGE = 2
 _AT_FDCWD = -100
 
+Signature = tuple[int, int, int, int]  # inode, size, mtime, ctime: any write or replace changes one
+Manifest = dict[str, str]  # every output path -> key of what made its bytes ("" unknown: compare them)
+
 
 class Writer:
-    """Makes the spare folder exactly the new site; refuses two writes to one path (Pelican does too)."""
+    """Makes the spare folder exactly the new site; refuses two writes to one path (Pelican does too).
 
-    def __init__(self, staging: Path) -> None:
+    ``known``, when given, is the manifest this folder got at the end of its last build, from a
+    process that wrote it and kept it (the preview, whose folders under ``.cache/`` only it writes):
+    a file whose key is unchanged since is kept without a look at the disk, so a rebuild costs what
+    changed, not a read of the whole site. Without it, every file's bytes are compared.
+    ``manifest`` is what the folder holds after this build, for the next one.
+    """
+
+    def __init__(self, staging: Path, known: Manifest | None = None) -> None:
         self.staging = staging
+        self.known = known
+        self.manifest: Manifest = {}
         self.written: dict[str, str] = {}  # output path -> what made it
         self.changed = 0  # files whose bytes were (re)written
         self.kept = 0  # files already right in the spare
@@ -41,51 +53,86 @@ class Writer:
 
     def claim(self, rel: str, origin: str) -> Path:
         """Reserve an output path (two pages may not share one) and make room for it."""
-        clean = PurePosixPath(rel)
-        if clean.is_absolute() or ".." in clean.parts or not clean.parts:
-            raise SiteError([Problem(origin, 0, "", f"refusing to write outside the output folder: {rel}")])
-        key = clean.as_posix()
-        if key in self.written:
-            raise SiteError([Problem(origin, 0, "", f"two pages want the same address /{key} (the other "
-                                     f"comes from {self.written[key]}); change a slug or tag so they differ")])
-        self.written[key] = origin
-        path = self.staging / key
+        return self._room(self._reserve(rel, origin))
+
+    def _reserve(self, rel: str, origin: str) -> str:
+        if rel.startswith("/") or not rel or ".." in rel.split("/") or "//" in rel or "\\" in rel:
+            clean = PurePosixPath(rel)
+            if clean.is_absolute() or ".." in clean.parts or not clean.parts:
+                raise SiteError([Problem(origin, 0, "", f"refusing to write outside the output folder: {rel}")])
+            rel = clean.as_posix()
+        if rel in self.written:
+            raise SiteError([Problem(origin, 0, "", f"two pages want the same address /{rel} (the other "
+                                     f"comes from {self.written[rel]}); change a slug or tag so they differ")])
+        self.written[rel] = origin
+        return rel
+
+    def _room(self, rel: str) -> Path:
+        path = self.staging / rel
         if path.parent not in self.folders:
             _make_dirs(path.parent, self.staging)
             self.folders.add(path.parent)
         return path
 
-    def write_bytes(self, rel: str, data: bytes, origin: str = "") -> None:
-        path = self.claim(rel, origin)
-        if write_if_changed(path, data):
-            self.changed += 1
-        else:
+    def holds(self, rel: str, key: str) -> bool:
+        """True when the known manifest shows the bytes ``key`` stands for at ``rel`` already."""
+        return bool(key) and self.known is not None and self.known.get(rel) == key
+
+    def write_keyed(self, rel: str, key: str, produce: Callable[[], bytes], origin: str = "") -> None:
+        """Write what ``produce`` returns, unless the manifest shows the same key there already."""
+        rel = self._reserve(rel, origin)
+        if self.holds(rel, key):
+            self.manifest[rel] = key
             self.kept += 1
+            return
+        self._write(rel, self._room(rel), produce(), key)
+
+    def write_bytes(self, rel: str, data: bytes, origin: str = "") -> None:
+        rel = self._reserve(rel, origin)
+        self._write(rel, self._room(rel), data, None)
 
     def write_text(self, rel: str, text: str, origin: str = "") -> None:
         self.write_bytes(rel, text.encode("utf-8"), origin)
 
+    def _write(self, rel: str, path: Path, data: bytes, key: str | None) -> None:
+        if write_if_changed(path, data):
+            self.changed += 1
+        else:
+            self.kept += 1
+        self.manifest[rel] = key or ""  # every file, so the next build knows what to delete
+
     def copy_file(self, rel: str, source: Path, origin: str = "", link: bool = False) -> None:
         """Copy ``source``; ``link`` hard-links instead, for immutable files this program owns (the image cache)."""
-        path = self.claim(rel, origin)
-        if link and _same_inode(path, source):
+        rel = self._reserve(rel, origin)
+        # A linked file is named by its content (the image cache's names are hashes); a copied one
+        # is known by its stat (the source's ctime left out: linking it elsewhere changes it).
+        found = signature(source) if not link else None
+        key = f"link:{source}" if link else f"copy:{source}:{found[:3] if found else None}"
+        if self.holds(rel, key):
+            self.manifest[rel] = key
             self.kept += 1
             return
-        if not link:
+        path = self._room(rel)
+        if link and _same_inode(path, source):
+            self.kept += 1
+        elif not link:
             if write_if_changed(path, source.read_bytes()):
                 self.changed += 1
             else:
                 self.kept += 1
-            return
-        _remove(path)
-        try:
-            os.link(source, path)
-        except OSError:
-            shutil.copyfile(source, path)
-        self.changed += 1
+        else:
+            _remove(path)
+            try:
+                os.link(source, path)
+            except OSError:
+                shutil.copyfile(source, path)
+            self.changed += 1
+        self.manifest[rel] = key if link or found is not None else ""
 
     def remove_stale(self) -> int:
         """Delete every file and folder of the spare that is not part of the new site."""
+        if self.known is not None:
+            return self._remove_known_stale()
         wanted_dirs = {""}
         for key in self.written:
             parts = key.split("/")[:-1]
@@ -108,6 +155,31 @@ class Writer:
                     shutil.rmtree(path, ignore_errors=True)
                     removed += 1
         return removed
+
+
+    def _remove_known_stale(self) -> int:
+        """With a manifest, the spare holds exactly its files: no walk of the whole tree needed."""
+        removed = 0
+        for rel in sorted(set(self.known or {}) - set(self.written), reverse=True):
+            path = self.staging / rel
+            _remove(path)
+            removed += 1
+            folder = path.parent
+            while folder != self.staging:  # a folder left empty goes too (a deleted post's)
+                try:
+                    folder.rmdir()
+                except OSError:
+                    break
+                folder = folder.parent
+        return removed
+
+
+def signature(path: Path) -> Signature | None:
+    try:
+        info = os.lstat(path)
+    except OSError:
+        return None
+    return (info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns)
 
 
 def write_if_changed(path: Path, data: bytes) -> bool:
