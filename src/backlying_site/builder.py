@@ -13,7 +13,7 @@ import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Iterable
 
 import jinja2
 
@@ -24,6 +24,7 @@ from .errors import Problem, SiteError
 from .images import ImagePlan
 from .memo import Memo
 from .model import ImageRef, Post, Site
+from .pagekeys import page_keys
 from .render import Page, Renderer, make_environment
 from .writer import Writer, locked, recover_and_clean, signature, spare_dir, swap_in
 
@@ -104,8 +105,8 @@ def load_posts(root: Path, cache: BuildCache, memo: Memo | None = None) -> tuple
     files = content.find_post_files(root)
     for path in files:
         known = memo.recall(path, "post") if memo else None
-        if known is not None and _still_valid(known[1], root):
-            recalled[path] = known
+        if known is not None and all(signature(source) == found for source, found in known[2]):
+            recalled[path] = known[:2]  # the post, and the files it names are the ones it was checked with
             continue
         stats[path] = signature(path)  # before reading: an edit made meanwhile shows next time
         text, read_problems = content.read_post(path, root)
@@ -128,7 +129,8 @@ def load_posts(root: Path, cache: BuildCache, memo: Memo | None = None) -> tuple
         if post is not None:
             loaded[path] = (key, post)
             if memo:
-                memo.remember(path, "post", (key, post), stats[path])
+                named = tuple((source, signature(source)) for source in _named_files(post))
+                memo.remember(path, "post", (key, post, named), stats[path])
     if memo:
         memo.forget_missing(set(files), "post")
     cache.prune("posts", [key for key, _ in loaded.values()])
@@ -147,6 +149,10 @@ def _still_valid(post: Post | None, root: Path) -> bool:
     folder = (root / post.path).parent
     refs = list(post.images) + ([post.video.file] if post.video and post.video.file else [])
     return all(ref.source.is_file() and (folder / ref.rel).resolve() == ref.source for ref in refs)
+
+
+def _named_files(post: Post) -> list[Path]:
+    return [ref.source for ref in post.images] + ([post.video.file.source] if post.video and post.video.file else [])
 
 
 def site_images(site: Site) -> list[ImageRef]:
@@ -266,13 +272,13 @@ def _search_bundle(site: Site, rendered: Rendered, options: BuildOptions, memo: 
     """Pagefind's index, from the cache when no post page changed (indexing costs ~1.5 ms a post)."""
     if not site.config.search:
         return {}
+    if options.reuse_search_index and memo is not None and memo.search is not None:
+        return memo.search[1]
     cache = rendered.cache
     posts = [(page.path, key) for page, key in zip(rendered.pages, rendered.keys)
              if page.template == search.POST_TEMPLATE]
     # A page's key stands for its bytes, so the posts' keys stand for the whole index.
     key = digest("pagefind", code_fingerprint(), importlib.metadata.version("pagefind_bin"), posts)
-    if options.reuse_search_index and memo is not None and memo.search is not None:
-        return memo.search[1]
     files = cache.get_many("pages", [key]).get(key)
     if files is None:
         texts = rendered.html_of(key for _, key in posts)
@@ -328,15 +334,10 @@ def _render_pages(renderer: Renderer, cache: BuildCache | None = None, memo: Mem
     """Every page and its key (a hash of all it is made from); the pages the cache lacks are
     rendered, on every core, and returned by key. The others' HTML stays in the cache until needed."""
     cache = cache or BuildCache(None)
-    pages = renderer.pages()
-    common = global_fingerprint(renderer)
-    post_digest = (lambda post: memo.digest_of(post, digest)) if memo else None
-    seen: dict[int, str] = {}
-    keys = [digest(common, page.path, page.template, fingerprint(page.context, seen, post_digest))
-            for page in pages]
-    if memo:
-        memo.keep_digests_of(list(renderer.site.posts))
-    known = cache.has_many("pages", keys)
+    before = set(memo.page_list.keys) if memo and memo.page_list else set()
+    pages, keys, reused = page_keys(renderer, memo)
+    # The last build's keys are in the cache: it committed them.
+    known = before | cache.has_many("pages", [key for key in keys if key not in before])
     missing = [i for i, key in enumerate(keys) if key not in known]
     renderer.rendered_count = len(missing)
     problems: list[Problem] = []
@@ -349,8 +350,11 @@ def _render_pages(renderer: Renderer, cache: BuildCache | None = None, memo: Mem
         else:
             problems.append(result)
     if problems:
+        if memo:
+            memo.page_list = None  # its keys were not all committed
         raise SiteError(sorted(set(problems)))
-    cache.prune("pages", keys)
+    if not reused:  # a preview's small edits leave a few rows each; the next full listing prunes them
+        cache.prune("pages", keys)
     return Rendered(renderer, pages, keys, html, cache)
 
 
@@ -359,34 +363,6 @@ def _render_one(renderer: Renderer, page: Page) -> tuple[bool, str | Problem]:
         return True, renderer.render(page)
     except jinja2.TemplateError as exc:
         return False, template_problem(page, exc, renderer.site.root)
-
-
-def global_fingerprint(renderer: Renderer) -> str:
-    """Everything a page may read besides its own context: code, templates, settings, images, globals."""
-    templates = [(path.as_posix(), path.read_bytes()) for folder in theme.template_dirs(renderer.site.root)
-                 for path in sorted(folder.rglob("*")) if path.is_file()]
-    bands = [(band.from_months, band.to_months) for band in getattr(renderer, "bands", [])]
-    return digest(code_fingerprint(), templates, renderer.site.config, sorted(renderer.plans.items()),
-                  sorted(renderer.assets.items()),
-                  renderer.site.authors, list(renderer.site.tags), bands, renderer.today, renderer.drafts)
-
-
-def fingerprint(value: object, memo: dict[int, str], post_digest: Callable[[Post], str] | None = None) -> str:
-    """A stable text for a page context; each post is hashed once per build however many pages list it
-    (once per process when ``post_digest`` remembers them)."""
-    if isinstance(value, Post):
-        key = id(value)
-        if key not in memo:
-            memo[key] = post_digest(value) if post_digest else digest(value)
-        return memo[key]
-    if isinstance(value, dict):
-        return "{" + ",".join(f"{k!r}:{fingerprint(v, memo, post_digest)}" for k, v in value.items()) + "}"
-    if isinstance(value, (list, tuple)):
-        return "[" + ",".join(fingerprint(v, memo, post_digest) for v in value) + "]"
-    text = repr(value)
-    if " at 0x" in text:  # an object without a stable repr: never let it into a cache key
-        raise TypeError(f"cannot fingerprint {type(value).__name__} for the build cache")
-    return text
 
 
 def template_problem(page: Page, exc: jinja2.TemplateError, root: Path) -> Problem:

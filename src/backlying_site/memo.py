@@ -38,6 +38,7 @@ class Memo:
     search: tuple[str, dict[str, bytes]] | None = None  # the preview's search bundle, read once
     pruned: frozenset[str] | None = None  # the image cache's wanted names at the last prune
     started: int = 0  # when the current build began (ns)
+    page_list: Any = None  # pagekeys.PageList of the last build
     # Compiled templates by name and source checksum: a new Jinja environment each build (its
     # imported macros keep the globals they were first made with) that skips compiling (~50 ms
     # for a post page), and an edited template, whose checksum differs, is compiled again.

@@ -170,6 +170,15 @@ class Post:
         return self.updated or self.date
 
 
+# Post fields that only templates and deferred page contexts read (render.Page.deferred): an edit
+# to them changes no page's place, order or neighbours, so the preview keeps its page list and
+# re-keys only the pages that show the post (pagekeys). A field that render.pages(), the site's
+# order, tags, age bands, authors, related posts, share images or the sitemap reads must not be here.
+CONTENT_FIELDS = frozenset({"benefits", "steps", "body", "body_line", "dosage", "equipment", "helps_with",
+                            "play_ideas", "note", "precautions", "video", "reviewed_by", "sources", "disclaimer",
+                            "lines"})
+
+
 @dataclass(frozen=True)
 class ImageSettings:
     widths: tuple[int, ...] = (480, 800, 1200, 1600)

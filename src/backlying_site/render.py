@@ -13,7 +13,7 @@ import itertools
 from collections import Counter
 import json
 from dataclasses import dataclass
-from functools import partial
+from functools import cached_property, partial
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
@@ -157,7 +157,6 @@ class Renderer:
         self.urls = Urls(site.config.base_url, site.config.base_path)
         self.md = MarkdownRenderer(site.config.markdown_raw_html)
         self.today, self.drafts = today, drafts
-        self.related = RelatedIndex(site.posts)
         self.bands = age_bands(site)
         env.globals["age_bands"] = self.bands  # the age filter on the home and age pages
         self.shares = plan_shares(site, plans) if site.config.share_images else {}  # share images' names, known before builder draws them
@@ -168,6 +167,10 @@ class Renderer:
         env.globals.update(authors=site.authors, config=site.config, urls=self.urls, asset=self.asset,
                            picture=self.picture, markdown=self.md.block, inline=self.md.inline,
                            build_drafts=drafts)
+
+    @cached_property
+    def related(self) -> RelatedIndex:
+        return RelatedIndex(self.site.posts)  # made only when a post page is made anew
 
     def asset(self, rel: str) -> str:
         return self.urls.path(self.assets.get(rel, f"static/{rel}"))
@@ -201,13 +204,14 @@ class Renderer:
                           "templates/sitemap.xml"))
         return pages
 
-    def post_page(self, post: Post) -> Page:
+    def post_page(self, post: Post, related: list[Post] | None = None) -> Page:
+        """``related``: the similar exercises when already known (pagekeys reuses them)."""
         site = self.site
         author = site.authors.get(post.author or site.config.author)
         context = {
             "post": post,
             "author": author,
-            "related": self.related.related(post, site.config.related_posts),
+            "related": related if related is not None else self.related.related(post, site.config.related_posts),
             "canonical": self.urls.absolute(f"{post.slug}/"),
             "page_title": post.title,
             "description": post.summary,

@@ -1,0 +1,131 @@
+"""Every page of the site with its key: a hash of everything the page is made from.
+
+A page whose key the build cache holds is not rendered again. In a process that
+builds again and again (the preview) the list itself is reused: when the site's
+structure is unchanged (the same posts in the same order with the same titles,
+dates, tags, ages and authors, the same templates and settings) and only posts'
+content changed, the pages and contexts are those of the last build with the
+edited posts put in, and only the pages that show an edited post get a new key.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from operator import attrgetter
+from typing import Any, Callable
+
+from . import theme
+from .cache import code_fingerprint, digest
+from .memo import Memo
+from .model import CONTENT_FIELDS, Post
+from .render import Page, Renderer
+
+# What render.pages() (and the site's order, tags, bands and sitemap) read of a post: everything
+# but the fields only templates and deferred contexts read.
+_STRUCTURE = attrgetter(*[f.name for f in dataclasses.fields(Post) if f.name not in CONTENT_FIELDS])
+
+
+@dataclass
+class PageList:
+    shape: tuple  # global fingerprint and every post's structure, in the site's order
+    pages: list[Page]
+    keys: list[str]
+    posts: dict[str, Post]  # slug -> the post object the pages hold
+    uses: dict[str, list[int]]  # slug -> indices of the pages whose context holds that post
+
+
+def page_keys(renderer: Renderer, memo: Memo | None = None) -> tuple[list[Page], list[str], bool]:
+    """The site's pages and their keys; True when they come from the last build's list, updated."""
+    common = global_fingerprint(renderer)
+    posts = renderer.site.posts
+    shape = (common, [_STRUCTURE(post) for post in posts])
+    last: PageList | None = memo.page_list if memo else None
+    post_digest = (lambda post: memo.digest_of(post, digest)) if memo else digest
+    if last is not None and last.shape == shape:
+        result = _update(last, renderer, common, post_digest)
+        reused = True
+    else:
+        result = _full(renderer, common, shape, post_digest)
+        reused = False
+    if memo is not None:
+        memo.keep_digests_of(list(posts))
+        memo.page_list = result
+    return result.pages, result.keys, reused
+
+
+def _full(renderer: Renderer, common: str, shape: tuple, post_digest: Callable[[Post], str]) -> PageList:
+    pages = renderer.pages()
+    seen: dict[int, str] = {}
+    keys: list[str] = []
+    uses: dict[str, list[int]] = {}
+    for index, page in enumerate(pages):
+        found: list[Post] = []
+        keys.append(digest(common, page.path, page.template, fingerprint(page.context, seen, post_digest, found)))
+        for slug in dict.fromkeys(post.slug for post in found):
+            uses.setdefault(slug, []).append(index)
+    return PageList(shape, pages, keys, {post.slug: post for post in renderer.site.posts}, uses)
+
+
+def _update(last: PageList, renderer: Renderer, common: str, post_digest: Callable[[Post], str]) -> PageList:
+    """The last list with the edited posts put in: only the pages that show one change."""
+    now = {post.slug: post for post in renderer.site.posts}
+    edited = {id(last.posts[slug]): post for slug, post in now.items() if post is not last.posts[slug]}
+    affected = sorted({index for slug, post in now.items() if id(last.posts[slug]) in edited
+                       for index in last.uses.get(slug, [])})
+    pages, keys = list(last.pages), list(last.keys)
+    seen: dict[int, str] = {}
+    for index in affected:
+        page = last.pages[index]
+        post = page.context.get("post")
+        if isinstance(post, Post) and page.template == "post.html":
+            # The post's own page, or one whose "similar exercises" show an edited post: made anew, so
+            # its deferred part (Markdown, structured data) is this build's.
+            related = [edited.get(id(other), other) for other in page.context["related"]]
+            page = renderer.post_page(edited.get(id(post), post), related)
+        else:
+            page = dataclasses.replace(page, context=_put_in(page.context, edited))
+        pages[index] = page
+        keys[index] = digest(common, page.path, page.template, fingerprint(page.context, seen, post_digest))
+    return PageList(last.shape, pages, keys, now, last.uses)
+
+
+def _put_in(value: Any, edited: dict[int, Post]) -> Any:
+    if isinstance(value, Post):
+        return edited.get(id(value), value)
+    if isinstance(value, dict):
+        return {k: _put_in(v, edited) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_put_in(v, edited) for v in value)
+    return value
+
+
+def global_fingerprint(renderer: Renderer) -> str:
+    """Everything a page may read besides its own context: code, templates, settings, images, globals."""
+    templates = [(path.as_posix(), path.read_bytes()) for folder in theme.template_dirs(renderer.site.root)
+                 for path in sorted(folder.rglob("*")) if path.is_file()]
+    bands = [(band.from_months, band.to_months) for band in getattr(renderer, "bands", [])]
+    return digest(code_fingerprint(), templates, renderer.site.config, sorted(renderer.plans.items()),
+                  sorted(renderer.assets.items()),
+                  renderer.site.authors, list(renderer.site.tags), bands, renderer.today, renderer.drafts)
+
+
+def fingerprint(value: object, memo: dict[int, str], post_digest: Callable[[Post], str] = digest,
+                found: list[Post] | None = None) -> str:
+    """A stable text for a page context; each post is hashed once per build however many pages list it
+    (once per process when ``post_digest`` remembers them). ``found`` collects the posts met."""
+    if isinstance(value, Post):
+        if found is not None:
+            found.append(value)
+        key = id(value)
+        if key not in memo:
+            memo[key] = post_digest(value)
+        return memo[key]
+    if isinstance(value, dict):
+        return "{" + ",".join(f"{k!r}:{fingerprint(v, memo, post_digest, found)}" for k, v in value.items()) + "}"
+    if isinstance(value, (list, tuple)):
+        return "[" + ",".join(fingerprint(v, memo, post_digest, found) for v in value) + "]"
+    text = repr(value)
+    if " at 0x" in text:  # an object without a stable repr: never let it into a cache key
+        raise TypeError(f"cannot fingerprint {type(value).__name__} for the build cache")
+    return text
