@@ -21,6 +21,7 @@ from typing import Any
 import jinja2
 import jinja2.bccache
 
+from .render import Kept
 from .writer import Manifest, Signature, signature
 
 # A file changed less than this before it was read is read again next time: its stat may not
@@ -39,6 +40,8 @@ class Memo:
     pruned: frozenset[str] | None = None  # the image cache's wanted names at the last prune
     started: int = 0  # when the current build began (ns)
     page_list: Any = None  # pagekeys.PageList of the last build
+    kept: Kept = field(default_factory=Kept)  # the renderer's parts: Markdown instances, share plans
+    share_files: set[str] = field(default_factory=set)  # share images in the cache at the last build
     # Compiled templates by name and source checksum: a new Jinja environment each build (its
     # imported macros keep the globals they were first made with) that skips compiling (~50 ms
     # for a post page), and an edited template, whose checksum differs, is compiled again.

@@ -28,6 +28,20 @@ from .seo import Seo
 from .share import plan_shares
 
 
+class Kept:
+    """Parts a renderer may take from the last build instead of making them again (see memo.Memo)."""
+
+    def __init__(self) -> None:
+        self.values: dict[str, tuple[Any, Any]] = {}
+        self.shares: dict[tuple, Any] = {}  # share.plan_shares' plans by what decides them
+
+    def value(self, name: str, key: Any, make: Callable[[], Any]) -> Any:
+        known = self.values.get(name)
+        if known is None or known[0] != key:
+            known = self.values[name] = (key, make())
+        return known[1]
+
+
 @dataclass(frozen=True)
 class Page:
     """One output file: where it goes and the template context that makes it."""
@@ -152,15 +166,20 @@ class Renderer:
     """Renders pages of one site; holds the Markdown instance and the image plans."""
 
     def __init__(self, site: Site, env: jinja2.Environment, plans: dict[Path, ImagePlan],
-                 assets: dict[str, str], today: dt.date, drafts: bool) -> None:
+                 assets: dict[str, str], today: dt.date, drafts: bool, kept: Kept | None = None) -> None:
+        """``kept``: a long-running process's store of parts worth keeping between builds (memo.Memo)."""
+        keep = kept or Kept()
         self.site, self.env, self.plans, self.assets = site, env, plans, assets
         self.urls = Urls(site.config.base_url, site.config.base_path)
-        self.md = MarkdownRenderer(site.config.markdown_raw_html)
+        raw_html = site.config.markdown_raw_html
+        self.md = keep.value("markdown", raw_html, lambda: MarkdownRenderer(raw_html))  # ~10 ms to set up
         self.today, self.drafts = today, drafts
         self.bands = age_bands(site)
         env.globals["age_bands"] = self.bands  # the age filter on the home and age pages
-        self.shares = plan_shares(site, plans) if site.config.share_images else {}  # share images' names, known before builder draws them
-        self.seo = Seo(site, self.urls, plans, self.shares)
+        # Share images' names, known before builder draws them.
+        self.shares = plan_shares(site, plans, keep.shares) if site.config.share_images else {}
+        self.seo = Seo(site, self.urls, plans, self.shares,
+                       keep.value("seo-markdown", raw_html, lambda: MarkdownRenderer(raw_html)))
         env.globals["absolute_image"] = self.seo.image
         # No `site` global: a page's output may depend only on its context and the globals
         # fingerprinted in builder.global_fingerprint, or the build cache could serve it stale.

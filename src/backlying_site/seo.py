@@ -65,11 +65,12 @@ class ImageInfo:
 class Seo:
     """The machine-readable facts of every page of one site."""
 
-    def __init__(self, site: Site, urls: Urls, plans: dict[Path, ImagePlan], shares: dict[str, SharePlan]) -> None:
+    def __init__(self, site: Site, urls: Urls, plans: dict[Path, ImagePlan], shares: dict[str, SharePlan],
+                 md: MarkdownRenderer | None = None) -> None:
         self.site, self.urls, self.plans, self.shares = site, urls, plans, shares
         self.config = site.config
         # Its own instance: the page renderer's reads the toc of the last body it rendered.
-        self.md = MarkdownRenderer(site.config.markdown_raw_html)
+        self.md = md or MarkdownRenderer(site.config.markdown_raw_html)
         self.website_id = urls.absolute() + "#website"
 
     # --- page contexts -------------------------------------------------------------------

@@ -417,6 +417,7 @@ class Preview:
             self.stopping.wait(1.0)  # the main thread is stopping the preview
             return None, [f"{self.root}: the build was interrupted ({type(exc).__name__}); save a file to retry"]
         except Exception as exc:  # a bug must not stop the preview: show it like a content error
+            self.memo = Memo()  # and the next build starts from a clean slate (e.g. .cache/ deleted meanwhile)
             return None, [f"{self.root}: internal error: {type(exc).__name__}: {exc}"]
 
     def _report_failure(self) -> None:

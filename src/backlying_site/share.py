@@ -100,11 +100,18 @@ class SharePlan:
 # --- planning: pure -----------------------------------------------------------------------
 
 
-def plan_shares(site: Site, plans: dict[Path, ImagePlan]) -> dict[str, SharePlan]:
-    """Slug -> its SharePlan, for every post of the site."""
-    return {post.slug: plan_share(post.slug, post.title, site.config.title,
-                                  plans.get(post.hero.source) if post.hero else None)
-            for post in site.posts}
+def plan_shares(site: Site, plans: dict[Path, ImagePlan], known: dict[tuple, SharePlan] | None = None
+                ) -> dict[str, SharePlan]:
+    """Slug -> its SharePlan, for every post of the site. ``known``: plans by what decides them,
+    kept between a process's builds (and refilled with this build's)."""
+    wanted = {post.slug: (post.slug, post.title, site.config.title,
+                          plans.get(post.hero.source) if post.hero else None) for post in site.posts}
+    last = known or {}
+    result = {slug: last.get(key) or plan_share(*key) for slug, key in wanted.items()}
+    if known is not None:
+        known.clear()
+        known.update((wanted[slug], plan) for slug, plan in result.items())
+    return result
 
 
 def plan_share(slug: str, title: str, site_title: str, hero: ImagePlan | None) -> SharePlan:
@@ -141,9 +148,17 @@ def fonts_digest() -> str:
 # --- the cache ----------------------------------------------------------------------------
 
 
-def process_shares(plans: Iterable[SharePlan], cache_dir: Path, progress: Progress | None = None) -> int:
-    """Draw every share image the cache lacks; return how many were drawn."""
-    todo = [(plan, image) for plan in plans for image in plan.files if not (cache_dir / image.name).is_file()]
+def process_shares(plans: Iterable[SharePlan], cache_dir: Path, progress: Progress | None = None,
+                   present: set[str] | None = None) -> int:
+    """Draw every share image the cache lacks; return how many were drawn. ``present``: names a
+    long-running process saw in the cache at its last build (skips a stat each), updated."""
+    plans = list(plans)
+    known = present if present is not None else set()
+    todo = [(plan, image) for plan in plans for image in plan.files
+            if image.name not in known and not (cache_dir / image.name).is_file()]
+    if present is not None:
+        present.clear()
+        present.update(image.name for plan in plans for image in plan.files)
     if not todo:
         return 0
     cache_dir.mkdir(parents=True, exist_ok=True)
