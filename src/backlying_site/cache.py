@@ -14,14 +14,17 @@ import hashlib
 import pickle
 import sqlite3
 import zlib
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable
 
 SCHEMA = 3
 
 
+@lru_cache(maxsize=1)
 def code_fingerprint() -> str:
-    """A hash of this package's own source: a new version of the program never reuses old results."""
+    """A hash of this package's own source: a new version of the program never reuses old results.
+    Once per process: the code running is the code imported at its start."""
     package = Path(__file__).resolve().parent
     digest = hashlib.sha256()
     for path in sorted(package.glob("*.py")):

@@ -32,8 +32,7 @@ class AgeBand:
         """Overlap of [from, to) ranges; a post of a single month (3–3) counts as that month."""
         if age is None:
             return False
-        low = age.from_months or 0
-        high = NO_UPPER_LIMIT if age.to_months is None else max(age.to_months, low + 1)
+        low, high = _span(age)
         return low < self.to_months and self.from_months < high
 
 
@@ -42,13 +41,20 @@ def age_bands(site: Site) -> list[AgeBand]:
 
     A post without an age range is in no band: the filter promises an age, and only the author knows it.
     """
+    # Each post's months as [low, high) once, then plain comparisons per band (the preview runs this
+    # on every save).
+    spans = [(post, *_span(post.age)) for post in site.posts if post.age is not None]
     bands = []
     for low, high in site.config.age_bands:
-        band = AgeBand(low, high)
-        posts = tuple(post for post in site.posts if band.holds(post.age))
+        posts = tuple(post for post, first, end in spans if first < high and low < end)
         if posts:
             bands.append(AgeBand(low, high, posts))
     return bands
+
+
+def _span(age: AgeRange) -> tuple[int, int]:
+    low = age.from_months or 0
+    return low, NO_UPPER_LIMIT if age.to_months is None else max(age.to_months, low + 1)
 
 
 def posts_by_author(site: Site) -> dict[str, tuple[Post, ...]]:

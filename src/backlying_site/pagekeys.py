@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 from operator import attrgetter
+from pathlib import Path
 from typing import Any, Callable
 
 from . import theme
@@ -20,6 +21,7 @@ from .cache import code_fingerprint, digest
 from .memo import Memo
 from .model import CONTENT_FIELDS, Post
 from .render import Page, Renderer
+from .writer import signature
 
 # What render.pages() (and the site's order, tags, bands and sitemap) read of a post: everything
 # but the fields only templates and deferred contexts read.
@@ -37,7 +39,7 @@ class PageList:
 
 def page_keys(renderer: Renderer, memo: Memo | None = None) -> tuple[list[Page], list[str], bool]:
     """The site's pages and their keys; True when they come from the last build's list, updated."""
-    common = global_fingerprint(renderer)
+    common = global_fingerprint(renderer, memo)
     posts = renderer.site.posts
     shape = (common, [_STRUCTURE(post) for post in posts])
     last: PageList | None = memo.page_list if memo else None
@@ -100,14 +102,25 @@ def _put_in(value: Any, edited: dict[int, Post]) -> Any:
     return value
 
 
-def global_fingerprint(renderer: Renderer) -> str:
+def global_fingerprint(renderer: Renderer, memo: Memo | None = None) -> str:
     """Everything a page may read besides its own context: code, templates, settings, images, globals."""
-    templates = [(path.as_posix(), path.read_bytes()) for folder in theme.template_dirs(renderer.site.root)
+    templates = [(path.as_posix(), _read(path, memo)) for folder in theme.template_dirs(renderer.site.root)
                  for path in sorted(folder.rglob("*")) if path.is_file()]
     bands = [(band.from_months, band.to_months) for band in getattr(renderer, "bands", [])]
     return digest(code_fingerprint(), templates, renderer.site.config, sorted(renderer.plans.items()),
                   sorted(renderer.assets.items()),
                   renderer.site.authors, list(renderer.site.tags), bands, renderer.today, renderer.drafts)
+
+
+def _read(path: Path, memo: Memo | None) -> bytes:
+    if memo is None:
+        return path.read_bytes()
+    data = memo.recall(path, "template")
+    if data is None:
+        found = signature(path)  # before reading: an edit made meanwhile shows next time
+        data = path.read_bytes()
+        memo.remember(path, "template", data, found)
+    return data
 
 
 def fingerprint(value: object, memo: dict[int, str], post_digest: Callable[[Post], str] = digest,
