@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from backlying_site import cache as cache_module
 from backlying_site import memo as memo_module
 from backlying_site.builder import BuildOptions, build
 from backlying_site.memo import Memo
@@ -125,6 +126,43 @@ def test_a_replaced_picture_is_noticed_without_any_text_change(built: Path, tmp_
     result = build(BuildOptions(source=built))
     assert result.images_encoded == 1
     assert tree(built / "public") == clean_build(built, tmp_path)
+
+
+def rows(database: Path) -> int:
+    import sqlite3
+
+    with sqlite3.connect(database) as db:
+        return db.execute("SELECT count(*) FROM pages").fetchone()[0]
+
+
+def test_pages_spilled_into_the_cache_during_a_build_give_the_same_site(
+        sample_site: Path, source_date_epoch: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A big build writes its pages into the cache's open transaction as it goes, not all in memory."""
+    monkeypatch.setattr(cache_module, "SPILL_BYTES", 1)  # every page goes straight into the transaction
+    result = build(BuildOptions(source=sample_site))
+    assert result.pages_rendered == result.pages
+    assert tree(sample_site / "public") == clean_build(sample_site, tmp_path)
+    assert rows(sample_site / ".cache/build/build.sqlite") >= result.pages
+
+
+def test_a_failed_build_rolls_back_what_it_spilled(sample_site: Path, source_date_epoch: str,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    from backlying_site.errors import SiteError
+
+    monkeypatch.setattr(cache_module, "SPILL_BYTES", 1)
+    (sample_site / "templates").mkdir()
+    (sample_site / "templates/tags.html").write_text("{{ no_such_thing }}\n", encoding="utf-8")
+    with pytest.raises(SiteError):  # the first build ever: the cache file it began is removed
+        build(BuildOptions(source=sample_site))
+    assert not (sample_site / ".cache/build/build.sqlite").exists()
+    (sample_site / "templates/tags.html").unlink()
+    build(BuildOptions(source=sample_site))
+    before = rows(sample_site / ".cache/build/build.sqlite")
+    edit(sample_site / "content/posts/later/index.md", "title: Later", "title: Later, renamed")
+    (sample_site / "templates/tags.html").write_text("{{ no_such_thing }}\n", encoding="utf-8")
+    with pytest.raises(SiteError):  # pages rendered before the error were spilled, then rolled back
+        build(BuildOptions(source=sample_site))
+    assert rows(sample_site / ".cache/build/build.sqlite") == before
 
 
 # --- the preview: one process, one memo, many builds ---------------------------------------------

@@ -299,8 +299,7 @@ def _search_bundle(site: Site, rendered: Rendered, options: BuildOptions, memo: 
     key = digest("pagefind", code_fingerprint(), importlib.metadata.version("pagefind_bin"), posts)
     files = cache.get_many("pages", [key]).get(key)
     if files is None:
-        texts = rendered.html_of(key for _, key in posts)
-        files = search.search_bundle(site.config, [(path, texts[k]) for path, k in posts],
+        files = search.search_bundle(site.config, rendered.each_html(posts),
                                      options.output_dir if options.reuse_search_index else None)
         if not options.reuse_search_index:
             cache.put("pages", key, files)
@@ -333,6 +332,13 @@ class Rendered:
                 lost.discard(key)
         return found
 
+    def each_html(self, items: list[tuple[str, str]], chunk: int = 500) -> Iterator[tuple[str, str]]:
+        """(path, HTML) for each (path, key), read a few hundred at a time, not all held at once."""
+        for start in range(0, len(items), chunk):
+            part = items[start:start + chunk]
+            texts = self.html_of(key for _, key in part)
+            yield from ((path, texts[key]) for path, key in part)
+
 
 def _renderer(site: Site, plans: dict[Path, ImagePlan], options: BuildOptions,
               memo: Memo | None = None) -> tuple[Renderer, dict[str, Path]]:
@@ -359,14 +365,15 @@ def _render_pages(renderer: Renderer, cache: BuildCache | None = None, memo: Mem
     missing = [i for i, key in enumerate(keys) if key not in known]
     renderer.rendered_count = len(missing)
     problems: list[Problem] = []
-    html: dict[str, str] = {}
-    results = parallel.map_ordered(lambda page: _render_one(renderer, page), [pages[i] for i in missing])
+    html: dict[str, str] = {}  # only without a cache file to hold them (check)
+    results = parallel.imap_ordered(lambda page: _render_one(renderer, page), [pages[i] for i in missing])
     for i, (ok, result) in zip(missing, results):
-        if ok:
-            html[keys[i]] = result
-            cache.put("pages", keys[i], result)
-        else:
+        if not ok:
             problems.append(result)
+        elif cache.path is None:
+            html[keys[i]] = result
+        else:
+            cache.put("pages", keys[i], result)
     if problems:
         if memo:
             memo.page_list = None  # its keys were not all committed
@@ -432,12 +439,15 @@ def _process_images(site: Site, plans: dict[Path, ImagePlan],
     return {source: images.finalise(plan, cache) for source, plan in plans.items()}, encoded
 
 
-def _write_pages(writer: Writer, rendered: Rendered) -> None:
-    """Each page unless the spare holds it already; the HTML of the rest comes from the cache in one query."""
+def _write_pages(writer: Writer, rendered: Rendered, chunk: int = 500) -> None:
+    """Each page unless the spare holds it already; the HTML of the rest comes from the cache, a few
+    hundred pages at a time (a cold build's pages together are hundreds of megabytes)."""
     pairs = list(zip(rendered.pages, rendered.keys))
-    texts = rendered.html_of(key for page, key in pairs if not writer.holds(page.path, key))
-    for page, key in pairs:
-        writer.write_keyed(page.path, key, lambda key=key: texts[key].encode("utf-8"), page.origin)
+    for start in range(0, len(pairs), chunk):
+        part = pairs[start:start + chunk]
+        texts = rendered.html_of(key for page, key in part if not writer.holds(page.path, key))
+        for page, key in part:
+            writer.write_keyed(page.path, key, lambda key=key: texts[key].encode("utf-8"), page.origin)
 
 
 def _write_files(writer: Writer, plans: dict[Path, ImagePlan], assets: dict[str, Path],

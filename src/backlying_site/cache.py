@@ -57,12 +57,22 @@ def _decode(value: bytes) -> Any:
     raise pickle.UnpicklingError("unknown entry in the build cache")
 
 
+SPILL_BYTES = 32 * 2**20  # pending values beyond this go into the (uncommitted) transaction
+
+
 class BuildCache:
-    """Key -> value tables; reads are cheap, writes are batched into one transaction."""
+    """Key -> value tables; reads are cheap, writes go into one transaction, committed at the end.
+
+    A cold build of thousands of pages makes hundreds of megabytes of HTML: pending rows past
+    SPILL_BYTES are written into the open transaction (readable by this build, invisible to others,
+    rolled back if the build fails) instead of being held in memory.
+    """
 
     def __init__(self, folder: Path | None) -> None:
         self.notes: list[str] = []
-        self.pending: dict[str, list[tuple[str, bytes]]] = {"posts": [], "pages": []}
+        self.pending: dict[str, dict[str, bytes]] = {"posts": {}, "pages": {}}
+        self.pending_bytes = 0
+        self.created = False  # this build made the file: a build that fails leaves none
         self.keep: dict[str, list[str]] = {}
         self.path = folder / "build.sqlite" if folder is not None else None
         self.db: sqlite3.Connection | None = None
@@ -101,10 +111,16 @@ class BuildCache:
         return set(self._select(table, keys, values=False))
 
     def _select(self, table: str, keys: Iterable[str], values: bool) -> dict[str, Any]:
-        if self.db is None:
-            return {}
-        wanted = list(dict.fromkeys(keys))
+        pending = self.pending[table]
         found: dict[str, Any] = {}
+        wanted = []
+        for key in dict.fromkeys(keys):
+            if key in pending:
+                found[key] = _decode(pending[key]) if values else None
+            else:
+                wanted.append(key)
+        if self.db is None:
+            return found
         columns = "key, value" if values else "key, NULL"
         try:
             for start in range(0, len(wanted), 500):
@@ -120,12 +136,35 @@ class BuildCache:
             for suffix in ("", "-wal", "-shm"):
                 Path(f"{self.path}{suffix}").unlink(missing_ok=True)
             self.db = None
-            return {}
+            return found  # what was read before: each value decoded whole
         return found
 
     def put(self, table: str, key: str, value: Any) -> None:
         if self.path is not None:
-            self.pending[table].append((key, _encode(value)))
+            data = _encode(value)
+            self.pending[table][key] = data
+            self.pending_bytes += len(data)
+            if self.pending_bytes > SPILL_BYTES:
+                self._spill()
+
+    def _spill(self) -> None:
+        """Pending rows into the open transaction (begun here), out of memory."""
+        if self.db is None and self.path is not None:
+            self.created = not self.path.exists()
+            self.db = self._open(self.path)
+        if self.db is None:
+            return  # cannot be opened (noted): keep them in memory
+        try:
+            if not self.db.in_transaction:
+                self.db.execute("BEGIN")
+            for table, rows in self.pending.items():
+                self.db.executemany(f"INSERT OR REPLACE INTO {table} (key, value) VALUES (?, ?)", rows.items())
+        except sqlite3.DatabaseError as exc:
+            self.notes.append(f"the build cache could not be written ({exc}); going on without it")
+            self.db.close()
+            self.db, self.path = None, None
+        self.pending = {table: {} for table in self.pending}
+        self.pending_bytes = 0
 
     def prune(self, table: str, keep: Iterable[str]) -> None:
         """At commit, forget every entry this build did not use, so the file does not grow without end."""
@@ -140,26 +179,30 @@ class BuildCache:
         """Write what this build made; called only once the build has passed every check."""
         if self.path is None:
             return
-        if self.db is None:
-            self.db = self._open(self.path)
+        self._spill()
         if self.db is None:
             return
         try:
-            self.db.execute("BEGIN")
-            for table, rows in self.pending.items():
-                self.db.executemany(f"INSERT OR REPLACE INTO {table} (key, value) VALUES (?, ?)", rows)
+            if not self.db.in_transaction:
+                self.db.execute("BEGIN")
             for table, keep in self.keep.items():
                 self.db.execute("CREATE TEMP TABLE IF NOT EXISTS keep (key TEXT PRIMARY KEY)")
                 self.db.execute("DELETE FROM keep")
                 self.db.executemany("INSERT OR IGNORE INTO keep VALUES (?)", ((k,) for k in keep))
                 self.db.execute(f"DELETE FROM {table} WHERE key NOT IN (SELECT key FROM keep)")
             self.db.execute("COMMIT")
+            self.created = False
         except sqlite3.DatabaseError as exc:
             self.notes.append(f"the build cache could not be saved ({exc})")
-        self.pending = {table: [] for table in self.pending}
         self.keep = {}
 
     def close(self) -> None:
+        """Without a commit, what this build wrote is rolled back (and a file it made, deleted)."""
         if self.db is not None:
+            if self.db.in_transaction:
+                self.db.execute("ROLLBACK")
             self.db.close()
             self.db = None
+        if self.created and self.path is not None:
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{self.path}{suffix}").unlink(missing_ok=True)

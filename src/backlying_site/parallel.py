@@ -13,7 +13,7 @@ import multiprocessing
 import os
 import threading
 from concurrent.futures import ProcessPoolExecutor
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
 MIN_ITEMS = 200  # below this, starting workers costs more than it saves
 
@@ -36,19 +36,25 @@ def worker_count() -> int:
 def map_ordered(function: Callable[[Any], Any], items: Sequence[Any], workers: int | None = None,
                 min_items: int = MIN_ITEMS) -> list[Any]:
     """``[function(item) for item in items]``, spread over processes when that pays."""
+    return list(imap_ordered(function, items, workers, min_items))
+
+
+def imap_ordered(function: Callable[[Any], Any], items: Sequence[Any], workers: int | None = None,
+                 min_items: int = MIN_ITEMS) -> Iterator[Any]:
+    """The same as an iterator: results arrive in order while the workers go on, so a caller that
+    stores each one (the build cache) never holds them all."""
     workers = workers or worker_count()
     can_fork = "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
     if workers <= 1 or len(items) < min_items or not can_fork:
-        return [function(item) for item in items]
+        yield from (function(item) for item in items)
+        return
     global _job
     _job = (function, items)
     size = max(1, min(64, len(items) // (workers * 8)))
     bounds = [(start, min(start + size, len(items))) for start in range(0, len(items), size)]
     try:
         with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-            results: list[Any] = []
             for chunk in pool.map(_run_chunk, bounds):
-                results.extend(chunk)
-            return results
+                yield from chunk
     finally:
         _job = None

@@ -15,6 +15,7 @@ from __future__ import annotations
 import subprocess
 import tempfile
 from pathlib import Path
+from typing import Iterable
 
 from .errors import Problem, SiteError
 from .model import SiteConfig
@@ -40,25 +41,30 @@ def pagefind_executable() -> Path | None:
         return None
 
 
-def search_bundle(config: SiteConfig, posts: list[tuple[str, str]],
+def search_bundle(config: SiteConfig, posts: Iterable[tuple[str, str]],
                   reuse_from: Path | None = None) -> dict[str, bytes]:
-    """Output path -> bytes of the search bundle, from the post pages (output path, HTML).
+    """Output path -> bytes of the search bundle, from the post pages (output path, HTML), which
+    may come one by one (each is written to a temporary folder as it comes).
 
     Empty when search is off or there is no post: Pagefind without a marked page would index every page.
     ``reuse_from``: a built site whose bundle to take as it is when it has one (the preview does, so
     a save is not slowed by indexing every post: about a second per thousand posts).
     """
-    if not config.search or not posts:
+    if not config.search:
         return {}
     previous = read_bundle(reuse_from / BUNDLE) if reuse_from is not None else {}
     if f"{BUNDLE}/pagefind-entry.json" in previous:
         return previous
     with tempfile.TemporaryDirectory(prefix="backlying-search-") as tmp:
         site, bundle = Path(tmp) / "site", Path(tmp) / "bundle"
+        count = 0
         for rel, html in posts:
             target = site / rel
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(html, encoding="utf-8", newline="\n")
+            count += 1
+        if not count:
+            return {}
         run_pagefind(site, bundle)
         return read_bundle(bundle)
 
