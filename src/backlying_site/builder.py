@@ -104,7 +104,7 @@ def load_posts(root: Path, cache: BuildCache, memo: Memo | None = None) -> tuple
     recalled: dict[Path, tuple[str, Post]] = {}
     stats = {}
     problems: list[Problem] = []
-    files = content.find_post_files(root)
+    files = content.find_post_files(root, memo.paths if memo else None)
     for path in files:
         known = memo.recall(path, "post") if memo else None
         if known is not None and all(signature(source) == found for source, found in known[2]):
@@ -135,7 +135,10 @@ def load_posts(root: Path, cache: BuildCache, memo: Memo | None = None) -> tuple
                 memo.remember(path, "post", (key, post, named), stats[path])
     if memo:
         memo.forget_missing(set(files), "post")
-    cache.prune("posts", [key for key, _ in loaded.values()])
+        if len(memo.paths) > 2 * len(files) + 100:  # posts renamed many times over: forget the old names
+            memo.paths = {str(path): path for path in files}
+    if memo is None or memo.page_list is None:  # the preview prunes at its first build, not on each save
+        cache.prune("posts", [key for key, _ in loaded.values()])
     return [loaded[path][1] for path in files if path in loaded], problems
 
 

@@ -156,11 +156,14 @@ AUTHOR_FIELDS: dict[str, s.Field] = {
 }
 
 
-def find_post_files(root: Path) -> list[Path]:
+def find_post_files(root: Path, made: dict[str, Path] | None = None) -> list[Path]:
     """``posts/slug.md`` and ``posts/slug/index.md``, sorted, so every run sees the same order.
 
-    One scandir of the posts folder and one stat per folder (the preview runs this on every save).
+    One scandir of the posts folder and one stat per folder (the preview runs this on every save,
+    and passes ``made``, the Path objects of its last run: making and hashing thousands of new
+    ones costs more than the scan).
     """
+    made = {} if made is None else made
     posts = root / POSTS_DIR
     try:
         entries = list(os.scandir(posts))
@@ -171,11 +174,11 @@ def find_post_files(root: Path) -> list[Path]:
         if entry.name.startswith((".", "_")):
             continue
         if entry.name.endswith(".md"):  # whatever it is: read_post says so if it is not a plain file
-            found.append((entry.name, posts / entry.name))
+            found.append((entry.name, made.get(entry.path) or made.setdefault(entry.path, Path(entry.path))))
         if entry.is_dir():
             index = f"{entry.path}/index.md"
             if os.path.exists(index):
-                found.append((f"{entry.name}/index.md", Path(index)))
+                found.append((f"{entry.name}/index.md", made.get(index) or made.setdefault(index, Path(index))))
     return [path for _, path in sorted(found)]
 
 

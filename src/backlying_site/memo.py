@@ -42,6 +42,7 @@ class Memo:
     page_list: Any = None  # pagekeys.PageList of the last build
     kept: Kept = field(default_factory=Kept)  # the renderer's parts: Markdown instances, share plans
     share_files: set[str] = field(default_factory=set)  # share images in the cache at the last build
+    paths: dict[str, Path] = field(default_factory=dict)  # post files' Path objects (hashes computed once)
     # Compiled templates by name and source checksum: a new Jinja environment each build (its
     # imported macros keep the globals they were first made with) that skips compiling (~50 ms
     # for a post page), and an edited template, whose checksum differs, is compiled again.

@@ -175,7 +175,9 @@ def write_shares(writer: Writer, plans: Iterable[SharePlan], cache_dir: Path) ->
     """Link the cached files into the output's images/ (immutable: named by their content)."""
     for plan in sorted(plans, key=lambda p: p.slug):
         for image in plan.files:
-            writer.copy_file(f"images/{image.name}", cache_dir / image.name, plan.slug, link=True)
+            rel = f"images/{image.name}"
+            if not writer.link_kept(rel, image.name, plan.slug):
+                writer.copy_file(rel, cache_dir / image.name, plan.slug, link=True)
 
 
 def prune_cache(plans: Iterable[SharePlan], cache_dir: Path) -> int:

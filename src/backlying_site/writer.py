@@ -79,8 +79,25 @@ class Writer:
         """True when the known manifest shows the bytes ``key`` stands for at ``rel`` already."""
         return bool(key) and self.known is not None and self.known.get(rel) == key
 
+    def _kept(self, rel: str, key: str, origin: str) -> bool:
+        """The fast path of a rebuild: the manifest shows ``key`` at ``rel`` (checked when it was
+        first written), so the file is registered as it is."""
+        if self.known is None or self.known.get(rel) != key or not key or rel in self.written:
+            return False
+        self.written[rel] = origin
+        self.manifest[rel] = key
+        self.kept += 1
+        return True
+
+    def link_kept(self, rel: str, name: str, origin: str) -> bool:
+        """True when the file linked at ``rel`` is already the cache's ``name`` (names are content
+        hashes): a caller with thousands of them need not even make the source's path."""
+        return self._kept(rel, f"link:{name}", origin)
+
     def write_keyed(self, rel: str, key: str, produce: Callable[[], bytes], origin: str = "") -> None:
         """Write what ``produce`` returns, unless the manifest shows the same key there already."""
+        if self._kept(rel, key, origin):
+            return
         rel = self._reserve(rel, origin)
         if self.holds(rel, key):
             self.manifest[rel] = key
@@ -104,11 +121,13 @@ class Writer:
 
     def copy_file(self, rel: str, source: Path, origin: str = "", link: bool = False) -> None:
         """Copy ``source``; ``link`` hard-links instead, for immutable files this program owns (the image cache)."""
+        if link and self.link_kept(rel, source.name, origin):
+            return
         rel = self._reserve(rel, origin)
-        # A linked file is named by its content (the image cache's names are hashes); a copied one
-        # is known by its stat (the source's ctime left out: linking it elsewhere changes it).
+        # A linked file is known by its name (the image cache's names are content hashes); a copied
+        # one by its stat (the source's ctime left out: linking it elsewhere changes it).
         found = signature(source) if not link else None
-        key = f"link:{source}" if link else f"copy:{source}:{found[:3] if found else None}"
+        key = f"link:{source.name}" if link else f"copy:{source}:{found[:3] if found else None}"
         if self.holds(rel, key):
             self.manifest[rel] = key
             self.kept += 1
