@@ -193,14 +193,17 @@ def run_size(count: int, runs: int, peers: dict[str, list[str]]) -> dict[str, tu
     site = root / "ours"
     edited = site / "content" / "posts" / "exercise-00007.md"
     for run in range(runs):
-        shutil.rmtree(site / ".cache", ignore_errors=True)
-        shutil.rmtree(site / "public", ignore_errors=True)
+        for folder in (".cache", "public", ".public.spare"):
+            shutil.rmtree(site / folder, ignore_errors=True)
         results.setdefault("ours cold", []).append(measure(CLI + ["build"], site, env))
         results.setdefault("ours no change", []).append(measure(CLI + ["build"], site, env))
-        edited.write_text(ours(7, f" Edit {run}."), encoding="utf-8")
-        results.setdefault("ours one edit", []).append(measure(CLI + ["build"], site, env))
-        page = (site / "public" / "exercise-00007" / "index.html").read_text(encoding="utf-8")
-        assert f"Edit {run}." in page, "the edited post was not rebuilt"
+        # The first rebuild after a cold build also seeds the spare generation (hard links, once);
+        # the second is what every later edit costs.
+        for name, marker in (("ours one edit", f" Edit {run}."), ("ours next edit", f" Edit {run}b.")):
+            edited.write_text(ours(7, marker), encoding="utf-8")
+            results.setdefault(name, []).append(measure(CLI + ["build"], site, env))
+            page = (site / "public" / "exercise-00007" / "index.html").read_text(encoding="utf-8")
+            assert marker.strip() in page, "the edited post was not rebuilt"
         for name, command in peers.items():
             folder = root / name
             for out in ("public", "output", "__pycache__"):
@@ -223,7 +226,8 @@ def report(count: int, table: dict[str, tuple[float, int, int]], per_post_1000: 
         hugo, hugo_rss, hugo_pss = table["hugo cold"]
         ratios.append(f"cold / Hugo {cold / hugo:.2f} (target <= 2.5)")
         ratios.append(f"no-change / Hugo cold {table['ours no change'][0] / hugo:.2f} (target <= 0.3)")
-        ratios.append(f"one-edit / Hugo cold {table['ours one edit'][0] / hugo:.2f} (target <= 0.3)")
+        ratios.append(f"one-edit / Hugo cold {table['ours one edit'][0] / hugo:.2f}, the next edit "
+                      f"{table['ours next edit'][0] / hugo:.2f} (target <= 0.3)")
         ratios.append(f"peak memory / Hugo: PSS {table['ours cold'][2] / max(hugo_pss, 1):.2f}, "
                       f"RSS {table['ours cold'][1] / max(hugo_rss, 1):.2f} (target <= 0.5)")
     if per_post_1000:

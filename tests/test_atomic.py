@@ -122,7 +122,7 @@ def test_a_killed_build_leaves_the_old_or_the_new_site_whole(versions, tmp_path:
     chance = random.Random(20260528)
     mid_write = 0
     shown = versions["old"][1]
-    for attempt in range(15):
+    for attempt in range(24):
         name = "new" if shown == versions["old"][1] else "old"
         process = start_build(versions[name][0], output)
         if attempt % 3 == 2:

@@ -220,8 +220,77 @@ def test_a_file_changed_within_the_last_moments_is_never_recalled(tmp_path: Path
 
     memo.remember(path, "post", "parsed one", signature(path))
     assert memo.recall(path, "post") is None
+    assert memo.last(path, "post") == "parsed one"  # kept, for a caller that compares the text
     memo.started += 10 * memo_module.RACY_NS  # the same file, read long after it was written
     memo.remember(path, "post", "parsed one", signature(path))
     assert memo.recall(path, "post") == "parsed one"
     path.write_text("two", encoding="utf-8")
     assert memo.recall(path, "post") is None
+
+
+def test_the_build_commands_memo_on_disk_gives_clean_builds_even_after_tampering(
+        sample_site: Path, source_date_epoch: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`build` keeps the preview's memo in .cache/build/memo.pickle for the next command. Each
+    rebuild must still be a clean build's twin, also when someone edited the published folder."""
+    monkeypatch.setattr(memo_module, "RACY_NS", 0)
+    options = BuildOptions(source=sample_site)
+    build(options)
+    assert (sample_site / ".cache/build/memo.pickle").is_file()
+    for name, change in EDITS:
+        change(sample_site)
+        build(options)
+        assert tree(sample_site / "public") == clean_build(sample_site, tmp_path), name
+        if name == "a body":  # the published folder, edited by hand: the next builds repair it
+            (sample_site / "public/index.html").write_text("defaced", encoding="utf-8")
+            (sample_site / "public/later/index.html").write_text("defaced", encoding="utf-8")
+            (sample_site / "public/foreign.txt").write_text("not ours", encoding="utf-8")
+
+
+def test_a_damaged_memo_is_ignored_with_a_note(built: Path, tmp_path: Path) -> None:
+    (built / ".cache/build/memo.pickle").write_bytes(b"\x80\x05garbage")
+    edit(built / "content/posts/later/index.md", "Short body.", "A longer body, edited.")
+    result = build(BuildOptions(source=built))
+    assert any("memo" in note and "could not be read" in note for note in result.notes)
+    assert tree(built / "public") == clean_build(built, tmp_path)
+
+
+def test_a_post_read_back_from_the_memo_file_is_the_same_post(built: Path) -> None:
+    """Posts in memo.pickle keep their bulky content apart, read when first needed: every field,
+    the images and the repr (digests are made from it) must be exactly those of the parsed post."""
+    import dataclasses
+    import pickle
+
+    from backlying_site import content
+    from backlying_site.memo import LazyPost
+
+    header, state = pickle.loads((built / ".cache/build/memo.pickle").read_bytes())
+    memo, note = Memo.load(built / ".cache/build/memo.pickle", header)
+    assert note is None and memo.verify
+    lazy = [value[1] for sig, value, _ in memo.files.values() if sig[0] == "post"]
+    assert lazy and all(isinstance(post, LazyPost) for post in lazy)
+    for post in lazy:
+        parsed, problems = content.load_post(built / post.path, built)
+        assert problems == [] and parsed is not None
+        assert post.images == parsed.images  # before the content is read
+        assert "_memo_content" in post.__dict__
+        assert repr(post) == repr(parsed)
+        for field in dataclasses.fields(parsed):
+            assert getattr(post, field.name) == getattr(parsed, field.name), field.name
+
+
+def test_nothing_changed_is_judged_by_stat_but_by_content_for_files_too_fresh_to_trust(tmp_path: Path) -> None:
+    """A save within one tick of the file system's clock after the build's scan could leave the
+    stat as it was: such a file's digest is recorded and compared instead."""
+    from backlying_site import unchanged
+
+    path = tmp_path / "post.md"
+    path.write_text("one", encoding="utf-8")
+    scan = [(str(path), unchanged._stat(str(path)))]
+    changed_at = max(scan[0][1][2], scan[0][1][3])
+    fresh = unchanged.record_inputs(scan, scanned_at=changed_at + 1)
+    settled = unchanged.record_inputs(scan, scanned_at=changed_at + 10 * unchanged.RACY_NS)
+    assert fresh[0][2] is not None and settled[0][2] is None
+    assert unchanged.same_inputs(fresh, scan) and unchanged.same_inputs(settled, scan)
+    path.write_text("two", encoding="utf-8")  # same size; pretend the clock did not move
+    assert not unchanged.same_inputs(fresh, scan)
+    assert unchanged.same_inputs(settled, scan)  # a stat two seconds old is trusted, as git does

@@ -75,7 +75,7 @@ def test_post_context_exposes_absolute_card_and_pin_urls(built_sample: Path, mon
     renderer = Renderer(site, make_environment(theme.template_dirs(site.root)), plans, {}, today(), False)
     for post in site.posts:
         page = renderer.post_page(post)
-        context = page.context | page.deferred()  # structured data is made when the page renders
+        context = renderer.full_context(page)  # structured data is made when the page renders
         plan = renderer.shares[post.slug]
         assert context["share_card_url"] == f"{BASE}images/{plan.card.name}"
         assert context["share_pin_url"] == f"{BASE}images/{plan.pin.name}"

@@ -11,6 +11,7 @@ import gc
 import hashlib
 import importlib.metadata
 import os
+import sys
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -28,7 +29,11 @@ from .memo import Memo
 from .model import ImageRef, Post, Site
 from .pagekeys import page_keys
 from .render import Page, Renderer, make_environment
-from .writer import Writer, locked, recover_and_clean, signature, spare_dir, swap_in
+from .writer import Writer, locked, recover_and_clean, signature, spare_dir, spare_path, swap_in
+
+
+MEMO_FILE = "memo.pickle"  # beside build.sqlite: what the last build learned (memo.Memo)
+MEMO_VERSION = 1
 
 
 @dataclass(frozen=True)
@@ -116,7 +121,11 @@ def load_posts(root: Path, cache: BuildCache, memo: Memo | None = None) -> tuple
             problems += read_problems
         else:
             texts.append((path, text, digest(code, str(root), path.relative_to(root).as_posix(), text)))
-    found = cache.get_many("posts", [key for _, _, key in texts])
+    # A post read again only because its stat was too fresh to trust is, if its text is the same,
+    # the very object of the last build (so pages that show it keep their keys).
+    same = {key: last[1] for path, _, key in texts
+            if memo and (last := memo.last(path, "post")) is not None and last[0] == key}
+    found = cache.get_many("posts", [key for _, _, key in texts if key not in same]) | same
     cached = {key: post for key, post in found.items() if _still_valid(post, root)}
     todo = [(path, text, root) for path, text, key in texts if key not in cached]
     fresh = iter(parallel.map_ordered(_parse_post, todo))
@@ -211,18 +220,39 @@ def build(options: BuildOptions, memo: Memo | None = None) -> BuildResult:
                 result = _build(options, cache, started, memo)
             cache.commit()
             return result
-        inputs = unchanged.inputs_digest(options.source.absolute(), _settings(options))
+        import PIL  # its version decides image bytes
+
+        settings = (code_fingerprint(), PIL.__version__, _settings(options))
+        scanned_at = unchanged.now()
+        scan = unchanged.scan_inputs(options.source.absolute())
         last = cache.get_many("pages", [unchanged.RECORD]).get(unchanged.RECORD)
-        if last and last["inputs"] == inputs:
+        if last and last.get("settings") == settings and unchanged.same_inputs(last["inputs"], scan):
             with locked(options.output_dir):
                 if unchanged.output_state(options.output_dir) == last["output"]:
+                    if any(content for _, _, content in last["inputs"]):  # now older: stats will do next time
+                        cache.put("pages", unchanged.RECORD, last | {"inputs": unchanged.record_inputs(scan, scanned_at)})
+                        cache.commit()
                     return BuildResult(options.output_dir, *last["counts"], 0, 0, last["files"],
                                        time.perf_counter() - started, [])
-        result = _build(options, cache, started)
+        # The memo the last build left on disk: a rebuild then costs about what changed, as in the
+        # preview (each file it trusts is checked by its stat, each output folder by its state).
+        header = (MEMO_VERSION, code_fingerprint(), sys.version, _settings(options))
+        memo, note = Memo.load(options.build_cache / MEMO_FILE, header) if cache.db is not None else (Memo(), None)
+        memo.begin()
+        with _no_gc_pauses():
+            result = _build(options, cache, started, memo)
+        result.notes += [note] if note else []
+        state = unchanged.output_state(result.output)
         # Recorded only after a whole, successful build: the next one may then skip everything.
-        cache.put("pages", unchanged.RECORD, {"inputs": inputs, "output": unchanged.output_state(result.output),
-                                              "counts": (result.pages, result.images), "files": result.files})
+        cache.put("pages", unchanged.RECORD, {"settings": settings, "inputs": unchanged.record_inputs(scan, scanned_at),
+                                              "output": state, "counts": (result.pages, result.images),
+                                              "files": result.files})
         cache.commit()
+        memo.record_state(result.output, state)
+        try:
+            memo.save(options.build_cache / MEMO_FILE, header)
+        except OSError as exc:  # the site is built; the next build is only slower
+            result.notes.append(f"the build memo could not be saved ({exc.strerror or exc})")
         return result
     finally:
         cache.close()
@@ -261,8 +291,12 @@ def _build(options: BuildOptions, cache: BuildCache, started: float, memo: Memo 
     output = options.output_dir
     with locked(output):
         recover_and_clean(output)
+        seeding = memo is not None and output.is_dir() and not spare_path(output).exists()
         spare = spare_dir(output)
-        writer = Writer(spare, memo.output_manifest(spare) if memo else None)
+        known = memo.output_manifest(spare) if memo else None
+        if memo and known is None and seeding:  # the spare is a copy (hard links) of the output
+            known = memo.copy_of_manifest(output)
+        writer = Writer(spare, known)
         _write_pages(writer, rendered)
         _write_files(writer, plans, assets, options)
         share.write_shares(writer, renderer.shares.values(), options.image_cache)
@@ -361,9 +395,10 @@ def _render_pages(renderer: Renderer, cache: BuildCache | None = None, memo: Mem
     """Every page and its key (a hash of all it is made from); the pages the cache lacks are
     rendered, on every core, and returned by key. The others' HTML stays in the cache until needed."""
     cache = cache or BuildCache(None)
-    before = set(memo.page_list.keys) if memo and memo.page_list else set()
+    # The last build's keys are in the cache: it committed them (a memo from disk is not so sure:
+    # another build may have pruned them since).
+    before = set(memo.page_list.keys) if memo and memo.page_list and not memo.verify else set()
     pages, keys, reused = page_keys(renderer, memo)
-    # The last build's keys are in the cache: it committed them.
     known = before | cache.has_many("pages", [key for key in keys if key not in before])
     missing = [i for i, key in enumerate(keys) if key not in known]
     renderer.rendered_count = len(missing)

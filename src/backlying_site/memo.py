@@ -12,7 +12,10 @@ clean" rule).
 
 from __future__ import annotations
 
+import dataclasses
+import io
 import os
+import pickle
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,7 +24,10 @@ from typing import Any
 import jinja2
 import jinja2.bccache
 
+from .cache import digest as _post_digest
+from .model import ImageRef, Post
 from .render import Kept
+from .unchanged import output_state
 from .writer import Manifest, Signature, signature
 
 # A file changed less than this before it was read is read again next time: its stat may not
@@ -33,7 +39,8 @@ RACY_NS = 2_000_000_000
 class Memo:
     """One process's memory of its previous builds; create one and pass it to every build."""
 
-    files: dict[Path, tuple[Signature, Any]] = field(default_factory=dict)  # path -> (stat, what it gave)
+    # path -> (kind and stat, what it gave, whether the stat may be trusted)
+    files: dict[Path, tuple[tuple, Any, bool]] = field(default_factory=dict)
     digests: dict[int, tuple[object, str]] = field(default_factory=dict)  # id -> (object kept alive, digest)
     outputs: dict[tuple[int, int], Manifest] = field(default_factory=dict)  # output folder (dev, inode) -> files
     search: tuple[str, dict[str, bytes]] | None = None  # the preview's search bundle, read once
@@ -48,30 +55,76 @@ class Memo:
     # for a post page), and an edited template, whose checksum differs, is compiled again.
     templates: "MemoryBytecodeCache" = field(default_factory=lambda: MemoryBytecodeCache())
 
+    # For a memo kept on disk between commands: each output folder's state (unchanged.output_state)
+    # when its manifest was made; a manifest is used only while its folder is still in that state.
+    states: dict[tuple[int, int], Any] = field(default_factory=dict)
+    verify: bool = False
+
     def begin(self) -> None:
         self.started = time.time_ns()
 
+    # --- kept on disk, for the build command ----------------------------------------------------
+
+    def save(self, path: Path, header: Any) -> None:
+        """Write the memo (what a later process can use: not its Markdown instances or object ids).
+        Each post's bulky content goes in as its own pickled bytes, read back only if a page needs it."""
+        state = {name: value for name, value in self.__dict__.items() if name not in _PROCESS_ONLY}
+        buffer = io.BytesIO()
+        _PostPickler(buffer, self).dump((header, state))
+        temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        temporary.write_bytes(buffer.getvalue())
+        os.replace(temporary, path)
+
+    @classmethod
+    def load(cls, path: Path, header: Any) -> tuple["Memo", str | None]:
+        """The memo saved by the last build with the same header (program, settings), or a new one;
+        a memo that cannot be read is ignored with a note, never trusted."""
+        memo = cls()
+        try:
+            data = path.read_bytes()
+        except OSError:
+            return memo, None
+        try:
+            found, state = pickle.loads(data)
+        except Exception as exc:  # noqa: BLE001 - any damage: start afresh
+            return memo, f"the build memo {path} could not be read ({type(exc).__name__}); starting a new one"
+        if found != header or not isinstance(state, dict):
+            return memo, None
+        memo.__dict__.update({k: v for k, v in state.items() if k in memo.__dict__ and k not in _PROCESS_ONLY})
+        memo.verify = True
+        return memo, None
+
     def recall(self, path: Path, kind: str) -> Any:
-        """What ``path`` gave last time, if the file is still the one that gave it."""
+        """What ``path`` gave last time, if the file is still the one that gave it (by its stat)."""
         known = self.files.get(path)
-        if known is None or known[0][0] != kind:
+        if known is None or known[0][0] != kind or not known[2]:
             return None
         found = signature(path)
         return known[1] if found is not None and (kind, *found) == known[0] else None
 
+    def last(self, path: Path, kind: str) -> Any:
+        """What ``path`` gave last time whatever its stat now: for a caller that checks the content."""
+        known = self.files.get(path)
+        return known[1] if known is not None and known[0][0] == kind else None
+
     def remember(self, path: Path, kind: str, value: Any, found: Signature | None) -> None:
-        """Keep ``value`` for ``path`` unless its stat is unknown or too fresh to trust."""
-        if found is None or self.started - max(found[2], found[3]) < RACY_NS:  # mtime, ctime
+        """Keep ``value`` for ``path``; one whose stat is too fresh to trust is kept for ``last`` only."""
+        if found is None:
             self.files.pop(path, None)
             return
-        self.files[path] = ((kind, *found), value)  # type: ignore[assignment]
+        trusted = self.started - max(found[2], found[3]) >= RACY_NS  # mtime, ctime
+        self.files[path] = ((kind, *found), value, trusted)  # type: ignore[assignment]
 
     def forget_missing(self, seen: set[Path], kind: str) -> None:
-        for path in [p for p, (sig, _) in self.files.items() if sig[0] == kind and p not in seen]:
+        for path in [p for p, (sig, *_) in self.files.items() if sig[0] == kind and p not in seen]:
             del self.files[path]
 
     def digest_of(self, value: object, make: Any) -> str:
-        """``make(value)``, once per object this process keeps (posts reused from ``recall``)."""
+        """``make(value)``, once per object this process keeps (posts reused from ``recall``); a post
+        read back from the memo file brings its digest along."""
+        stored = getattr(value, "__dict__", {}).get("_memo_digest")
+        if stored is not None:
+            return stored
         known = self.digests.get(id(value))
         if known is not None and known[0] is value:
             return known[1]
@@ -86,14 +139,33 @@ class Memo:
 
     def output_manifest(self, folder: Path) -> Manifest | None:
         """The manifest of ``folder`` after the last build that wrote it, taken out: a build that
-        fails part way must not leave a manifest that no longer matches the folder."""
+        fails part way must not leave a manifest that no longer matches the folder. A memo read
+        from disk gives it only if the folder is as that build left it (anyone may have touched it)."""
         key = folder_key(folder)
-        return self.outputs.pop(key, None) if key is not None else None
+        manifest = self.outputs.pop(key, None) if key is not None else None
+        if manifest is not None and self.verify and self.states.pop(key, None) != output_state(folder):
+            return None
+        return manifest
+
+    def copy_of_manifest(self, folder: Path) -> Manifest | None:
+        """The manifest of ``folder`` for an exact copy of it (the spare, first seeded from the output),
+        if ``folder`` is as its last build left it; ``folder`` keeps its own."""
+        key = folder_key(folder)
+        manifest = self.outputs.get(key) if key is not None else None
+        if manifest is None or (self.verify and self.states.get(key) != output_state(folder)):
+            return None
+        return dict(manifest)
 
     def record_output(self, folder: Path, manifest: Manifest) -> None:
         key = folder_key(folder)
         if key is not None:
             self.outputs[key] = manifest
+
+    def record_state(self, folder: Path, state: Any) -> None:
+        """The folder's state when its manifest was made, for a memo saved to disk."""
+        key = folder_key(folder)
+        if key is not None:
+            self.states[key] = state
 
 
 class MemoryBytecodeCache(jinja2.BytecodeCache):
@@ -106,6 +178,78 @@ class MemoryBytecodeCache(jinja2.BytecodeCache):
 
     def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
         self.store[bucket.key] = bucket.bytecode_to_string()
+
+
+# Post fields a rebuild rarely reads but for the pages it renders: stored apart in the memo file.
+_LAZY = ("benefits", "steps", "body", "body_line", "dosage", "equipment", "helps_with", "play_ideas", "note",
+         "precautions", "reviewed_by", "sources", "disclaimer", "lines")
+
+
+_EAGER = tuple(f.name for f in dataclasses.fields(Post) if f.name not in _LAZY)
+
+
+class LazyPost(Post):
+    """A post read back from the memo file: what a build reads of every post is at hand (slug, date,
+    tags, title, images...); the rest is unpickled the first time it is read."""
+
+    def _load(self) -> None:
+        state = self.__dict__
+        state.update(pickle.loads(state.pop("_memo_content")))
+        state.pop("_memo_images", None)
+
+    def __repr__(self) -> str:  # exactly a Post's: reprs make digests, which must not see the difference
+        return Post.__repr__(self).replace("LazyPost(", "Post(", 1)
+
+    @property
+    def images(self) -> tuple[ImageRef, ...]:
+        known = self.__dict__.get("_memo_images")
+        return known if known is not None else Post.images.fget(self)  # type: ignore[attr-defined]
+
+
+class _Lazy:
+    """A LazyPost's field until its content is read (it hides Post's class-level default)."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __get__(self, post: LazyPost | None, owner: type | None = None) -> Any:
+        if post is None:
+            return self
+        if self.name not in post.__dict__:
+            post._load()
+        return post.__dict__[self.name]
+
+
+for _name in _LAZY:
+    setattr(LazyPost, _name, _Lazy(_name))
+
+
+def _lazy_post(eager: dict[str, Any], content: bytes, images: tuple[ImageRef, ...], digest: str) -> LazyPost:
+    post = object.__new__(LazyPost)
+    post.__dict__.update(eager, _memo_content=content, _memo_images=images, _memo_digest=digest)
+    return post
+
+
+class _PostPickler(pickle.Pickler):
+    def __init__(self, file: io.BytesIO, memo: "Memo") -> None:
+        super().__init__(file, protocol=pickle.HIGHEST_PROTOCOL)
+        self.memo_of_builds = memo
+
+    def reducer_override(self, obj: Any) -> Any:
+        if not isinstance(obj, Post):
+            return NotImplemented
+        state = obj.__dict__
+        content = state.get("_memo_content")  # a LazyPost never read: its bytes as they were
+        if content is None:
+            content = pickle.dumps({name: getattr(obj, name) for name in _LAZY}, protocol=pickle.HIGHEST_PROTOCOL)
+        eager = {name: state[name] for name in _EAGER}
+        digest = self.memo_of_builds.digest_of(obj, _post_digest)
+        return _lazy_post, (eager, content, obj.images, digest)
+
+
+# Meaningful only inside one process: object ids, Markdown instances, the preview's search bundle,
+# share images seen in the cache (a later command checks the cache again), the last prune.
+_PROCESS_ONLY = frozenset({"digests", "kept", "search", "share_files", "pruned", "started", "verify"})
 
 
 def folder_key(folder: Path) -> tuple[int, int] | None:

@@ -174,9 +174,12 @@ class Post:
 # to them changes no page's place, order or neighbours, so the preview keeps its page list and
 # re-keys only the pages that show the post (pagekeys). A field that render.pages(), the site's
 # order, tags, age bands, authors, related posts, share images or the sitemap reads must not be here.
-CONTENT_FIELDS = frozenset({"benefits", "steps", "body", "body_line", "dosage", "equipment", "helps_with",
-                            "play_ideas", "note", "precautions", "video", "reviewed_by", "sources", "disclaimer",
-                            "lines"})
+# (title, summary and hero too: besides templates, only the post's own page context reads them, and
+# that page is made anew; share images' names from title and hero are in that page's deferred part,
+# and image plans are in every page's key.)
+CONTENT_FIELDS = frozenset({"title", "summary", "hero", "benefits", "steps", "body", "body_line", "dosage",
+                            "equipment", "helps_with", "play_ideas", "note", "precautions", "video",
+                            "reviewed_by", "sources", "disclaimer", "lines"})
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ import itertools
 from collections import Counter
 import json
 from dataclasses import dataclass
-from functools import cached_property, partial
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
@@ -50,14 +50,10 @@ class Page:
     template: str
     context: dict[str, Any]
     origin: str  # the source file it comes from, for messages
-    # The costly part of the context (rendered Markdown), made only when the page is rendered:
-    # a page served from the build cache never pays for it. Its inputs must be in ``context``.
-    deferred: Callable[[], dict[str, Any]] | None = None
-
-
-def deferred_seo(make: Callable[[], Any]) -> Callable[[], dict[str, Any]]:
-    """A listing's structured data, made only when the page is rendered (its inputs are in the context)."""
-    return lambda: {"seo": make()}
+    # The costly part of the context (rendered Markdown, structured data), made only when the page
+    # is rendered: a page served from the build cache never pays for it. Its inputs must be in
+    # ``context``. Named, not a closure, so a page holds no renderer and pickles.
+    deferred: tuple[str, tuple[Any, ...]] | None = None  # (Renderer method, its arguments)
 
 
 def make_environment(template_dirs: list[Path], compiled: jinja2.BytecodeCache | None = None) -> jinja2.Environment:
@@ -200,8 +196,17 @@ class Renderer:
         return picture(self.plans[ref.source], ref.alt, self.urls.image)
 
     def render(self, page: Page) -> str:
-        context = page.context | page.deferred() if page.deferred else page.context
-        return self.env.get_template(page.template).render(context)
+        return self.env.get_template(page.template).render(self.full_context(page))
+
+    def full_context(self, page: Page) -> dict[str, Any]:
+        if page.deferred is None:
+            return page.context
+        name, args = page.deferred
+        return page.context | getattr(self, name)(*args)
+
+    def listing_seo(self, kind: str, *args: Any) -> dict[str, Any]:
+        """A listing's structured data (``Seo.home_page``, ``tag_page``...), made when it renders."""
+        return {"seo": getattr(self.seo, kind)(*args)}
 
     def pages(self) -> list[Page]:
         site = self.site
@@ -237,7 +242,7 @@ class Renderer:
             "is_draft": post.draft or post.date > self.today,
         }
         return Page(f"{post.slug}/index.html", "post.html", context, post.path,
-                    deferred=lambda: self.post_details(post, author))
+                    deferred=("post_details", (post, author)))
 
     def post_details(self, post: Post, author: Author | None) -> dict[str, Any]:
         """The costly part of a post page: Markdown, and the structured data made from the post."""
@@ -274,16 +279,16 @@ class Renderer:
         pages = []
         for rel, context in self.paginate("", self.site.posts):
             context["page_title"] = ""
-            seo = partial(self.seo.home_page, context["canonical"], first=context["page_number"] == 1)
-            pages.append(Page(f"{rel}index.html", "index.html", context, "templates/index.html", deferred_seo(seo)))
+            seo = ("listing_seo", ("home_page", context["canonical"], context["page_number"] == 1))
+            pages.append(Page(f"{rel}index.html", "index.html", context, "templates/index.html", seo))
         return pages
 
     def tag_page(self, tag: str, posts: tuple[Post, ...]) -> list[Page]:
         pages = []
         for rel, context in self.paginate(f"tags/{tag}/", posts):
             context |= {"tag": tag, "page_title": self.numbered(f"Exercises about {tag.replace('-', ' ')}", context)}
-            seo = partial(self.seo.tag_page, tag, context["page_title"], context["canonical"])
-            pages.append(Page(f"{rel}index.html", "tag.html", context, "templates/tag.html", deferred_seo(seo)))
+            seo = ("listing_seo", ("tag_page", tag, context["page_title"], context["canonical"]))
+            pages.append(Page(f"{rel}index.html", "tag.html", context, "templates/tag.html", seo))
         return pages
 
     def discovery_pages(self) -> list[Page]:
@@ -304,8 +309,8 @@ class Renderer:
             # The band without its posts: they are in "posts", and the build cache keys a page by its context.
             context |= {"band": AgeBand(band.from_months, band.to_months), "description": description,
                         "page_title": self.numbered(f"Exercises for {band.label}", context)}
-            seo = partial(self.seo.age_page, context["canonical"], context["page_title"], description)
-            pages.append(Page(f"{rel}index.html", "age.html", context, "templates/age.html", deferred_seo(seo)))
+            seo = ("listing_seo", ("age_page", context["canonical"], context["page_title"], description))
+            pages.append(Page(f"{rel}index.html", "age.html", context, "templates/age.html", seo))
         return pages
 
     def author_page(self, author: Author, posts: tuple[Post, ...]) -> list[Page]:
@@ -314,6 +319,6 @@ class Renderer:
         for rel, context in self.paginate(f"authors/{author.key}/", posts):
             context |= {"author": author, "description": description,
                         "page_title": self.numbered(author.name, context)}
-            seo = partial(self.seo.author_page, author, description, context["canonical"])
-            pages.append(Page(f"{rel}index.html", "author.html", context, "templates/author.html", deferred_seo(seo)))
+            seo = ("listing_seo", ("author_page", author, description, context["canonical"]))
+            pages.append(Page(f"{rel}index.html", "author.html", context, "templates/author.html", seo))
         return pages

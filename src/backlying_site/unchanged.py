@@ -1,64 +1,102 @@
 """Know, before loading anything, that nothing changed since the last build.
 
 A rebuild with nothing changed should cost what it takes to notice that: one
-pass over the site's files (text by its bytes, pictures by size, mtime and
-inode) and one over the published folder (by stat), compared with what the
-last successful build recorded. Any difference, and the full build runs.
+stat of each of the site's files and one pass over the published folder (by
+stat), compared with what the last successful build recorded. Any difference,
+and the full build runs. A file changed within moments of the scan could keep
+its stat through a second edit (git's "racy clean" files): its bytes' digest is
+recorded too, and it is compared by content next time.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import time
 from pathlib import Path
-from typing import Any
 
 from . import theme
-from .cache import code_fingerprint
-from .frontmatter import MAX_FILE_BYTES
 
-TEXT = (".md", ".markdown", ".yaml", ".yml", ".html", ".xml", ".txt", ".css", ".js", ".svg", ".json")
 RECORD = "last-build"
+RACY_NS = 2_000_000_000  # as memo.RACY_NS
+Scan = list[tuple[str, tuple]]  # (path, stat) of every input file, in a fixed order
+Inputs = list[tuple[str, tuple, "str | None"]]  # ... and the bytes' digest of the ones too fresh to trust
 
 
-def inputs_digest(root: Path, settings: Any) -> str:
-    """Every input of a build: the program, its settings, and each file under the site's folders."""
-    import PIL
-
-    digest = hashlib.sha256(repr((code_fingerprint(), PIL.__version__, settings)).encode())
-    files = [root / "site.yaml"]
-    for folder in [root / "content", *theme.template_dirs(root), *theme.static_dirs(root)]:
+def scan_inputs(root: Path) -> Scan:
+    """site.yaml and every file under content/ and the templates and static folders (site and theme)."""
+    folders = [root / "content", *theme.template_dirs(root), *theme.static_dirs(root)]
+    paths = [str(root / "site.yaml")]
+    for folder in folders:
         for base, dirs, names in os.walk(folder):
             dirs.sort()
-            files += [Path(base) / name for name in sorted(names)]
-    for path in files:
-        digest.update(str(path).encode("utf-8", "surrogateescape") + b"\0")
+            paths += [os.path.join(base, name) for name in sorted(names)]
+    return [(path, _stat(path)) for path in paths]
+
+
+def _stat(path: str) -> tuple:
+    try:
+        info = os.lstat(path)
+    except FileNotFoundError:
+        return ("missing",)
+    link = ""
+    if os.path.islink(path):
+        link = os.readlink(path)
         try:
-            info = path.lstat()
-        except FileNotFoundError:
-            digest.update(b"missing\0")
-            continue
-        if path.is_symlink():
-            digest.update(f"link:{os.readlink(path)}\0".encode("utf-8", "surrogateescape"))
-            info = path.stat() if path.exists() else info
-        small = info.st_size <= MAX_FILE_BYTES  # a runaway file is refused later; never read it whole here
-        if (path.suffix.lower() in TEXT or path.name == "_headers") and small:
-            digest.update(path.read_bytes() if path.is_file() else b"")
-        else:
-            digest.update(f"{info.st_size}:{info.st_mtime_ns}:{info.st_ino}".encode())
-        digest.update(b"\0")
-    return digest.hexdigest()
+            info = os.stat(path)
+        except OSError:
+            pass
+    return (info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns, link)
+
+
+def record_inputs(scan: Scan, scanned_at: int) -> Inputs:
+    """The scan, with the digest of each file changed too shortly before it to trust its stat."""
+    return [(path, stat, _content(path) if len(stat) > 1 and scanned_at - max(stat[2], stat[3]) < RACY_NS
+             else None) for path, stat in scan]
+
+
+def same_inputs(recorded: Inputs, scan: Scan) -> bool:
+    if len(recorded) != len(scan):
+        return False
+    for (path, stat, content), (now_path, now_stat) in zip(recorded, scan):
+        if path != now_path:
+            return False
+        if content is None:
+            if stat != now_stat:
+                return False
+        elif len(now_stat) == 1 or _content(path) != content:
+            return False
+    return True
+
+
+def _content(path: str) -> str:
+    try:
+        with open(path, "rb") as handle:
+            return hashlib.file_digest(handle, "sha256").hexdigest()
+    except OSError as exc:
+        return f"unreadable: {exc.errno}"
+
+
+def now() -> int:
+    return time.time_ns()
 
 
 def output_state(output: Path) -> list[tuple[str, int, int, int]] | None:
-    """(path, size, mtime, inode) of every published file: an edit or a deletion there shows."""
+    """(path, size, mtime, inode) of every file under ``output`` (links included, not followed):
+    an edit, an addition or a deletion there shows. One scandir per folder."""
     if not output.is_dir():
         return None
-    state = []
-    for base, dirs, names in os.walk(output):
-        dirs.sort()
-        for name in sorted(names):
-            info = os.lstat(os.path.join(base, name))
-            state.append((os.path.relpath(os.path.join(base, name), output), info.st_size, info.st_mtime_ns,
-                          info.st_ino))
+    state: list[tuple[str, int, int, int]] = []
+
+    def visit(folder: str, prefix: str) -> None:
+        with os.scandir(folder) as found:
+            entries = sorted(found, key=lambda entry: entry.name)
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=False):
+                visit(entry.path, f"{prefix}{entry.name}/")
+            else:
+                info = entry.stat(follow_symlinks=False)
+                state.append((prefix + entry.name, info.st_size, info.st_mtime_ns, info.st_ino))
+
+    visit(str(output), "")
     return state

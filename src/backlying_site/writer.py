@@ -270,13 +270,17 @@ def locked(output: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+def spare_path(output: Path) -> Path:
+    return output.parent / f".{output.name}.spare"
+
+
 def spare_dir(output: Path) -> Path:
     """The hidden previous generation beside the output.
 
     When there is none yet but a published site is there, it starts as hard links to that site's
     files: linking costs a fraction of writing, and a rebuild then writes only what changed.
     """
-    path = output.parent / f".{output.name}.spare"
+    path = spare_path(output)
     if path.is_symlink() or (path.exists() and not path.is_dir()):
         path.unlink()
     if not path.exists() and output.is_dir():
