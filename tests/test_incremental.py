@@ -263,9 +263,10 @@ def test_a_post_read_back_from_the_memo_file_is_the_same_post(built: Path) -> No
     from backlying_site import content
     from backlying_site.memo import LazyPost
 
-    header, state = pickle.loads((built / ".cache/build/memo.pickle").read_bytes())
+    checksum, _, data = (built / ".cache/build/memo.pickle").read_bytes().partition(b"\n")
+    header, state = pickle.loads(data)
     memo, note = Memo.load(built / ".cache/build/memo.pickle", header)
-    assert note is None and memo.verify
+    assert note is None and memo.from_disk
     lazy = [value[1] for sig, value, _ in memo.files.values() if sig[0] == "post"]
     assert lazy and all(isinstance(post, LazyPost) for post in lazy)
     for post in lazy:
@@ -290,7 +291,78 @@ def test_nothing_changed_is_judged_by_stat_but_by_content_for_files_too_fresh_to
     fresh = unchanged.record_inputs(scan, scanned_at=changed_at + 1)
     settled = unchanged.record_inputs(scan, scanned_at=changed_at + 10 * unchanged.RACY_NS)
     assert fresh[0][2] is not None and settled[0][2] is None
-    assert unchanged.same_inputs(fresh, scan) and unchanged.same_inputs(settled, scan)
+    later = unchanged.record_inputs(scan, scanned_at=changed_at + 10 * unchanged.RACY_NS)  # same stat, later
+    assert unchanged.same_inputs(fresh, later) and unchanged.same_inputs(settled, later)
     path.write_text("two", encoding="utf-8")  # same size; pretend the clock did not move
-    assert not unchanged.same_inputs(fresh, scan)
-    assert unchanged.same_inputs(settled, scan)  # a stat two seconds old is trusted, as git does
+    assert not unchanged.same_inputs(fresh, later)
+    assert unchanged.same_inputs(settled, later)  # a stat two seconds old is trusted, as git does
+
+
+# --- what the memo must not take on trust (found in review) ----------------------------------
+
+
+@pytest.fixture
+def preview(sample_site: Path, source_date_epoch: str, monkeypatch: pytest.MonkeyPatch):
+    """The sample site and a build function that keeps one memo, as serve does, trusting every stat."""
+    monkeypatch.setattr(memo_module, "RACY_NS", 0)
+    memo = Memo()
+    options = BuildOptions(source=sample_site)
+    build(options, memo)
+    return sample_site, lambda: build(options, memo)
+
+
+def test_a_spare_that_could_not_be_seeded_is_written_whole(preview, tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    import shutil as shutil_module
+
+    site, rebuild = preview
+    def no_links(*args, **kwargs):
+        raise OSError("hard links not supported here")
+    monkeypatch.setattr(shutil_module, "copytree", no_links)
+    edit(site / "content/posts/later/index.md", "Short body.", "A longer body, edited.")
+    rebuild()
+    monkeypatch.undo()
+    assert tree(site / "public") == clean_build(site, tmp_path)
+
+
+def test_a_retargeted_picture_link_is_noticed(preview, tmp_path: Path) -> None:
+    from PIL import Image
+
+    site, rebuild = preview
+    folder = site / "content/posts/later"
+    (folder / "step.jpg").rename(folder / "first.jpg")
+    Image.new("RGB", (120, 90), (20, 160, 60)).save(folder / "second.jpg", quality=70)
+    (folder / "step.jpg").symlink_to("first.jpg")
+    rebuild()
+    (folder / "step.jpg").unlink()
+    (folder / "step.jpg").symlink_to("second.jpg")
+    rebuild()
+    # A clean build of the same folder (a copy would turn the link into a plain file named step.jpg).
+    fresh = build(BuildOptions(source=site, output=tmp_path / "fresh", cache_dir=tmp_path / "fresh-cache"))
+    assert tree(site / "public") == tree(fresh.output)
+    assert any(name.startswith("images/second.") for name in tree(site / "public"))
+
+
+def test_deleted_output_folders_are_written_whole_again(preview, tmp_path: Path) -> None:
+    site, rebuild = preview
+    edit(site / "content/posts/later/index.md", "Short body.", "A longer body, edited.")
+    rebuild()
+    for folder in (site / "public", site / ".public.spare"):
+        shutil.rmtree(folder)
+    edit(site / "content/posts/later/index.md", "A longer body, edited.", "Edited twice.")
+    rebuild()
+    assert tree(site / "public") == clean_build(site, tmp_path)
+
+
+def test_a_file_of_the_last_build_whose_path_becomes_a_folder(preview, tmp_path: Path) -> None:
+    site, rebuild = preview
+    (site / "static/fonts").mkdir(parents=True)
+    (site / "static/fonts/extra").write_text("a file", encoding="utf-8")
+    rebuild()
+    rebuild()  # both generations have static/fonts/extra as a file
+    (site / "static/fonts/extra").unlink()
+    (site / "static/fonts/extra").mkdir()
+    (site / "static/fonts/extra/inside.txt").write_text("now a folder", encoding="utf-8")
+    rebuild()
+    assert tree(site / "public") == clean_build(site, tmp_path)
+    assert (site / "public/static/fonts/extra/inside.txt").is_file()

@@ -29,7 +29,7 @@ from .memo import Memo
 from .model import ImageRef, Post, Site
 from .pagekeys import page_keys
 from .render import Page, Renderer, make_environment
-from .writer import Writer, locked, recover_and_clean, signature, spare_dir, spare_path, swap_in
+from .writer import Writer, locked, recover_and_clean, signature, spare_dir, swap_in
 
 
 MEMO_FILE = "memo.pickle"  # beside build.sqlite: what the last build learned (memo.Memo)
@@ -69,6 +69,7 @@ class BuildResult:
     files: int
     seconds: float
     notes: list[str] = field(default_factory=list)
+    output_state: list | None = None  # unchanged.output_state of the output just after the swap
 
 
 def today() -> dt.date:
@@ -140,13 +141,13 @@ def load_posts(root: Path, cache: BuildCache, memo: Memo | None = None) -> tuple
         if post is not None:
             loaded[path] = (key, post)
             if memo:
-                named = tuple((source, signature(source)) for source in _named_files(post))
+                named = tuple((source, signature(source)) for source in _named_files(post, root))
                 memo.remember(path, "post", (key, post, named), stats[path])
     if memo:
         memo.forget_missing(set(files), "post")
         if len(memo.paths) > 2 * len(files) + 100:  # posts renamed many times over: forget the old names
             memo.paths = {str(path): path for path in files}
-    if memo is None or memo.page_list is None:  # the preview prunes at its first build, not on each save
+    if memo is None or memo.page_list is None or memo.from_disk:  # the preview: at its first build only
         cache.prune("posts", [key for key, _ in loaded.values()])
     return [loaded[path][1] for path in files if path in loaded], problems
 
@@ -165,8 +166,14 @@ def _still_valid(post: Post | None, root: Path) -> bool:
     return all(ref.source.is_file() and (folder / ref.rel).resolve() == ref.source for ref in refs)
 
 
-def _named_files(post: Post) -> list[Path]:
-    return [ref.source for ref in post.images] + ([post.video.file.source] if post.video and post.video.file else [])
+def _named_files(post: Post, root: Path) -> list[Path]:
+    """What a post read from the memo depends on besides its text: the files it names, the paths as
+    written (a link retargeted shows in its own stat) and its folder (made a link, it shows too)."""
+    refs = list(post.images) + ([post.video.file] if post.video and post.video.file else [])
+    source = root / post.path
+    folder = source.parent
+    bundle = [folder] if source.name == "index.md" else []
+    return [ref.source for ref in refs] + [folder / ref.rel for ref in refs] + bundle
 
 
 def site_images(site: Site) -> list[ImageRef]:
@@ -223,14 +230,15 @@ def build(options: BuildOptions, memo: Memo | None = None) -> BuildResult:
         import PIL  # its version decides image bytes
 
         settings = (code_fingerprint(), PIL.__version__, _settings(options))
-        scanned_at = unchanged.now()
-        scan = unchanged.scan_inputs(options.source.absolute())
+        # Scanned (and a file too fresh to trust by its stat, read and hashed) before the build
+        # reads anything: an edit made while it runs shows next time.
+        inputs = unchanged.record_inputs(unchanged.scan_inputs(options.source.absolute()), unchanged.now())
         last = cache.get_many("pages", [unchanged.RECORD]).get(unchanged.RECORD)
-        if last and last.get("settings") == settings and unchanged.same_inputs(last["inputs"], scan):
+        if last and last.get("settings") == settings and unchanged.same_inputs(last["inputs"], inputs):
             with locked(options.output_dir):
                 if unchanged.output_state(options.output_dir) == last["output"]:
                     if any(content for _, _, content in last["inputs"]):  # now older: stats will do next time
-                        cache.put("pages", unchanged.RECORD, last | {"inputs": unchanged.record_inputs(scan, scanned_at)})
+                        cache.put("pages", unchanged.RECORD, last | {"inputs": inputs})
                         cache.commit()
                     return BuildResult(options.output_dir, *last["counts"], 0, 0, last["files"],
                                        time.perf_counter() - started, [])
@@ -242,17 +250,16 @@ def build(options: BuildOptions, memo: Memo | None = None) -> BuildResult:
         with _no_gc_pauses():
             result = _build(options, cache, started, memo)
         result.notes += [note] if note else []
-        state = unchanged.output_state(result.output)
         # Recorded only after a whole, successful build: the next one may then skip everything.
-        cache.put("pages", unchanged.RECORD, {"settings": settings, "inputs": unchanged.record_inputs(scan, scanned_at),
-                                              "output": state, "counts": (result.pages, result.images),
-                                              "files": result.files})
+        cache.put("pages", unchanged.RECORD, {"settings": settings, "inputs": inputs, "output": result.output_state,
+                                              "counts": (result.pages, result.images), "files": result.files})
         cache.commit()
-        memo.record_state(result.output, state)
+        memo.record_state(result.output, result.output_state)
         try:
             memo.save(options.build_cache / MEMO_FILE, header)
-        except OSError as exc:  # the site is built; the next build is only slower
-            result.notes.append(f"the build memo could not be saved ({exc.strerror or exc})")
+        except Exception as exc:  # noqa: BLE001 - the site is built; the next build is only slower
+            (options.build_cache / MEMO_FILE).unlink(missing_ok=True)
+            result.notes.append(f"the build memo could not be saved ({type(exc).__name__}: {exc})")
         return result
     finally:
         cache.close()
@@ -291,10 +298,9 @@ def _build(options: BuildOptions, cache: BuildCache, started: float, memo: Memo 
     output = options.output_dir
     with locked(output):
         recover_and_clean(output)
-        seeding = memo is not None and output.is_dir() and not spare_path(output).exists()
-        spare = spare_dir(output)
+        spare, seeded = spare_dir(output)
         known = memo.output_manifest(spare) if memo else None
-        if memo and known is None and seeding:  # the spare is a copy (hard links) of the output
+        if memo and known is None and seeded:  # the spare is a whole copy (hard links) of the output
             known = memo.copy_of_manifest(output)
         writer = Writer(spare, known)
         _write_pages(writer, rendered)
@@ -305,9 +311,12 @@ def _build(options: BuildOptions, cache: BuildCache, started: float, memo: Memo 
         swap_in(writer.staging, output)
         if memo:
             memo.record_output(output, writer.manifest)  # the folder written is now the output
+            memo.note_folders(output, writer.staging)
+        # Taken under the lock: another build may swap in its own site the moment it is released.
+        state = unchanged.output_state(output)
     _prune_caches(plans, renderer, options, memo)
     return BuildResult(output, len(rendered.pages), len(plans), renderer.rendered_count, encoded, len(writer.written),
-                       time.perf_counter() - started, notes)
+                       time.perf_counter() - started, notes, state)
 
 
 def _prune_caches(plans: dict[Path, ImagePlan], renderer: Renderer, options: BuildOptions,
@@ -395,9 +404,10 @@ def _render_pages(renderer: Renderer, cache: BuildCache | None = None, memo: Mem
     """Every page and its key (a hash of all it is made from); the pages the cache lacks are
     rendered, on every core, and returned by key. The others' HTML stays in the cache until needed."""
     cache = cache or BuildCache(None)
-    # The last build's keys are in the cache: it committed them (a memo from disk is not so sure:
-    # another build may have pruned them since).
-    before = set(memo.page_list.keys) if memo and memo.page_list and not memo.verify else set()
+    # In the preview, the last build's keys are in the cache (a page whose row is missing all the
+    # same, say another process pruned it, is rendered again when it is needed: Rendered.html_of).
+    # A memo from disk asks the cache.
+    before = set(memo.page_list.keys) if memo and memo.page_list and not memo.from_disk else set()
     pages, keys, reused = page_keys(renderer, memo)
     known = before | cache.has_many("pages", [key for key in keys if key not in before])
     missing = [i for i, key in enumerate(keys) if key not in known]
@@ -416,7 +426,7 @@ def _render_pages(renderer: Renderer, cache: BuildCache | None = None, memo: Mem
         if memo:
             memo.page_list = None  # its keys were not all committed
         raise SiteError(sorted(set(problems)))
-    if not reused:  # a preview's small edits leave a few rows each; the next full listing prunes them
+    if not reused or memo.from_disk:  # the preview's saves leave a few rows each; pruned at its next full list
         cache.prune("pages", keys)
     return Rendered(renderer, pages, keys, html, cache)
 

@@ -13,6 +13,7 @@ clean" rule).
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import io
 import os
 import pickle
@@ -27,12 +28,11 @@ import jinja2.bccache
 from .cache import digest as _post_digest
 from .model import ImageRef, Post
 from .render import Kept
-from .unchanged import output_state
+from .unchanged import RACY_NS, output_state
 from .writer import Manifest, Signature, signature
 
-# A file changed less than this before it was read is read again next time: its stat may not
-# show a second edit made within the same tick of the file system's clock.
-RACY_NS = 2_000_000_000
+# A file changed less than RACY_NS before it was read is read again next time: its stat may not
+# show a second edit made within the same tick of the file system's clock (unchanged.RACY_NS).
 
 
 @dataclass
@@ -58,7 +58,10 @@ class Memo:
     # For a memo kept on disk between commands: each output folder's state (unchanged.output_state)
     # when its manifest was made; a manifest is used only while its folder is still in that state.
     states: dict[tuple[int, int], Any] = field(default_factory=dict)
-    verify: bool = False
+    from_disk: bool = False  # read from a file: output folders are checked before their manifests are used
+    # In-process: each output folder's ctime after the last swap; a folder changed since (or another
+    # folder that took the inode of a deleted one) does not get its old manifest.
+    folders: dict[tuple[int, int], int] = field(default_factory=dict)
 
     def begin(self) -> None:
         self.started = time.time_ns()
@@ -71,8 +74,9 @@ class Memo:
         state = {name: value for name, value in self.__dict__.items() if name not in _PROCESS_ONLY}
         buffer = io.BytesIO()
         _PostPickler(buffer, self).dump((header, state))
+        data = buffer.getvalue()
         temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        temporary.write_bytes(buffer.getvalue())
+        temporary.write_bytes(hashlib.sha256(data).hexdigest().encode() + b"\n" + data)
         os.replace(temporary, path)
 
     @classmethod
@@ -85,13 +89,16 @@ class Memo:
         except OSError:
             return memo, None
         try:
+            checksum, _, data = data.partition(b"\n")
+            if hashlib.sha256(data).hexdigest().encode() != checksum:
+                raise ValueError("checksum mismatch")
             found, state = pickle.loads(data)
         except Exception as exc:  # noqa: BLE001 - any damage: start afresh
             return memo, f"the build memo {path} could not be read ({type(exc).__name__}); starting a new one"
         if found != header or not isinstance(state, dict):
             return memo, None
         memo.__dict__.update({k: v for k, v in state.items() if k in memo.__dict__ and k not in _PROCESS_ONLY})
-        memo.verify = True
+        memo.from_disk = True
         return memo, None
 
     def recall(self, path: Path, kind: str) -> Any:
@@ -143,16 +150,25 @@ class Memo:
         from disk gives it only if the folder is as that build left it (anyone may have touched it)."""
         key = folder_key(folder)
         manifest = self.outputs.pop(key, None) if key is not None else None
-        if manifest is not None and self.verify and self.states.pop(key, None) != output_state(folder):
+        if manifest is None:
             return None
-        return manifest
+        if self.from_disk:
+            return manifest if self.states.pop(key, None) == output_state(folder) else None
+        return manifest if self.folders.get(key) == _ctime(folder) else None
+
+    def note_folders(self, *folders: Path) -> None:
+        """After a swap: how both generations' folders look, to notice anyone else's change."""
+        for folder in folders:
+            key = folder_key(folder)
+            if key is not None:
+                self.folders[key] = _ctime(folder)
 
     def copy_of_manifest(self, folder: Path) -> Manifest | None:
         """The manifest of ``folder`` for an exact copy of it (the spare, first seeded from the output),
         if ``folder`` is as its last build left it; ``folder`` keeps its own."""
         key = folder_key(folder)
         manifest = self.outputs.get(key) if key is not None else None
-        if manifest is None or (self.verify and self.states.get(key) != output_state(folder)):
+        if manifest is None or (self.from_disk and self.states.get(key) != output_state(folder)):
             return None
         return dict(manifest)
 
@@ -249,7 +265,14 @@ class _PostPickler(pickle.Pickler):
 
 # Meaningful only inside one process: object ids, Markdown instances, the preview's search bundle,
 # share images seen in the cache (a later command checks the cache again), the last prune.
-_PROCESS_ONLY = frozenset({"digests", "kept", "search", "share_files", "pruned", "started", "verify"})
+_PROCESS_ONLY = frozenset({"digests", "kept", "search", "share_files", "pruned", "started", "from_disk", "folders"})
+
+
+def _ctime(folder: Path) -> int | None:
+    try:
+        return os.stat(folder).st_ctime_ns
+    except OSError:
+        return None
 
 
 def folder_key(folder: Path) -> tuple[int, int] | None:

@@ -14,6 +14,8 @@ import dataclasses
 from dataclasses import dataclass
 from operator import attrgetter
 from pathlib import Path
+
+import PIL
 from typing import Any, Callable
 
 from . import theme
@@ -106,8 +108,9 @@ def global_fingerprint(renderer: Renderer, memo: Memo | None = None) -> str:
     """Everything a page may read besides its own context: code, templates, settings, images, globals."""
     templates = [(path.as_posix(), _read(path, memo)) for folder in theme.template_dirs(renderer.site.root)
                  for path in sorted(folder.rglob("*")) if path.is_file()]
-    bands = [(band.from_months, band.to_months) for band in getattr(renderer, "bands", [])]
-    return digest(code_fingerprint(), templates, renderer.site.config, sorted(renderer.plans.items()),
+    bands = [(band.from_months, band.to_months) for band in renderer.bands]
+    # Pillow's version: share images' names (in post pages) depend on the encoder.
+    return digest(code_fingerprint(), PIL.__version__, templates, renderer.site.config, sorted(renderer.plans.items()),
                   sorted(renderer.assets.items()),
                   renderer.site.authors, list(renderer.site.tags), bands, renderer.today, renderer.drafts)
 

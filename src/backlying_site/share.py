@@ -157,17 +157,18 @@ def process_shares(plans: Iterable[SharePlan], cache_dir: Path, progress: Progre
     todo = [(plan, image) for plan in plans for image in plan.files
             if image.name not in known and not (cache_dir / image.name).is_file()]
     if present is not None:
-        present.clear()
+        present.clear()  # refilled once every one is drawn: an interrupted drawing leaves it empty
+    if todo:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        report = progress or (lambda done, total: None)
+        report(0, len(todo))
+        # ~50 ms each: worth every core from a handful on (workers are forked, results come back in order).
+        parallel.map_ordered(lambda job: images.write_atomic(cache_dir / job[1].name,
+                                                             render_share(job[0], job[1].layout)),
+                             todo, min_items=8)
+        report(len(todo), len(todo))
+    if present is not None:
         present.update(image.name for plan in plans for image in plan.files)
-    if not todo:
-        return 0
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    report = progress or (lambda done, total: None)
-    report(0, len(todo))
-    # ~50 ms each: worth every core from a handful on (workers are forked, results come back in order).
-    parallel.map_ordered(lambda job: images.write_atomic(cache_dir / job[1].name, render_share(job[0], job[1].layout)),
-                         todo, min_items=8)
-    report(len(todo), len(todo))
     return len(todo)
 
 

@@ -12,13 +12,16 @@ from __future__ import annotations
 
 import hashlib
 import os
+import stat as file_mode
 import time
 from pathlib import Path
 
 from . import theme
 
 RECORD = "last-build"
-RACY_NS = 2_000_000_000  # as memo.RACY_NS
+# A file changed less than this before it was scanned or read may still change within the same
+# tick of the file system's clock without its stat showing it (git's "racy clean" files).
+RACY_NS = 2_000_000_000
 Scan = list[tuple[str, tuple]]  # (path, stat) of every input file, in a fixed order
 Inputs = list[tuple[str, tuple, "str | None"]]  # ... and the bytes' digest of the ones too fresh to trust
 
@@ -55,22 +58,23 @@ def record_inputs(scan: Scan, scanned_at: int) -> Inputs:
              else None) for path, stat in scan]
 
 
-def same_inputs(recorded: Inputs, scan: Scan) -> bool:
-    if len(recorded) != len(scan):
+def same_inputs(recorded: Inputs, current: Inputs) -> bool:
+    """Every file has the stat it had; one that was too fresh to trust also has the same bytes."""
+    if len(recorded) != len(current):
         return False
-    for (path, stat, content), (now_path, now_stat) in zip(recorded, scan):
-        if path != now_path:
+    for (path, stat, content), (now_path, now_stat, now_content) in zip(recorded, current):
+        if path != now_path or stat != now_stat:
             return False
-        if content is None:
-            if stat != now_stat:
-                return False
-        elif len(now_stat) == 1 or _content(path) != content:
+        if content is not None and (now_content or _content(path)) != content:
             return False
     return True
 
 
 def _content(path: str) -> str:
+    """The digest of a plain file's bytes (never opens a pipe or a device: reading one could wait forever)."""
     try:
+        if not file_mode.S_ISREG(os.stat(path).st_mode):
+            return "not a plain file"
         with open(path, "rb") as handle:
             return hashlib.file_digest(handle, "sha256").hexdigest()
     except OSError as exc:

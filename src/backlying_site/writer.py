@@ -22,7 +22,7 @@ import sys
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path, PurePosixPath
-from typing import Callable, Iterator
+from typing import Callable, Iterable, Iterator
 
 from .errors import Problem, SiteError
 
@@ -36,10 +36,10 @@ Manifest = dict[str, str]  # every output path -> key of what made its bytes (""
 class Writer:
     """Makes the spare folder exactly the new site; refuses two writes to one path (Pelican does too).
 
-    ``known``, when given, is the manifest this folder got at the end of its last build, from a
-    process that wrote it and kept it (the preview, whose folders under ``.cache/`` only it writes):
-    a file whose key is unchanged since is kept without a look at the disk, so a rebuild costs what
-    changed, not a read of the whole site. Without it, every file's bytes are compared.
+    ``known``, when given, is the manifest this folder got at the end of its last build (kept by
+    memo.Memo, which gives it only while the folder is as that build left it): a file whose key is
+    unchanged since is kept without a look at the disk, so a rebuild costs what changed, not a read
+    of the whole site. Without it, every file's bytes are compared and the folder is walked.
     ``manifest`` is what the folder holds after this build, for the next one.
     """
 
@@ -52,11 +52,8 @@ class Writer:
         self.kept = 0  # files already right in the spare
         self.folders: set[Path] = set()  # made this build: one mkdir per folder, not per file
 
-    def claim(self, rel: str, origin: str) -> Path:
-        """Reserve an output path (two pages may not share one) and make room for it."""
-        return self._room(self._reserve(rel, origin))
-
     def _reserve(self, rel: str, origin: str) -> str:
+        """Reserve an output path: two pages may not share one (Pelican refuses too)."""
         if rel.startswith("/") or not rel or ".." in rel.split("/") or "//" in rel or "\\" in rel:
             clean = PurePosixPath(rel)
             if clean.is_absolute() or ".." in clean.parts or not clean.parts:
@@ -105,13 +102,6 @@ class Writer:
             return
         self._write(rel, self._room(rel), produce(), key)
 
-    def write_bytes(self, rel: str, data: bytes, origin: str = "") -> None:
-        rel = self._reserve(rel, origin)
-        self._write(rel, self._room(rel), data, None)
-
-    def write_text(self, rel: str, text: str, origin: str = "") -> None:
-        self.write_bytes(rel, text.encode("utf-8"), origin)
-
     def _write(self, rel: str, path: Path, data: bytes, key: str | None) -> None:
         if write_if_changed(path, data):
             self.changed += 1
@@ -125,9 +115,9 @@ class Writer:
             return
         rel = self._reserve(rel, origin)
         # A linked file is known by its name (the image cache's names are content hashes); a copied
-        # one by its stat (the source's ctime left out: linking it elsewhere changes it).
+        # one by its stat.
         found = signature(source) if not link else None
-        key = f"link:{source.name}" if link else f"copy:{source}:{found[:3] if found else None}"
+        key = f"link:{source.name}" if link else f"copy:{source}:{found}"
         if self.holds(rel, key):
             self.manifest[rel] = key
             self.kept += 1
@@ -153,10 +143,7 @@ class Writer:
         """Delete every file and folder of the spare that is not part of the new site."""
         if self.known is not None:
             return self._remove_known_stale()
-        wanted_dirs = {""}
-        for key in self.written:
-            parts = key.split("/")[:-1]
-            wanted_dirs.update("/".join(parts[:i]) for i in range(1, len(parts) + 1))
+        wanted_dirs = {""} | _folders_of(self.written)
         removed = 0
         for folder, dirs, files in os.walk(self.staging, topdown=False):
             rel_folder = os.path.relpath(folder, self.staging).replace(os.sep, "/")
@@ -180,9 +167,16 @@ class Writer:
     def _remove_known_stale(self) -> int:
         """With a manifest, the spare holds exactly its files: no walk of the whole tree needed."""
         removed = 0
-        for rel in sorted(set(self.known or {}) - set(self.written), reverse=True):
+        stale = sorted(set(self.known or {}) - set(self.written), reverse=True)
+        folders = _folders_of(self.written) if stale else set()
+        for rel in stale:
+            if rel in folders:
+                continue  # a file of the last build whose path is a folder of this one: it was replaced
             path = self.staging / rel
-            _remove(path)
+            try:
+                _remove(path)
+            except (FileNotFoundError, NotADirectoryError):  # a folder of the last build is now a file
+                continue
             removed += 1
             folder = path.parent
             while folder != self.staging:  # a folder left empty goes too (a deleted post's)
@@ -192,6 +186,14 @@ class Writer:
                     break
                 folder = folder.parent
         return removed
+
+
+def _folders_of(paths: Iterable[str]) -> set[str]:
+    folders: set[str] = set()
+    for rel in paths:
+        parts = rel.split("/")[:-1]
+        folders.update("/".join(parts[:i]) for i in range(1, len(parts) + 1))
+    return folders
 
 
 def signature(path: Path) -> Signature | None:
@@ -274,15 +276,17 @@ def spare_path(output: Path) -> Path:
     return output.parent / f".{output.name}.spare"
 
 
-def spare_dir(output: Path) -> Path:
-    """The hidden previous generation beside the output.
+def spare_dir(output: Path) -> tuple[Path, bool]:
+    """The hidden previous generation beside the output, and whether it was just seeded.
 
     When there is none yet but a published site is there, it starts as hard links to that site's
-    files: linking costs a fraction of writing, and a rebuild then writes only what changed.
+    files: linking costs a fraction of writing, and a rebuild then writes only what changed. True
+    only when that copy was made whole (else the spare may be empty or partial).
     """
     path = spare_path(output)
     if path.is_symlink() or (path.exists() and not path.is_dir()):
         path.unlink()
+    seeded = False
     if not path.exists() and output.is_dir():
         seed = output.parent / f".{output.name}.tmp-{os.getpid()}"
         shutil.rmtree(seed, ignore_errors=True)
@@ -292,8 +296,9 @@ def spare_dir(output: Path) -> Path:
             shutil.rmtree(seed, ignore_errors=True)
         else:
             os.rename(seed, path)  # whole or not at all: a killed seeding leaves only a stale .tmp-
+            seeded = True
     path.mkdir(parents=True, exist_ok=True)
-    return path
+    return path, seeded
 
 
 def recover_and_clean(output: Path) -> None:
