@@ -248,7 +248,7 @@ def build(options: BuildOptions, memo: Memo | None = None) -> BuildResult:
         memo, note = Memo.load(options.build_cache / MEMO_FILE, header) if cache.db is not None else (Memo(), None)
         memo.begin()
         with _no_gc_pauses():
-            result = _build(options, cache, started, memo)
+            result = _build(options, cache, started, memo, record_state=True)
         result.notes += [note] if note else []
         # Recorded only after a whole, successful build: the next one may then skip everything.
         cache.put("pages", unchanged.RECORD, {"settings": settings, "inputs": inputs, "output": result.output_state,
@@ -285,7 +285,8 @@ def _settings(options: BuildOptions) -> tuple:
             str(options.build_cache), options.reuse_search_index, today())
 
 
-def _build(options: BuildOptions, cache: BuildCache, started: float, memo: Memo | None = None) -> BuildResult:
+def _build(options: BuildOptions, cache: BuildCache, started: float, memo: Memo | None = None,
+           record_state: bool = False) -> BuildResult:
     site, plans, notes = load_site(options, cache, memo)
     plans, encoded = _process_images(site, plans, options)
     renderer, assets = _renderer(site, plans, options, memo)
@@ -312,8 +313,9 @@ def _build(options: BuildOptions, cache: BuildCache, started: float, memo: Memo 
         if memo:
             memo.record_output(output, writer.manifest)  # the folder written is now the output
             memo.note_folders(output, writer.staging)
-        # Taken under the lock: another build may swap in its own site the moment it is released.
-        state = unchanged.output_state(output)
+        # For the build command's record, taken under the lock: another build may swap in its own site
+        # the moment it is released. (The preview records nothing: its own saves tell it what changed.)
+        state = unchanged.output_state(output) if record_state else None
     _prune_caches(plans, renderer, options, memo)
     return BuildResult(output, len(rendered.pages), len(plans), renderer.rendered_count, encoded, len(writer.written),
                        time.perf_counter() - started, notes, state)
