@@ -492,10 +492,11 @@ def _process_images(site: Site, plans: dict[Path, ImagePlan],
 def _write_pages(writer: Writer, rendered: Rendered, chunk: int = 500) -> None:
     """Each page unless the spare holds it already; the HTML of the rest comes from the cache, a few
     hundred pages at a time (a cold build's pages together are hundreds of megabytes)."""
-    pairs = list(zip(rendered.pages, rendered.keys))
-    for start in range(0, len(pairs), chunk):
-        part = pairs[start:start + chunk]
-        texts = rendered.html_of(key for page, key in part if not writer.holds(page.path, key))
+    todo = [(page, key) for page, key in zip(rendered.pages, rendered.keys)
+            if not writer.kept_as_is(page.path, key, page.origin)]
+    for start in range(0, len(todo), chunk):
+        part = todo[start:start + chunk]
+        texts = rendered.html_of(key for _, key in part)
         for page, key in part:
             writer.write_keyed(page.path, key, lambda key=key: texts[key].encode("utf-8"), page.origin)
 

@@ -219,7 +219,7 @@ class LazyPost(Post):
     @property
     def images(self) -> tuple[ImageRef, ...]:
         known = self.__dict__.get("_memo_images")
-        return known if known is not None else Post.images.fget(self)  # type: ignore[attr-defined]
+        return known if known is not None else Post.images.func(self)  # type: ignore[attr-defined]
 
 
 class _Lazy:

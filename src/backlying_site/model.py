@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 
@@ -153,9 +154,10 @@ class Post:
             path = path[:-1]
         return 1
 
-    @property
+    @cached_property
     def images(self) -> tuple[ImageRef, ...]:
-        """Every image of the post, hero first, each once."""
+        """Every image of the post, hero first, each once (made once per post object: builds ask
+        for it several times per post)."""
         refs = [self.hero] + [s.image for s in self.steps]
         if self.video:
             refs.append(self.video.poster)

@@ -76,9 +76,12 @@ class Writer:
         """True when the known manifest shows the bytes ``key`` stands for at ``rel`` already."""
         return bool(key) and self.known is not None and self.known.get(rel) == key
 
+    def kept_as_is(self, rel: str, key: str, origin: str) -> bool:
+        """The fast path of a rebuild: when the manifest shows ``key`` at ``rel`` (checked when it
+        was first written), the file is registered as it is and True returned."""
+        return self._kept(rel, key, origin)
+
     def _kept(self, rel: str, key: str, origin: str) -> bool:
-        """The fast path of a rebuild: the manifest shows ``key`` at ``rel`` (checked when it was
-        first written), so the file is registered as it is."""
         if self.known is None or self.known.get(rel) != key or not key or rel in self.written:
             return False
         self.written[rel] = origin
