@@ -44,7 +44,11 @@ class Kept:
 
 @dataclass(frozen=True)
 class Page:
-    """One output file: where it goes and the template context that makes it."""
+    """One output file: where it goes and the template context that makes it.
+
+    A context holds posts as values, or inside lists, tuples and dicts, never inside another object:
+    pagekeys finds them there to key the page and to know which pages show an edited post.
+    """
 
     path: str  # output path, e.g. "tummy-time/index.html"
     template: str
