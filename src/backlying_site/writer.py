@@ -79,9 +79,6 @@ class Writer:
     def kept_as_is(self, rel: str, key: str, origin: str) -> bool:
         """The fast path of a rebuild: when the manifest shows ``key`` at ``rel`` (checked when it
         was first written), the file is registered as it is and True returned."""
-        return self._kept(rel, key, origin)
-
-    def _kept(self, rel: str, key: str, origin: str) -> bool:
         if self.known is None or self.known.get(rel) != key or not key or rel in self.written:
             return False
         self.written[rel] = origin
@@ -92,11 +89,11 @@ class Writer:
     def link_kept(self, rel: str, name: str, origin: str) -> bool:
         """True when the file linked at ``rel`` is already the cache's ``name`` (names are content
         hashes): a caller with thousands of them need not even make the source's path."""
-        return self._kept(rel, f"link:{name}", origin)
+        return self.kept_as_is(rel, f"link:{name}", origin)
 
     def write_keyed(self, rel: str, key: str, produce: Callable[[], bytes], origin: str = "") -> None:
         """Write what ``produce`` returns, unless the manifest shows the same key there already."""
-        if self._kept(rel, key, origin):
+        if self.kept_as_is(rel, key, origin):
             return
         rel = self._reserve(rel, origin)
         if self.holds(rel, key):
