@@ -366,3 +366,16 @@ def test_a_file_of_the_last_build_whose_path_becomes_a_folder(preview, tmp_path:
     rebuild()
     assert tree(site / "public") == clean_build(site, tmp_path)
     assert (site / "public/static/fonts/extra/inside.txt").is_file()
+
+
+def test_a_preview_between_two_builds_costs_the_build_nothing(built: Path) -> None:
+    """The preview keeps its own build cache: its pages (another address, drafts) would otherwise
+    push the published ones out, and the next `build` would render every page again."""
+    from backlying_site.serve import PREVIEW_CACHE
+
+    preview = BuildOptions(source=built, output=built / ".cache/preview", base_url="http://127.0.0.1:8000/",
+                           drafts=True, reuse_search_index=True, cache_name=PREVIEW_CACHE)
+    assert build(preview, Memo()).pages_rendered > 0
+    edit(built / "content/posts/later/index.md", "Short body.", "A longer body, edited.")
+    result = build(BuildOptions(source=built))
+    assert 0 < result.pages_rendered <= 8 < result.pages

@@ -45,6 +45,10 @@ class BuildOptions:
     cache_dir: Path | None = None
     # The preview: keep the search index the output already has instead of indexing every post again.
     reuse_search_index: bool = False
+    # The build cache's folder under .cache/: the preview keeps its own ("preview-build"), since its
+    # pages (another address, drafts) differ from the published ones and each build prunes what it
+    # did not use: sharing one, `build` after `serve` would render every page again.
+    cache_name: str = "build"
 
     @property
     def output_dir(self) -> Path:
@@ -56,7 +60,7 @@ class BuildOptions:
 
     @property
     def build_cache(self) -> Path:
-        return (self.cache_dir or self.source / ".cache").absolute() / "build"
+        return (self.cache_dir or self.source / ".cache").absolute() / self.cache_name
 
 
 @dataclass

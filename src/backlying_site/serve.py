@@ -64,6 +64,7 @@ CONTENT_TYPES = {
     ".png": "image/png", ".gif": "image/gif", ".ico": "image/x-icon", ".woff2": "font/woff2",
     ".woff": "font/woff", ".webmanifest": "application/manifest+json", ".pdf": "application/pdf",
 }
+PREVIEW_CACHE = "preview-build"  # the preview's own build cache under .cache/ (see BuildOptions.cache_name)
 FINGERPRINT = re.compile(r"^(?P<stem>.+)\.[0-9a-f]{8}(?P<ext>\.css|\.js)$")
 
 
@@ -349,7 +350,7 @@ class Preview:
         # reuse_search_index: re-indexing every post on each save would cost seconds; the preview's
         # search keeps the index of its first build (restart serve to refresh it).
         self.options = BuildOptions(source=root, output=output, drafts=drafts,
-                                    reuse_search_index=True)  # base_url set by start()
+                                    reuse_search_index=True, cache_name=PREVIEW_CACHE)  # base_url set by start()
         self.failure: list[str] | None = None  # the problem lines while the site does not build
         self.memo = Memo()  # what each build learned, so the next costs what changed
         self.ready = asyncio.Event()  # set after the first build: requests wait for it
@@ -363,7 +364,7 @@ class Preview:
     def start(self, base_url: str, open_browser: bool = False) -> None:
         self.url, self._open_browser = base_url, open_browser
         self.options = BuildOptions(source=self.root, output=self.output, base_url=base_url, drafts=self.drafts,
-                                    reuse_search_index=True)
+                                    reuse_search_index=True, cache_name=PREVIEW_CACHE)
         self.watcher.start()  # before the first build, so no edit made during it is lost
         self._thread.start()
 
