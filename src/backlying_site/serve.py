@@ -358,6 +358,7 @@ class Preview:
         self.watcher = SourceWatcher(root, output, self.changes.add)
         self.stopping = threading.Event()
         self._thread = threading.Thread(target=self._build_loop, name="preview-builds", daemon=True)
+        self._first: multiprocessing.Process | None = None
         self.url = ""
         self._open_browser = False
 
@@ -365,6 +366,7 @@ class Preview:
         self.url, self._open_browser = base_url, open_browser
         self.options = BuildOptions(source=self.root, output=self.output, base_url=base_url, drafts=self.drafts,
                                     reuse_search_index=True, cache_name=PREVIEW_CACHE)
+        self._first = start_first_build(self.options)  # before this process has any thread: see there
         self.watcher.start()  # before the first build, so no edit made during it is lost
         self._thread.start()
 
@@ -375,6 +377,8 @@ class Preview:
         for waiter in list(LiveReloadHandler.waiters):
             waiter.close()
         self.ready.set()  # requests still waiting for the first build get "stopped"
+        if self._first is not None and self._first.is_alive():
+            self._first.kill()  # Ctrl-C has ended it already; SIGTERM or an error may not have
         self._thread.join(timeout=1.0)
         if self._thread.is_alive():
             # Stopped in the middle of encoding images: end the encoders now. Each image is
@@ -385,7 +389,11 @@ class Preview:
 
     def _build_loop(self) -> None:
         say(f"Building the preview of {self.root}{' (drafts included)' if self.drafts else ''}...")
-        self.rebuild(set())
+        while self._first is not None and self._first.is_alive() and not self.stopping.is_set():
+            self._first.join(timeout=0.1)
+        if self.stopping.is_set():
+            return
+        self.rebuild(set())  # every page in the cache now: what the memo needs, and any edit made meanwhile
         if self.stopping.is_set():
             return
         self.loop.call_soon_threadsafe(self.ready.set)
@@ -446,6 +454,39 @@ class Preview:
             return "*"
         rel, path = min(found)
         return "/" + theme.fingerprinted_name(rel, path.read_bytes())
+
+
+def start_first_build(options: BuildOptions) -> multiprocessing.Process | None:
+    """Render the whole site once in a forked child, on every core.
+
+    A process with threads (the preview's server, watcher and builder) may not fork workers, so its
+    own builds render in one process: minutes for the first build of a big site. Forked now, while
+    this process has no other thread, the child may; the preview's first build then finds every page
+    in the build cache. None where fork is not available: the preview's own build does it all.
+    """
+    if "fork" not in multiprocessing.get_all_start_methods() or threading.active_count() > 1:
+        return None
+    # Not a daemon (those may not fork workers); Preview.stop ends it if it still runs.
+    process = multiprocessing.get_context("fork").Process(target=_first_build, args=(options,),
+                                                          name="preview-first-build")
+    process.start()
+    return process
+
+
+def _first_build(options: BuildOptions) -> None:
+    # Ctrl-C ends the child (and its workers) at once, without a traceback; the parent's event loop
+    # and its signal pipe are not the child's.
+    signal.set_wakeup_fd(-1)
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, signal.SIG_DFL)
+    try:
+        build(options)
+    except BaseException:  # noqa: BLE001 - the preview's own build reports every problem
+        pass
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(0)
 
 
 def send_reload(path: str) -> None:
