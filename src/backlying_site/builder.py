@@ -161,19 +161,23 @@ def _parse_post(job: tuple[Path, str, Path]) -> tuple[Post | None, list[Problem]
     return content.post_from_text(text, path, root)
 
 
+def _named_refs(post: Post) -> list[ImageRef]:
+    """The files a post names: its pictures and its own video file."""
+    return list(post.images) + ([post.video.file] if post.video and post.video.file else [])
+
+
 def _still_valid(post: Post | None, root: Path) -> bool:
     """A cached post also depends on the files it names: they must still be there, unchanged in place."""
     if post is None:
         return False
     folder = (root / post.path).parent
-    refs = list(post.images) + ([post.video.file] if post.video and post.video.file else [])
-    return all(ref.source.is_file() and (folder / ref.rel).resolve() == ref.source for ref in refs)
+    return all(ref.source.is_file() and (folder / ref.rel).resolve() == ref.source for ref in _named_refs(post))
 
 
 def _named_files(post: Post, root: Path) -> list[Path]:
     """What a post read from the memo depends on besides its text: the files it names, the paths as
     written (a link retargeted shows in its own stat) and its folder (made a link, it shows too)."""
-    refs = list(post.images) + ([post.video.file] if post.video and post.video.file else [])
+    refs = _named_refs(post)
     source = root / post.path
     folder = source.parent
     bundle = [folder] if source.name == "index.md" else []
@@ -236,7 +240,7 @@ def build(options: BuildOptions, memo: Memo | None = None) -> BuildResult:
         settings = (code_fingerprint(), PIL.__version__, _settings(options))
         # Scanned (and a file too fresh to trust by its stat, read and hashed) before the build
         # reads anything: an edit made while it runs shows next time.
-        inputs = unchanged.record_inputs(unchanged.scan_inputs(options.source.absolute()), unchanged.now())
+        inputs = unchanged.record_inputs(unchanged.scan_inputs(options.source.absolute()), time.time_ns())
         last = cache.get_many("pages", [unchanged.RECORD]).get(unchanged.RECORD)
         if last and last.get("settings") == settings and unchanged.same_inputs(last["inputs"], inputs):
             with locked(options.output_dir):

@@ -1,13 +1,15 @@
-"""What a long-running process (the preview) remembers between its builds.
+"""What a build learned, for the next one: kept in memory by the preview, on disk by `build`.
 
 Every build still means a whole build: each post, picture and page is looked up
 by what it is made of. The memo only saves a process from asking the disk and
 the build cache again for what it already holds: a post file whose stat did not
-change is the post parsed last time, a picture likewise, and the spare folder
-is known file by file (``writer.Manifest``) so it is not read back to be
-compared. A file changed within the same clock tick as it was last read could
-keep its stat, so such a file is never trusted and is read again (git's "racy
-clean" rule).
+change is the post parsed last time, a picture likewise, the last build's page
+list is reused when the site's structure is unchanged (pagekeys), and each
+output folder is known file by file (``writer.Manifest``) so it is not read back
+to be compared. A file changed within RACY_NS of being read could keep its stat
+through a second edit (git's "racy clean" files): it is read again and compared
+by content. A memo read from disk also checks each output folder's state before
+trusting its manifest: anyone may have touched the published folder since.
 """
 
 from __future__ import annotations
@@ -31,8 +33,6 @@ from .render import Kept
 from .unchanged import RACY_NS, output_state
 from .writer import Manifest, Signature, signature
 
-# A file changed less than RACY_NS before it was read is read again next time: its stat may not
-# show a second edit made within the same tick of the file system's clock (unchanged.RACY_NS).
 
 
 @dataclass
@@ -148,20 +148,20 @@ class Memo:
         """The manifest of ``folder`` after the last build that wrote it, taken out: a build that
         fails part way must not leave a manifest that no longer matches the folder. A memo read
         from disk gives it only if the folder is as that build left it (anyone may have touched it)."""
-        key = folder_key(folder)
+        key, ctime = _identity(folder)
         manifest = self.outputs.pop(key, None) if key is not None else None
         if manifest is None:
             return None
         if self.from_disk:
             return manifest if self.states.pop(key, None) == output_state(folder) else None
-        return manifest if self.folders.get(key) == _ctime(folder) else None
+        return manifest if self.folders.get(key) == ctime else None
 
     def note_folders(self, *folders: Path) -> None:
         """After a swap: how both generations' folders look, to notice anyone else's change."""
         for folder in folders:
-            key = folder_key(folder)
+            key, ctime = _identity(folder)
             if key is not None:
-                self.folders[key] = _ctime(folder)
+                self.folders[key] = ctime
 
     def copy_of_manifest(self, folder: Path) -> Manifest | None:
         """The manifest of ``folder`` for an exact copy of it (the spare, first seeded from the output),
@@ -268,17 +268,14 @@ class _PostPickler(pickle.Pickler):
 _PROCESS_ONLY = frozenset({"digests", "kept", "search", "share_files", "pruned", "started", "from_disk", "folders"})
 
 
-def _ctime(folder: Path) -> int | None:
-    try:
-        return os.stat(folder).st_ctime_ns
-    except OSError:
-        return None
-
-
-def folder_key(folder: Path) -> tuple[int, int] | None:
-    """A folder's identity survives the rename that swaps the generations."""
+def _identity(folder: Path) -> tuple[tuple[int, int] | None, int | None]:
+    """(device, inode), which survive the rename that swaps the generations, and the ctime."""
     try:
         info = os.stat(folder)
     except OSError:
-        return None
-    return (info.st_dev, info.st_ino)
+        return None, None
+    return (info.st_dev, info.st_ino), info.st_ctime_ns
+
+
+def folder_key(folder: Path) -> tuple[int, int] | None:
+    return _identity(folder)[0]

@@ -13,7 +13,6 @@ from __future__ import annotations
 import hashlib
 import os
 import stat as file_mode
-import time
 from pathlib import Path
 
 from . import theme
@@ -79,10 +78,6 @@ def _content(path: str) -> str:
             return hashlib.file_digest(handle, "sha256").hexdigest()
     except OSError as exc:
         return f"unreadable: {exc.errno}"
-
-
-def now() -> int:
-    return time.time_ns()
 
 
 def output_state(output: Path) -> list[tuple[str, int, int, int]] | None:

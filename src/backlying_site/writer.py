@@ -72,10 +72,6 @@ class Writer:
             self.folders.add(path.parent)
         return path
 
-    def holds(self, rel: str, key: str) -> bool:
-        """True when the known manifest shows the bytes ``key`` stands for at ``rel`` already."""
-        return bool(key) and self.known is not None and self.known.get(rel) == key
-
     def kept_as_is(self, rel: str, key: str, origin: str) -> bool:
         """The fast path of a rebuild: when the manifest shows ``key`` at ``rel`` (checked when it
         was first written), the file is registered as it is and True returned."""
@@ -96,10 +92,6 @@ class Writer:
         if self.kept_as_is(rel, key, origin):
             return
         rel = self._reserve(rel, origin)
-        if self.holds(rel, key):
-            self.manifest[rel] = key
-            self.kept += 1
-            return
         self._write(rel, self._room(rel), produce(), key)
 
     def _write(self, rel: str, path: Path, data: bytes, key: str | None) -> None:
@@ -111,17 +103,13 @@ class Writer:
 
     def copy_file(self, rel: str, source: Path, origin: str = "", link: bool = False) -> None:
         """Copy ``source``; ``link`` hard-links instead, for immutable files this program owns (the image cache)."""
-        if link and self.link_kept(rel, source.name, origin):
-            return
-        rel = self._reserve(rel, origin)
         # A linked file is known by its name (the image cache's names are content hashes); a copied
         # one by its stat.
         found = signature(source) if not link else None
         key = f"link:{source.name}" if link else f"copy:{source}:{found}"
-        if self.holds(rel, key):
-            self.manifest[rel] = key
-            self.kept += 1
+        if (link or found is not None) and self.kept_as_is(rel, key, origin):
             return
+        rel = self._reserve(rel, origin)
         path = self._room(rel)
         if link and _same_inode(path, source):
             self.kept += 1
