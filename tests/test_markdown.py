@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from markdown.treeprocessors import InlineProcessor
 
-from backlying_site.markdown import MarkdownRenderer, is_plain_text
+from backlying_site.markdown import MarkdownRenderer, _QuickInline, is_plain_text, required_text
+
+ROOT = Path(__file__).resolve().parent.parent
 
 RENDERER = MarkdownRenderer()
 
@@ -37,3 +44,59 @@ def test_raw_html_and_script_links_are_neutralised() -> None:
 
 def test_body_h1_becomes_h2_with_an_id() -> None:
     assert str(RENDERER.block("# Why")) == '<h2 id="why">Why</h2>'
+
+
+# --- inline patterns are tried only where they can match: the same HTML as Python-Markdown's loop ------
+
+def python_markdowns_own() -> MarkdownRenderer:
+    renderer = MarkdownRenderer()
+    for processor in renderer._md.treeprocessors:
+        if isinstance(processor, _QuickInline):
+            processor.__class__ = InlineProcessor
+    return renderer
+
+
+REFERENCE = python_markdowns_own()
+MARKDOWNISH = st.text(alphabet="ab c\n\t.,;:!?'\"*_`\\[]()<>&#-=+|{}/@~^0123456789xhtp", max_size=120)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.lists(MARKDOWNISH, min_size=1, max_size=4).map("\n\n".join))
+def test_quick_inline_gives_python_markdowns_html(text: str) -> None:
+    assert str(RENDERER.block(text)) == str(REFERENCE.block(text))
+
+
+@pytest.mark.parametrize("path", sorted(ROOT.glob("content/**/*.md")) + sorted(ROOT.glob("tests/site/**/*.md")),
+                         ids=lambda path: path.name)
+def test_quick_inline_on_every_post_we_ship(path: Path) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert str(RENDERER.block(text)) == str(REFERENCE.block(text))
+
+
+@pytest.mark.parametrize("markdown, html", [
+    ("a [link](/x 'title') and ![pic](p.png) and <https://a.example/b> and <me@a.example>",
+     '<p>a <a href="/x" title="title">link</a> and <img alt="pic" src="p.png"> and '
+     '<a href="https://a.example/b">https://a.example/b</a> and <a href="&#109;&#97;&#105;'),
+    ("*em* __strong__ `code` \\*not\\* &amp; &copy;", "<p><em>em</em> <strong>strong</strong> <code>code</code> *not* &amp; &copy;</p>"),
+    ("It's \"quoted\"... -- fine  \nnext", "<p>It&rsquo;s &ldquo;quoted&rdquo;&hellip; &ndash; fine<br>\nnext</p>"),
+])
+def test_quick_inline_still_renders_each_kind_of_markup(markdown: str, html: str) -> None:
+    assert str(RENDERER.block(markdown)).startswith(html)
+
+
+def test_every_shipped_pattern_names_what_it_needs() -> None:
+    """Each pattern of this configuration is skipped where its text is absent (else no speed-up)."""
+    for processor in RENDERER._md.treeprocessors:
+        if isinstance(processor, InlineProcessor):
+            assert type(processor) is _QuickInline
+            needs = [required_text(pattern.getCompiledRegExp()) for pattern in processor.inlinePatterns]
+            assert all(needs), needs
+
+
+@pytest.mark.parametrize("regex, needs", [
+    (r"(?<!\!)\[", {"["}), (r"\*|_", {"*", "_"}), (r"(?<!\.)\.{3}(?!\.)", {"..."}), (r"  \n", {"  \n"}),
+    (r"<([A-Za-z][A-Za-z0-9+.-]*://[^<>]*)>", {"://"}), (r"(?i)<b>", None), (r"a?b*", None), (r"[^x]", None),
+    (r"x{2,}y", {"xx"}), (r"(?:ab|c)d", {"d"}), (r"(?:ab|cd)", {"ab", "cd"}), (r"(?:ab|c*)", None),
+])
+def test_required_text_of_a_regex(regex: str, needs: set[str] | None) -> None:
+    assert required_text(re.compile(regex)) == (frozenset(needs) if needs is not None else None)

@@ -10,10 +10,12 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as etree
 from functools import lru_cache
+from typing import Any
 
 import markdown as md
+from markdown import util
 from markdown.extensions import Extension
-from markdown.treeprocessors import Treeprocessor
+from markdown.treeprocessors import InlineProcessor, Treeprocessor
 from markupsafe import Markup
 
 EXTENSIONS = ["toc", "attr_list", "tables", "smarty", "sane_lists"]
@@ -46,6 +48,108 @@ class _NoSecondH1(Treeprocessor):
             element.tag = "h2"
 
 
+# --- inline patterns, tried only where they can match -----------------------------------------------
+#
+# Python-Markdown tries each of its ~30 inline patterns (links, emphasis, SmartyPants quotes...) on
+# every run of text, a regex search each: over half the time of a post's body. Most patterns need a
+# character most text lacks (a "[", a "*", a quote), so each pattern is first asked for the literal
+# text every match of it must contain, read from its compiled regex; a run of text without it is
+# skipped exactly as a failed search would skip it. A pattern whose regex says nothing certain
+# (case-insensitive, say) is always tried, so the HTML is Python-Markdown's to the byte (tested).
+
+try:
+    from re import _constants as _sre, _parser as _sre_parse  # the regex parser `re` itself uses
+except ImportError:  # pragma: no cover - a Python without them: every pattern is tried
+    _sre = _sre_parse = None
+
+
+def required_text(pattern: re.Pattern[str]) -> frozenset[str] | None:
+    """Strings of which every match of ``pattern`` contains at least one; None if unknown."""
+    if _sre_parse is None or pattern.flags & re.IGNORECASE:
+        return None
+    try:
+        return _required(_sre_parse.parse(pattern.pattern, pattern.flags))
+    except Exception:  # noqa: BLE001 - a regex this reader does not follow is simply always tried
+        return None
+
+
+def _required(items: Any) -> frozenset[str] | None:
+    best: frozenset[str] | None = None
+
+    def consider(found: frozenset[str] | None) -> None:
+        nonlocal best
+        if found and all(found) and (best is None or _rarity(found) > _rarity(best)):
+            best = found
+
+    run = ""  # literals in a row: that whole string is in every match
+    for op, arg in items:
+        if op is _sre.LITERAL:
+            run += chr(arg)
+            continue
+        if op in (_sre.MAX_REPEAT, _sre.MIN_REPEAT, _sre.POSSESSIVE_REPEAT) and arg[0] >= 1 \
+                and len(arg[2]) == 1 and arg[2][0][0] is _sre.LITERAL:
+            run += chr(arg[2][0][1]) * arg[0]  # "\.{3}" is "..."; more may follow, so the run ends
+            if arg[0] == arg[1]:
+                continue
+        consider(frozenset([run]) if run else None)
+        run = ""
+        found = None
+        if op is _sre.SUBPATTERN:
+            found = None if arg[1] & re.IGNORECASE else _required(arg[-1])
+        elif op in (_sre.MAX_REPEAT, _sre.MIN_REPEAT, _sre.POSSESSIVE_REPEAT):
+            found = _required(arg[2]) if arg[0] >= 1 else None
+        elif op is _sre.BRANCH:
+            each = [_required(branch) for branch in arg[1]]
+            found = None if any(part is None for part in each) else frozenset().union(*each)
+        elif op is _sre.ASSERT:  # a lookahead or lookbehind's text is in the string too
+            found = _required(arg[1])
+        elif op is _sre.IN and all(kind is _sre.LITERAL for kind, _ in arg):
+            found = frozenset(chr(code) for _, code in arg)
+        consider(found)
+    consider(frozenset([run]) if run else None)
+    return best
+
+
+def _rarity(strings: frozenset[str]) -> tuple[int, int]:
+    """Punctuation beats letters, longer beats shorter, fewer alternatives beat more."""
+    return min(len(s) + 10 * bool(re.search(r"[^\w\s]", s)) for s in strings), -len(strings)
+
+
+class _QuickInline(InlineProcessor):
+    """Python-Markdown's InlineProcessor, skipping the patterns a text cannot match."""
+
+    _needs: list[frozenset[str] | None] | None = None
+    _any: re.Pattern[str] | None = None
+
+    def _learn(self) -> list[frozenset[str] | None]:
+        needs = [required_text(pattern.getCompiledRegExp()) for pattern in self.inlinePatterns]
+        if all(needs):
+            self._any = re.compile("|".join(re.escape(s) for s in sorted(set().union(*needs))))
+        self._needs = needs
+        return needs
+
+    # Python-Markdown's loop (InlineProcessor.__handleInline) with one check added: a pattern whose
+    # required text is absent gets what a failed search gets (next pattern, from the start).
+    def _InlineProcessor__handleInline(self, data: str, patternIndex: int = 0) -> str:  # noqa: N802, N803
+        if isinstance(data, util.AtomicString):
+            return data
+        needs = self._needs or self._learn()
+        if self._any is not None and not self._any.search(data):
+            return data
+        apply = self._InlineProcessor__applyPattern
+        start = 0
+        while patternIndex < len(needs):
+            wanted = needs[patternIndex]
+            if wanted is not None and not any(s in data for s in wanted):
+                patternIndex += 1
+                start = 0
+                continue
+            data, matched, start = apply(self.inlinePatterns[patternIndex], data, patternIndex, start)
+            if not matched:
+                patternIndex += 1
+        return data
+
+
 class _SafeMarkdown(Extension):
     def __init__(self, raw_html: bool) -> None:
         super().__init__()
@@ -58,6 +162,9 @@ class _SafeMarkdown(Extension):
             m.inlinePatterns.deregister("html")
         m.treeprocessors.register(_SafeLinks(m), "safe_links", 0)
         m.treeprocessors.register(_NoSecondH1(m), "no_second_h1", 30)
+        for processor in m.treeprocessors:  # the core's and SmartyPants' (each has its own patterns)
+            if type(processor) is InlineProcessor:
+                processor.__class__ = _QuickInline
 
 
 # Words, digits and quiet punctuation render to themselves: no Markdown, SmartyPants or
@@ -85,6 +192,15 @@ class MarkdownRenderer:
     def block(self, source: str) -> Markup:
         self._md.reset()
         return Markup(self._md.convert(source))
+
+    @lru_cache(maxsize=64)  # noqa: B019 - the site's disclaimer, the same on every post
+    def repeated_block(self, source: str) -> Markup:
+        """A block that many pages share: rendered once. (No table of contents kept: see toc.)"""
+        toc = getattr(self._md, "toc_tokens", None)
+        html = self.block(source)
+        if toc is not None:
+            self._md.toc_tokens = toc
+        return html
 
     def inline(self, source: str) -> Markup:
         """One paragraph's worth of Markdown without the surrounding <p>."""

@@ -252,7 +252,7 @@ class Renderer:
         """The costly part of a post page: Markdown, and the structured data made from the post."""
         body = self.md.block(post.body)
         return {"body": body, "toc": self.md.toc(),
-                "disclaimer": self.md.block(post.disclaimer or self.site.config.disclaimer),
+                "disclaimer": self.md.repeated_block(post.disclaimer or self.site.config.disclaimer),
                 **self.seo.post_context(post, author)}  # seo, share_card_url, share_pin_url
 
     def paginate(self, rel: str, posts: tuple[Post, ...]) -> list[tuple[str, dict[str, Any]]]:
