@@ -269,3 +269,23 @@ def test_a_build_while_another_holds_the_folder_is_refused_clearly(versions, tmp
     assert tree(output) == versions["old"][1]
     build(versions["new"][0], output)  # the lock is free again
     assert tree(output) == versions["new"][1]
+
+
+def test_the_writer_makes_folders_through_files_in_the_way_and_compares_only_old_files(tmp_path: Path) -> None:
+    from backlying_site.writer import Writer
+
+    staging = tmp_path / "spare"
+    (staging / "old").mkdir(parents=True)
+    (staging / "old/index.html").write_bytes(b"same")
+    (staging / "tags").write_bytes(b"a file where a folder must now be")
+    writer = Writer(staging)
+    writer.write_keyed("old/index.html", "k1", lambda: b"same")
+    writer.write_keyed("tags/play/page/2/index.html", "k2", lambda: b"new page")
+    writer.write_keyed("tags/play/index.html", "k3", lambda: b"first page")
+    writer.write_keyed("fresh/deep/index.html", "k4", lambda: b"in a folder made just now")
+    assert (writer.changed, writer.kept) == (3, 1)  # the old file was compared, and kept
+    assert (staging / "tags/play/page/2/index.html").read_bytes() == b"new page"
+    assert (staging / "tags/play/index.html").read_bytes() == b"first page"
+    assert (staging / "fresh/deep/index.html").read_bytes() == b"in a folder made just now"
+    # Only a folder this build made is known empty (written without a look); the others are compared.
+    assert writer.new_folders == {staging / "fresh/deep"}

@@ -379,3 +379,25 @@ def test_a_preview_between_two_builds_costs_the_build_nothing(built: Path) -> No
     edit(built / "content/posts/later/index.md", "Short body.", "A longer body, edited.")
     result = build(BuildOptions(source=built))
     assert 0 < result.pages_rendered <= 8 < result.pages
+
+
+def test_a_build_that_fails_after_writing_some_pages_leaves_no_manifest_trusted(built: Path, tmp_path: Path) -> None:
+    """Pages are written into the spare as they are rendered; a template error later in the same build
+    leaves them there. The next build must not take the spare for what its last build left."""
+    from backlying_site.errors import SiteError
+
+    post = built / "content/posts/later/index.md"
+    edit(post, "Short body.", "Edited body.")
+    build(BuildOptions(source=built))  # now the spare holds the fixture's build, "Short body."
+    edit(post, "Edited body.", "Failed body.")
+    (built / "templates").mkdir()
+    (built / "templates/404.html").write_text("{{ no_such_thing }}\n", encoding="utf-8")
+    before = tree(built / "public")
+    with pytest.raises(SiteError):
+        build(BuildOptions(source=built))
+    assert tree(built / "public") == before
+    assert "Failed body." in (built / ".public.spare/later/index.html").read_text(encoding="utf-8")
+    (built / "templates/404.html").unlink()
+    edit(post, "Failed body.", "Short body.")  # the very page the spare's old manifest names
+    build(BuildOptions(source=built))
+    assert tree(built / "public") == clean_build(built, tmp_path)

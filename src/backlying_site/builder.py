@@ -298,13 +298,9 @@ def _build(options: BuildOptions, cache: BuildCache, started: float, memo: Memo 
     site, plans, notes = load_site(options, cache, memo)
     plans, encoded = _process_images(site, plans, options)
     renderer, assets = _renderer(site, plans, options, memo)
-    rendered = _render_pages(renderer, cache, memo)
-    search_files = _search_bundle(site, rendered, options, memo)  # before the lock: it only reads
-    cache.commit()
-    notes += cache.notes
-    # ~50 ms each, cached: no progress line.
-    share.process_shares(renderer.shares.values(), options.image_cache, present=memo.share_files if memo else None)
     output = options.output_dir
+    # Locked from before rendering: each page is written into the spare as it comes from the
+    # workers, while they render the next (a failed build leaves the live site as it was).
     with locked(output):
         recover_and_clean(output)
         spare, seeded = spare_dir(output)
@@ -312,6 +308,13 @@ def _build(options: BuildOptions, cache: BuildCache, started: float, memo: Memo 
         if memo and known is None and seeded:  # the spare is a whole copy (hard links) of the output
             known = memo.copy_of_manifest(output)
         writer = Writer(spare, known)
+        rendered = _render_pages(renderer, cache, memo, writer)
+        search_files = _search_bundle(site, rendered, options, memo)
+        cache.commit()
+        notes += cache.notes
+        # ~50 ms each, cached: no progress line.
+        share.process_shares(renderer.shares.values(), options.image_cache,
+                             present=memo.share_files if memo else None)
         _write_pages(writer, rendered)
         _write_files(writer, plans, assets, options)
         share.write_shares(writer, renderer.shares.values(), options.image_cache)
@@ -374,6 +377,7 @@ class Rendered:
     keys: list[str]
     html: dict[str, str]
     cache: BuildCache
+    written: set[int] = field(default_factory=set)  # indices of pages written as they were rendered
 
     def html_of(self, keys: Iterable[str]) -> dict[str, str]:
         """HTML by key, from this build or the cache in one query; a row the cache has lost since (or
@@ -410,9 +414,11 @@ def _renderer(site: Site, plans: dict[Path, ImagePlan], options: BuildOptions,
     return Renderer(site, env, plans, assets, today(), options.drafts, memo.kept if memo else None), sources
 
 
-def _render_pages(renderer: Renderer, cache: BuildCache | None = None, memo: Memo | None = None) -> Rendered:
+def _render_pages(renderer: Renderer, cache: BuildCache | None = None, memo: Memo | None = None,
+                  writer: Writer | None = None) -> Rendered:
     """Every page and its key (a hash of all it is made from); the pages the cache lacks are
-    rendered, on every core, and returned by key. The others' HTML stays in the cache until needed."""
+    rendered, on every core, and stored by key (and written by ``writer`` as they come). The
+    others' HTML stays in the cache until needed."""
     cache = cache or BuildCache(None)
     # In the preview, the last build's keys are in the cache (a page whose row is missing all the
     # same, say another process pruned it, is rendered again when it is needed: Rendered.html_of).
@@ -425,20 +431,29 @@ def _render_pages(renderer: Renderer, cache: BuildCache | None = None, memo: Mem
     problems: list[Problem] = []
     html: dict[str, str] = {}  # only without a cache file to hold them (check)
     results = parallel.imap_ordered(lambda page: _render_one(renderer, page), [pages[i] for i in missing])
+    written: set[int] = set()
+    refused: SiteError | None = None  # two pages at one address: told after any template problems
     for i, (ok, result) in zip(missing, results):
         if not ok:
             problems.append(result)
-        elif cache.path is None:
+            continue
+        if cache.path is None:
             html[keys[i]] = result
         else:
             cache.put("pages", keys[i], result)
-    if problems:
+        if writer is not None and not problems and refused is None:
+            try:
+                writer.write_keyed(pages[i].path, keys[i], lambda text=result: text.encode("utf-8"), pages[i].origin)
+                written.add(i)
+            except SiteError as exc:
+                refused = exc
+    if problems or refused:
         if memo:
             memo.page_list = None  # its keys were not all committed
-        raise SiteError(sorted(set(problems)))
+        raise SiteError(sorted(set(problems))) if problems else refused
     if not reused or memo.from_disk:  # the preview's saves leave a few rows each; pruned at its next full list
         cache.prune("pages", keys)
-    return Rendered(renderer, pages, keys, html, cache)
+    return Rendered(renderer, pages, keys, html, cache, written)
 
 
 def _render_one(renderer: Renderer, page: Page) -> tuple[bool, str | Problem]:
@@ -500,8 +515,8 @@ def _process_images(site: Site, plans: dict[Path, ImagePlan],
 def _write_pages(writer: Writer, rendered: Rendered, chunk: int = 500) -> None:
     """Each page unless the spare holds it already; the HTML of the rest comes from the cache, a few
     hundred pages at a time (a cold build's pages together are hundreds of megabytes)."""
-    todo = [(page, key) for page, key in zip(rendered.pages, rendered.keys)
-            if not writer.kept_as_is(page.path, key, page.origin)]
+    todo = [(page, key) for i, (page, key) in enumerate(zip(rendered.pages, rendered.keys))
+            if i not in rendered.written and not writer.kept_as_is(page.path, key, page.origin)]
     for start in range(0, len(todo), chunk):
         part = todo[start:start + chunk]
         texts = rendered.html_of(key for _, key in part)

@@ -51,6 +51,7 @@ class Writer:
         self.changed = 0  # files whose bytes were (re)written
         self.kept = 0  # files already right in the spare
         self.folders: set[Path] = set()  # made this build: one mkdir per folder, not per file
+        self.new_folders: set[Path] = set()  # created empty by this build: no file there to compare
 
     def _reserve(self, rel: str, origin: str) -> str:
         """Reserve an output path: two pages may not share one (Pelican refuses too)."""
@@ -68,7 +69,8 @@ class Writer:
     def _room(self, rel: str) -> Path:
         path = self.staging / rel
         if path.parent not in self.folders:
-            _make_dirs(path.parent, self.staging)
+            if _new_folder(path.parent, self.staging):
+                self.new_folders.add(path.parent)
             self.folders.add(path.parent)
         return path
 
@@ -95,7 +97,11 @@ class Writer:
         self._write(rel, self._room(rel), produce(), key)
 
     def _write(self, rel: str, path: Path, data: bytes, key: str | None) -> None:
-        if write_if_changed(path, data):
+        if path.parent in self.new_folders:  # a cold build's case: nothing to read, compare or replace
+            with open(path, "xb") as handle:
+                handle.write(data)
+            self.changed += 1
+        elif write_if_changed(path, data):
             self.changed += 1
         else:
             self.kept += 1
@@ -228,6 +234,28 @@ def _remove(path: Path) -> None:
             path.unlink()
         except FileNotFoundError:
             pass
+
+
+def _new_folder(folder: Path, root: Path) -> bool:
+    """mkdir -p; True when ``folder`` itself was made just now, so holds nothing yet."""
+    try:
+        os.mkdir(folder)
+        return True
+    except FileNotFoundError:
+        if folder != root and folder.parent != folder:
+            _new_folder(folder.parent, root)
+            try:
+                os.mkdir(folder)
+                return True
+            except OSError:
+                pass
+    except FileExistsError:
+        if folder.is_dir():
+            return False
+    except NotADirectoryError:  # a file stands where a folder on the way must be
+        pass
+    _make_dirs(folder, root)
+    return False
 
 
 def _make_dirs(folder: Path, root: Path) -> None:
