@@ -128,21 +128,35 @@ def test_a_replaced_picture_is_noticed_without_any_text_change(built: Path, tmp_
     assert tree(built / "public") == clean_build(built, tmp_path)
 
 
-def rows(database: Path) -> int:
+def rows(database: Path, table: str = "posts") -> int:
     import sqlite3
 
     with sqlite3.connect(database) as db:
-        return db.execute("SELECT count(*) FROM pages").fetchone()[0]
+        return db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
 
 
-def test_pages_spilled_into_the_cache_during_a_build_give_the_same_site(
+def test_posts_spilled_into_the_cache_during_a_build_give_the_same_site(
         sample_site: Path, source_date_epoch: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A big build writes its pages into the cache's open transaction as it goes, not all in memory."""
-    monkeypatch.setattr(cache_module, "SPILL_BYTES", 1)  # every page goes straight into the transaction
+    """A big build writes its parsed posts into the cache's open transaction as it goes, not all in
+    memory. Pages are not stored there at all: the published folders hold them."""
+    monkeypatch.setattr(cache_module, "SPILL_BYTES", 1)  # every row goes straight into the transaction
     result = build(BuildOptions(source=sample_site))
     assert result.pages_rendered == result.pages
     assert tree(sample_site / "public") == clean_build(sample_site, tmp_path)
-    assert rows(sample_site / ".cache/build/build.sqlite") >= result.pages
+    assert rows(sample_site / ".cache/build/build.sqlite") == 5  # every post file: first-steps, later, plain...
+    assert rows(sample_site / ".cache/build/build.sqlite", "pages") <= 2  # the build record, the search index
+
+
+def test_a_cache_of_an_older_version_is_replaced_by_a_new_file(built: Path, tmp_path: Path) -> None:
+    import sqlite3
+
+    database = built / ".cache/build/build.sqlite"
+    with sqlite3.connect(database) as db:
+        db.execute("PRAGMA user_version=3")
+        db.execute("INSERT INTO pages VALUES ('old', zeroblob(1000000))")
+    build(BuildOptions(source=built))
+    assert database.stat().st_size < 1_000_000  # not the old file with a megabyte of free pages
+    assert tree(built / "public") == clean_build(built, tmp_path)
 
 
 def test_a_failed_build_rolls_back_what_it_spilled(sample_site: Path, source_date_epoch: str,
@@ -401,3 +415,21 @@ def test_a_build_that_fails_after_writing_some_pages_leaves_no_manifest_trusted(
     edit(post, "Failed body.", "Short body.")  # the very page the spare's old manifest names
     build(BuildOptions(source=built))
     assert tree(built / "public") == clean_build(built, tmp_path)
+
+
+def test_the_previews_first_build_keeps_every_page_its_forked_child_wrote(sample_site: Path, source_date_epoch: str,
+                                                                         tmp_path: Path) -> None:
+    """serve's first build runs in a child (a `build` command's run, on every core); the preview's
+    own first build then starts from the memo the child saved, and renders nothing again."""
+    from backlying_site.builder import saved_memo
+
+    options = BuildOptions(source=sample_site, output=tmp_path / "preview", cache_name="preview-build")
+    build(options)  # what the child does
+    memo = saved_memo(options)
+    assert memo.from_disk
+    first = build(options, memo)
+    assert first.pages_rendered == 0 and not memo.from_disk  # now checked the in-process way
+    edit(sample_site / "content/posts/later/index.md", "Short body.", "A body edited in the preview.")
+    second = build(options, memo)
+    assert 0 < second.pages_rendered < second.pages
+    assert tree(tmp_path / "preview") == clean_build(sample_site, tmp_path)

@@ -16,7 +16,7 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Iterator
 
 import jinja2
 
@@ -29,7 +29,7 @@ from .memo import Memo
 from .model import ImageRef, Post, Site
 from .pagekeys import page_keys
 from .render import Page, Renderer, make_environment
-from .writer import Writer, locked, recover_and_clean, signature, spare_dir, swap_in
+from .writer import Manifest, Writer, locked, recover_and_clean, signature, spare_dir, swap_in
 
 
 MEMO_FILE = "memo.pickle"  # beside build.sqlite: what the last build learned (memo.Memo)
@@ -234,6 +234,7 @@ def build(options: BuildOptions, memo: Memo | None = None) -> BuildResult:
             with _no_gc_pauses():
                 result = _build(options, cache, started, memo)
             cache.commit()
+            memo.from_disk = False  # what it knows now, this process saw: checked as the preview checks
             return result
         import PIL  # its version decides image bytes
 
@@ -252,8 +253,8 @@ def build(options: BuildOptions, memo: Memo | None = None) -> BuildResult:
                                        time.perf_counter() - started, [])
         # The memo the last build left on disk: a rebuild then costs about what changed, as in the
         # preview (each file it trusts is checked by its stat, each output folder by its state).
-        header = (MEMO_VERSION, code_fingerprint(), sys.version, _settings(options))
-        memo, note = Memo.load(options.build_cache / MEMO_FILE, header) if cache.db is not None else (Memo(), None)
+        memo, note = Memo.load(options.build_cache / MEMO_FILE, _memo_header(options)) if cache.db is not None \
+            else (Memo(), None)
         memo.begin()
         with _no_gc_pauses():
             result = _build(options, cache, started, memo, record_state=True)
@@ -264,13 +265,23 @@ def build(options: BuildOptions, memo: Memo | None = None) -> BuildResult:
         cache.commit()
         memo.record_state(result.output, result.output_state)
         try:
-            memo.save(options.build_cache / MEMO_FILE, header)
+            memo.save(options.build_cache / MEMO_FILE, _memo_header(options))
         except Exception as exc:  # noqa: BLE001 - the site is built; the next build is only slower
             (options.build_cache / MEMO_FILE).unlink(missing_ok=True)
             result.notes.append(f"the build memo could not be saved ({type(exc).__name__}: {exc})")
         return result
     finally:
         cache.close()
+
+
+def _memo_header(options: BuildOptions) -> tuple:
+    return (MEMO_VERSION, code_fingerprint(), sys.version, _settings(options))
+
+
+def saved_memo(options: BuildOptions) -> Memo:
+    """The memo the last `build` command with these options saved (a new one if none or unusable):
+    a process that goes on building (the preview) starts from where that build left off."""
+    return Memo.load(options.build_cache / MEMO_FILE, _memo_header(options))[0]
 
 
 @contextmanager
@@ -306,16 +317,17 @@ def _build(options: BuildOptions, cache: BuildCache, started: float, memo: Memo 
         spare, seeded = spare_dir(output)
         known = memo.output_manifest(spare) if memo else None
         if memo and known is None and seeded:  # the spare is a whole copy (hard links) of the output
-            known = memo.copy_of_manifest(output)
+            known = dict(memo.trusted_manifest(output) or {}) or None
         writer = Writer(spare, known)
-        rendered = _render_pages(renderer, cache, memo, writer)
-        search_files = _search_bundle(site, rendered, options, memo)
+        live = memo.trusted_manifest(output) if memo else None
+        rendered = _render_pages(renderer, memo, writer, (output, live) if live is not None else None)
+        cache.prune("pages", [])  # the table keeps only the search bundle (and the build record)
+        search_files = _search_bundle(site, rendered, options, cache, memo)
         cache.commit()
         notes += cache.notes
         # ~50 ms each, cached: no progress line.
         share.process_shares(renderer.shares.values(), options.image_cache,
                              present=memo.share_files if memo else None)
-        _write_pages(writer, rendered)
         _write_files(writer, plans, assets, options)
         share.write_shares(writer, renderer.shares.values(), options.image_cache)
         _write_media_and_search(writer, site, search_files)
@@ -344,14 +356,13 @@ def _prune_caches(plans: dict[Path, ImagePlan], renderer: Renderer, options: Bui
         memo.pruned = wanted
 
 
-def _search_bundle(site: Site, rendered: Rendered, options: BuildOptions, memo: Memo | None = None
-                   ) -> dict[str, bytes]:
+def _search_bundle(site: Site, rendered: Rendered, options: BuildOptions, cache: BuildCache,
+                   memo: Memo | None = None) -> dict[str, bytes]:
     """Pagefind's index, from the cache when no post page changed (indexing costs ~1.5 ms a post)."""
     if not site.config.search:
         return {}
     if options.reuse_search_index and memo is not None and memo.search is not None:
         return memo.search[1]
-    cache = rendered.cache
     posts = [(page.path, key) for page, key in zip(rendered.pages, rendered.keys)
              if page.template == search.POST_TEMPLATE]
     # A page's key stands for its bytes, so the posts' keys stand for the whole index.
@@ -370,34 +381,17 @@ def _search_bundle(site: Site, rendered: Rendered, options: BuildOptions, memo: 
 
 @dataclass
 class Rendered:
-    """The site's pages and their keys; HTML made this build in ``html``, the rest in the build cache."""
+    """The site's pages, their keys, and the folder that holds them all (None for check)."""
 
-    renderer: Renderer
     pages: list[Page]
     keys: list[str]
-    html: dict[str, str]
-    cache: BuildCache
-    written: set[int] = field(default_factory=set)  # indices of pages written as they were rendered
+    folder: Path | None
 
-    def html_of(self, keys: Iterable[str]) -> dict[str, str]:
-        """HTML by key, from this build or the cache in one query; a row the cache has lost since (or
-        cannot read) is rendered again, never trusted."""
-        wanted = list(dict.fromkeys(keys))
-        found = {key: self.html[key] for key in wanted if key in self.html}
-        found.update(self.cache.get_many("pages", [key for key in wanted if key not in found]))
-        lost = {key for key in wanted if key not in found}
-        for page, key in zip(self.pages, self.keys):
-            if key in lost:
-                found[key] = self.renderer.render(page)
-                lost.discard(key)
-        return found
-
-    def each_html(self, items: list[tuple[str, str]], chunk: int = 500) -> Iterator[tuple[str, str]]:
-        """(path, HTML) for each (path, key), read a few hundred at a time, not all held at once."""
-        for start in range(0, len(items), chunk):
-            part = items[start:start + chunk]
-            texts = self.html_of(key for _, key in part)
-            yield from ((path, texts[key]) for path, key in part)
+    def each_html(self, items: list[tuple[str, str]]) -> Iterator[tuple[str, str]]:
+        """(path, HTML) for each (path, key), read back one at a time, never all held at once."""
+        assert self.folder is not None
+        for path, _ in items:
+            yield path, (self.folder / path).read_text(encoding="utf-8")
 
 
 def _renderer(site: Site, plans: dict[Path, ImagePlan], options: BuildOptions,
@@ -414,46 +408,40 @@ def _renderer(site: Site, plans: dict[Path, ImagePlan], options: BuildOptions,
     return Renderer(site, env, plans, assets, today(), options.drafts, memo.kept if memo else None), sources
 
 
-def _render_pages(renderer: Renderer, cache: BuildCache | None = None, memo: Memo | None = None,
-                  writer: Writer | None = None) -> Rendered:
-    """Every page and its key (a hash of all it is made from); the pages the cache lacks are
-    rendered, on every core, and stored by key (and written by ``writer`` as they come). The
-    others' HTML stays in the cache until needed."""
-    cache = cache or BuildCache(None)
-    # In the preview, the last build's keys are in the cache (a page whose row is missing all the
-    # same, say another process pruned it, is rendered again when it is needed: Rendered.html_of).
-    # A memo from disk asks the cache.
-    before = set(memo.page_list.keys) if memo and memo.page_list and not memo.from_disk else set()
-    pages, keys, reused = page_keys(renderer, memo)
-    known = before | cache.has_many("pages", [key for key in keys if key not in before])
-    missing = [i for i, key in enumerate(keys) if key not in known]
-    renderer.rendered_count = len(missing)
+def _render_pages(renderer: Renderer, memo: Memo | None = None, writer: Writer | None = None,
+                  live: tuple[Path, Manifest] | None = None) -> Rendered:
+    """Every page and its key (a hash of all it is made from), each made ready in ``writer``'s folder.
+
+    The published pages are the store of rendered HTML: a page whose key the spare already shows is
+    kept as it is, one the live output shows (``live``: its folder and trusted manifest) is hard-linked
+    from there, and only the others are rendered, on every core, each written as it comes back.
+    Without a writer (check), every page is rendered and none kept.
+    """
+    pages, keys, _ = page_keys(renderer, memo)
+    todo = []
+    for i, (page, key) in enumerate(zip(pages, keys)):
+        if writer is not None and (writer.kept_as_is(page.path, key, page.origin) or (
+                live is not None and live[1].get(page.path) == key
+                and writer.link_from(live[0] / page.path, page.path, key, page.origin))):
+            continue
+        todo.append(i)
+    renderer.rendered_count = len(todo)
     problems: list[Problem] = []
-    html: dict[str, str] = {}  # only without a cache file to hold them (check)
-    results = parallel.imap_ordered(lambda page: _render_one(renderer, page), [pages[i] for i in missing])
-    written: set[int] = set()
     refused: SiteError | None = None  # two pages at one address: told after any template problems
-    for i, (ok, result) in zip(missing, results):
+    results = parallel.imap_ordered(lambda page: _render_one(renderer, page), [pages[i] for i in todo])
+    for i, (ok, result) in zip(todo, results):
         if not ok:
             problems.append(result)
-            continue
-        if cache.path is None:
-            html[keys[i]] = result
-        else:
-            cache.put("pages", keys[i], result)
-        if writer is not None and not problems and refused is None:
+        elif writer is not None and not problems and refused is None:
             try:
                 writer.write_keyed(pages[i].path, keys[i], lambda text=result: text.encode("utf-8"), pages[i].origin)
-                written.add(i)
             except SiteError as exc:
                 refused = exc
     if problems or refused:
         if memo:
-            memo.page_list = None  # its keys were not all committed
+            memo.page_list = None  # its pages were not all written
         raise SiteError(sorted(set(problems))) if problems else refused
-    if not reused or memo.from_disk:  # the preview's saves leave a few rows each; pruned at its next full list
-        cache.prune("pages", keys)
-    return Rendered(renderer, pages, keys, html, cache, written)
+    return Rendered(pages, keys, writer.staging if writer else None)
 
 
 def _render_one(renderer: Renderer, page: Page) -> tuple[bool, str | Problem]:
@@ -510,18 +498,6 @@ def _process_images(site: Site, plans: dict[Path, ImagePlan],
                     for ref in site_images(site) if ref.source in failures]
         raise SiteError(sorted(set(problems)))
     return {source: images.finalise(plan, cache) for source, plan in plans.items()}, encoded
-
-
-def _write_pages(writer: Writer, rendered: Rendered, chunk: int = 500) -> None:
-    """Each page unless the spare holds it already; the HTML of the rest comes from the cache, a few
-    hundred pages at a time (a cold build's pages together are hundreds of megabytes)."""
-    todo = [(page, key) for i, (page, key) in enumerate(zip(rendered.pages, rendered.keys))
-            if i not in rendered.written and not writer.kept_as_is(page.path, key, page.origin)]
-    for start in range(0, len(todo), chunk):
-        part = todo[start:start + chunk]
-        texts = rendered.html_of(key for _, key in part)
-        for page, key in part:
-            writer.write_keyed(page.path, key, lambda key=key: texts[key].encode("utf-8"), page.origin)
 
 
 def _write_files(writer: Writer, plans: dict[Path, ImagePlan], assets: dict[str, Path],

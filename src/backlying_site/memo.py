@@ -163,14 +163,17 @@ class Memo:
             if key is not None:
                 self.folders[key] = ctime
 
-    def copy_of_manifest(self, folder: Path) -> Manifest | None:
-        """The manifest of ``folder`` for an exact copy of it (the spare, first seeded from the output),
-        if ``folder`` is as its last build left it; ``folder`` keeps its own."""
-        key = folder_key(folder)
+    def trusted_manifest(self, folder: Path) -> Manifest | None:
+        """The manifest of ``folder`` (kept: not for writing into) if the folder is as its last build
+        left it: by its recorded state for a memo read from disk, else by its ctime since the swap.
+        (The spare, first seeded as hard links of the output, starts as a copy of it.)"""
+        key, ctime = _identity(folder)
         manifest = self.outputs.get(key) if key is not None else None
-        if manifest is None or (self.from_disk and self.states.get(key) != output_state(folder)):
+        if manifest is None:
             return None
-        return dict(manifest)
+        if self.from_disk:
+            return manifest if self.states.get(key) == output_state(folder) else None
+        return manifest if self.folders.get(key) == ctime else None
 
     def record_output(self, folder: Path, manifest: Manifest) -> None:
         key = folder_key(folder)

@@ -41,7 +41,7 @@ from watchdog.observers import Observer
 from watchdog.observers.polling import PollingObserver
 
 from . import theme
-from .builder import BuildOptions, BuildResult, build
+from .builder import BuildOptions, BuildResult, build, saved_memo
 from .config import CONFIG_NAME, load_config
 from .errors import Problem, SiteError
 from .memo import Memo
@@ -393,7 +393,9 @@ class Preview:
             self._first.join(timeout=0.1)
         if self.stopping.is_set():
             return
-        self.rebuild(set())  # every page in the cache now: what the memo needs, and any edit made meanwhile
+        if self._first is not None:  # the memo it left: every page it wrote is then kept, not rendered
+            self.memo = saved_memo(self.options)
+        self.rebuild(set())  # every page in place now: what the memo needs, and any edit made meanwhile
         if self.stopping.is_set():
             return
         self.loop.call_soon_threadsafe(self.ready.set)
@@ -461,8 +463,9 @@ def start_first_build(options: BuildOptions) -> multiprocessing.Process | None:
 
     A process with threads (the preview's server, watcher and builder) may not fork workers, so its
     own builds render in one process: minutes for the first build of a big site. Forked now, while
-    this process has no other thread, the child may; the preview's first build then finds every page
-    in the build cache. None where fork is not available: the preview's own build does it all.
+    this process has no other thread, the child may; the preview's first build then starts from the
+    memo it saved and keeps every page it wrote. None where fork is not available: the preview's own
+    build does it all.
     """
     if "fork" not in multiprocessing.get_all_start_methods() or threading.active_count() > 1:
         return None

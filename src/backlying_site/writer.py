@@ -89,6 +89,24 @@ class Writer:
         hashes): a caller with thousands of them need not even make the source's path."""
         return self.kept_as_is(rel, f"link:{name}", origin)
 
+    def link_from(self, source: Path, rel: str, key: str, origin: str = "") -> bool:
+        """Hard-link ``source`` (the live output's copy of the same page, made from ``key``) at ``rel``:
+        True if it could. Safe because no file is ever written in place (see write_if_changed)."""
+        if rel in self.written:
+            return False
+        rel = self._reserve(rel, origin)
+        path = self._room(rel)
+        if path.parent not in self.new_folders:
+            _remove(path)
+        try:
+            os.link(source, path)
+        except OSError:
+            del self.written[rel]
+            return False
+        self.manifest[rel] = key
+        self.changed += 1
+        return True
+
     def write_keyed(self, rel: str, key: str, produce: Callable[[], bytes], origin: str = "") -> None:
         """Write what ``produce`` returns, unless the manifest shows the same key there already."""
         if self.kept_as_is(rel, key, origin):
