@@ -211,3 +211,21 @@ def test_any_base_url_is_accepted_whole_or_refused_with_a_problem(base_url: str,
     if config is not None:
         assert config.base_url.startswith(("http://", "https://", "HTTP", "Http", "hTTP"))
         assert "//" not in config.base_path and "?" not in config.base_url and "#" not in config.base_url
+
+
+KEY_PATHS = st.tuples(st.text(max_size=6), st.integers(0, 12), st.text(max_size=6)).map(
+    lambda t: t[:1] + ((t[1],) if t[1] % 2 else ()) + ((t[2],) if t[2] else ()))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(KEY_PATHS, st.integers(1, 10_000), max_size=12), st.lists(KEY_PATHS, max_size=6))
+def test_a_posts_compact_line_map_answers_as_the_dict_it_was_made_from(lines: dict, others: list) -> None:
+    import pickle
+
+    from backlying_site.model import Lines
+
+    compact = Lines(lines)
+    for path in [*lines, *others]:
+        assert compact.get(path) == lines.get(path)
+        assert (path in compact) == (path in lines)
+    assert pickle.loads(pickle.dumps(compact)) == compact

@@ -14,7 +14,7 @@ from typing import Any
 from . import schema as s
 from .errors import Problem, quoted
 from .frontmatter import Document, KeyPath, parse_document, parse_yaml, read_text
-from .model import (AgeRange, Author, Dosage, ImageRef, Note, Post, Review, Site, SiteConfig, Source, Step,
+from .model import (AgeRange, Author, Dosage, ImageRef, Lines, Note, Post, Review, Site, SiteConfig, Source, Step,
                     Video)
 
 CONTENT_DIR = "content"
@@ -220,7 +220,7 @@ def post_from_text(text: str, path: Path, root: Path) -> tuple[Post | None, list
         return None, ctx.problems
     values.setdefault("slug", default_slug)
     hero = values.pop("hero", None) or _first_step_image(values["steps"])
-    return Post(path=rel, body=doc.body, body_line=doc.body_line, hero=hero, lines=doc.lines, **values), []
+    return Post(path=rel, body=doc.body, body_line=doc.body_line, hero=hero, lines=Lines(doc.lines), **values), []
 
 
 def _first_step_image(steps: tuple[Step, ...]) -> ImageRef | None:

@@ -13,6 +13,43 @@ from functools import cached_property
 from pathlib import Path
 
 
+class Lines:
+    """The line of every front-matter key path of a post, as one string: a dict of tuples would be
+    ~40 objects a post, held (and pickled into the memo) for every post of a site of thousands."""
+
+    __slots__ = ("_text",)
+
+    def __init__(self, lines: dict[tuple[str | int, ...], int] | None = None) -> None:
+        # One "path<TAB>line" row each; a path's repr has no newline or tab of its own (escaped).
+        self._text = "".join(f"{path!r}\t{line}\n" for path, line in (lines or {}).items())
+
+    def get(self, path: tuple[str | int, ...]) -> int | None:
+        needle = f"{path!r}\t"
+        at = -1
+        while True:
+            at = self._text.find(needle, at + 1)
+            if at < 0:
+                return None
+            if at == 0 or self._text[at - 1] == "\n":
+                end = self._text.index("\n", at)
+                return int(self._text[at + len(needle):end])
+
+    def __contains__(self, path: object) -> bool:
+        return isinstance(path, tuple) and self.get(path) is not None
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Lines) and self._text == other._text
+
+    def __hash__(self) -> int:
+        return hash(self._text)
+
+    def __getstate__(self) -> str:
+        return self._text
+
+    def __setstate__(self, text: str) -> None:
+        self._text = text
+
+
 @dataclass(frozen=True)
 class ImageRef:
     """An image a post or author uses, with where it was named (for error messages)."""
@@ -145,12 +182,13 @@ class Post:
     sources: tuple[Source, ...] = ()
     disclaimer: str = ""  # Markdown; empty means the site's
     # Line of every front-matter key path, for messages about cross-post facts.
-    lines: dict[tuple[str | int, ...], int] = field(default_factory=dict, compare=False, repr=False)
+    lines: Lines = field(default_factory=Lines, compare=False, repr=False)
 
     def line_of(self, *path: str | int) -> int:
         while path:
-            if path in self.lines:
-                return self.lines[path]
+            line = self.lines.get(path)
+            if line is not None:
+                return line
             path = path[:-1]
         return 1
 

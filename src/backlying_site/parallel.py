@@ -9,10 +9,13 @@ the output is byte-identical either way.
 
 from __future__ import annotations
 
+import ctypes
+import gc
 import multiprocessing
 import os
 import threading
 from concurrent.futures import ProcessPoolExecutor
+from functools import lru_cache
 from typing import Any, Callable, Iterator, Sequence
 
 MIN_ITEMS = 200  # below this, starting workers costs more than it saves
@@ -23,7 +26,35 @@ _job: tuple[Callable[[Any], Any], Sequence[Any]] | None = None
 def _run_chunk(bounds: tuple[int, int]) -> list[Any]:
     assert _job is not None
     function, items = _job
-    return [function(items[i]) for i in range(*bounds)]
+    try:
+        return [function(items[i]) for i in range(*bounds)]
+    finally:
+        release_free_memory()
+
+
+@lru_cache(maxsize=1)
+def _malloc_trim() -> Callable[[int], int] | None:
+    try:
+        return getattr(ctypes.CDLL(None), "malloc_trim", None)  # glibc's; elsewhere nothing to do
+    except OSError:  # pragma: no cover
+        return None
+
+
+def release_free_memory() -> None:
+    """Give the pages malloc holds free back to the system (glibc keeps them: a cold build's freed
+    texts and pages were ~25 MB per process at 5,000 posts). ~3 ms. Before a fork it also means the
+    workers do not inherit them."""
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
+
+
+def _start_worker() -> None:
+    """In each forked worker: what it inherited is frozen (the collector never walks it, so never
+    writes to those pages, which stay shared with the parent), and the collector runs on what the
+    worker makes itself (a build turns it off in the parent: see builder._no_gc_pauses)."""
+    gc.freeze()
+    gc.enable()
 
 
 def worker_count() -> int:
@@ -50,10 +81,12 @@ def imap_ordered(function: Callable[[Any], Any], items: Sequence[Any], workers: 
         return
     global _job
     _job = (function, items)
+    release_free_memory()
     size = max(1, min(64, len(items) // (workers * 8)))
     bounds = [(start, min(start + size, len(items))) for start in range(0, len(items), size)]
     try:
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
+                                 initializer=_start_worker) as pool:
             for chunk in pool.map(_run_chunk, bounds):
                 yield from chunk
     finally:
