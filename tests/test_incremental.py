@@ -327,12 +327,12 @@ def preview(sample_site: Path, source_date_epoch: str, monkeypatch: pytest.Monke
 
 def test_a_spare_that_could_not_be_seeded_is_written_whole(preview, tmp_path: Path,
                                                             monkeypatch: pytest.MonkeyPatch) -> None:
-    import shutil as shutil_module
+    import os
 
     site, rebuild = preview
     def no_links(*args, **kwargs):
         raise OSError("hard links not supported here")
-    monkeypatch.setattr(shutil_module, "copytree", no_links)
+    monkeypatch.setattr(os, "link", no_links)  # seeding fails, and linking from the live folder too
     edit(site / "content/posts/later/index.md", "Short body.", "A longer body, edited.")
     rebuild()
     monkeypatch.undo()

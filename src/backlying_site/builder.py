@@ -21,7 +21,7 @@ from typing import Iterator
 import jinja2
 
 from . import content, images, parallel, search, share, theme, unchanged
-from .cache import BuildCache, code_fingerprint, digest
+from .cache import BuildCache, code_fingerprint, decode, digest, encode
 from .config import load_config
 from .errors import Problem, SiteError
 from .images import ImagePlan
@@ -110,10 +110,9 @@ def load_posts(root: Path, cache: BuildCache, memo: Memo | None = None) -> tuple
     """Every post, parsed once per content: a post whose bytes did not change comes from the cache
     (or, in a process that keeps a memo, from memory while the file's stat has not changed)."""
     code = code_fingerprint()
-    texts: list[tuple[Path, str, str]] = []  # path, text, cache key
     recalled: dict[Path, tuple[str, Post]] = {}
     stats = {}
-    problems: list[Problem] = []
+    unread: list[Path] = []
     files = content.find_post_files(root, memo.paths if memo else None)
     for path in files:
         known = memo.recall(path, "post") if memo else None
@@ -121,27 +120,19 @@ def load_posts(root: Path, cache: BuildCache, memo: Memo | None = None) -> tuple
             recalled[path] = known[:2]  # the post, and the files it names are the ones it was checked with
             continue
         stats[path] = signature(path)  # before reading: an edit made meanwhile shows next time
-        text, read_problems = content.read_post(path, root)
-        if text is None:
-            problems += read_problems
-        else:
-            texts.append((path, text, digest(code, str(root), path.relative_to(root).as_posix(), text)))
-    # A post read again only because its stat was too fresh to trust is, if its text is the same,
-    # the very object of the last build (so pages that show it keep their keys).
-    same = {key: last[1] for path, _, key in texts
-            if memo and (last := memo.last(path, "post")) is not None and last[0] == key}
-    found = cache.get_many("posts", [key for _, _, key in texts if key not in same]) | same
-    cached = {key: post for key, post in found.items() if _still_valid(post, root)}
-    todo = [(path, text, root) for path, text, key in texts if key not in cached]
-    fresh = iter(parallel.map_ordered(_parse_post, todo))
+        unread.append(path)
+    if cache.db is None and not cache.pending["posts"]:
+        # Nothing cached (a first build): each worker reads, hashes and parses its share at once.
+        results = parallel.map_ordered(_read_and_parse, [(path, root, code) for path in unread])
+    else:
+        results = _read_then_parse(unread, root, code, cache, memo)
+    problems: list[Problem] = []
     loaded = dict(recalled)
-    for path, text, key in texts:
-        post = cached.get(key)
-        if post is None:
-            post, post_problems = next(fresh)
-            problems += post_problems
-            if post is not None:
-                cache.put("posts", key, post)
+    for path, (key, post, encoded, found) in zip(unread, results):
+        problems += found
+        if encoded is not None:
+            post = decode(encoded)
+            cache.put_encoded("posts", key, encoded)
         if post is not None:
             loaded[path] = (key, post)
             if memo:
@@ -156,9 +147,56 @@ def load_posts(root: Path, cache: BuildCache, memo: Memo | None = None) -> tuple
     return [loaded[path][1] for path in files if path in loaded], problems
 
 
-def _parse_post(job: tuple[Path, str, Path]) -> tuple[Post | None, list[Problem]]:
+# What loading a post file gave: its cache key (None if it could not be read), the post when it came
+# from the cache or the memo, the post encoded for the cache when it was parsed now, and problems.
+Loaded = tuple[str | None, Post | None, bytes | None, list[Problem]]
+
+
+def _read_then_parse(paths: list[Path], root: Path, code: str, cache: BuildCache, memo: Memo | None
+                     ) -> list[Loaded]:
+    """Read each file and look its text up in the cache (and the memo); parse the rest on every core."""
+    texts: dict[Path, tuple[str, str]] = {}  # path -> text, cache key
+    out: dict[Path, Loaded] = {}
+    for path in paths:
+        text, read_problems = content.read_post(path, root)
+        if text is None:
+            out[path] = (None, None, None, read_problems)
+        else:
+            texts[path] = (text, _post_key(code, root, path, text))
+    # A post read again only because its stat was too fresh to trust is, if its text is the same,
+    # the very object of the last build (so pages that show it keep their keys).
+    same = {key: last[1] for path, (_, key) in texts.items()
+            if memo and (last := memo.last(path, "post")) is not None and last[0] == key}
+    found = cache.get_many("posts", [key for _, key in texts.values() if key not in same]) | same
+    cached = {key: post for key, post in found.items() if _still_valid(post, root)}
+    todo = [(path, text, root) for path, (text, key) in texts.items() if key not in cached]
+    for (path, _, _), (encoded, problems) in zip(todo, parallel.map_ordered(_parse_post, todo)):
+        out[path] = (texts[path][1], None, encoded, problems)
+    for path, (_, key) in texts.items():
+        if key in cached:
+            out[path] = (key, cached[key], None, [])
+    return [out[path] for path in paths]
+
+
+def _post_key(code: str, root: Path, path: Path, text: str) -> str:
+    return digest(code, str(root), path.relative_to(root).as_posix(), text)
+
+
+def _read_and_parse(job: tuple[Path, Path, str]) -> Loaded:
+    path, root, code = job
+    text, problems = content.read_post(path, root)
+    if text is None:
+        return None, None, None, problems
+    encoded, problems = _parse_post((path, text, root))
+    return _post_key(code, root, path, text), None, encoded, problems
+
+
+def _parse_post(job: tuple[Path, str, Path]) -> tuple[bytes | None, list[Problem]]:
+    """A post parsed, as the build cache stores it: encoded (pickled, compressed) here, in the worker,
+    so the parent only decodes it, and the cache takes the same bytes."""
     path, text, root = job
-    return content.post_from_text(text, path, root)
+    post, problems = content.post_from_text(text, path, root)
+    return (encode(post) if post is not None else None), problems
 
 
 def _named_refs(post: Post) -> list[ImageRef]:
@@ -274,6 +312,11 @@ def build(options: BuildOptions, memo: Memo | None = None) -> BuildResult:
         cache.close()
 
 
+def _is_empty(folder: Path) -> bool:
+    with os.scandir(folder) as entries:
+        return next(entries, None) is None
+
+
 def _memo_header(options: BuildOptions) -> tuple:
     return (MEMO_VERSION, code_fingerprint(), sys.version, _settings(options))
 
@@ -318,6 +361,8 @@ def _build(options: BuildOptions, cache: BuildCache, started: float, memo: Memo 
         known = memo.output_manifest(spare) if memo else None
         if memo and known is None and seeded:  # the spare is a whole copy (hard links) of the output
             known = dict(memo.trusted_manifest(output) or {}) or None
+        if known is None and not seeded and _is_empty(spare):  # a first build: nothing to compare or delete
+            known = {}
         writer = Writer(spare, known)
         live = memo.trusted_manifest(output) if memo else None
         rendered = _render_pages(renderer, memo, writer, (output, live) if live is not None else None)

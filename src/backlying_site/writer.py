@@ -325,14 +325,30 @@ def spare_dir(output: Path) -> tuple[Path, bool]:
         seed = output.parent / f".{output.name}.tmp-{os.getpid()}"
         shutil.rmtree(seed, ignore_errors=True)
         try:
-            shutil.copytree(output, seed, symlinks=True, copy_function=os.link)
-        except (OSError, shutil.Error):
+            _link_tree(str(output), str(seed))
+        except OSError:
             shutil.rmtree(seed, ignore_errors=True)
         else:
             os.rename(seed, path)  # whole or not at all: a killed seeding leaves only a stale .tmp-
             seeded = True
     path.mkdir(parents=True, exist_ok=True)
     return path, seeded
+
+
+def _link_tree(source: str, target: str) -> None:
+    """``target`` as a copy of ``source`` made of hard links (symbolic links copied as such).
+    shutil.copytree also copies each folder's times, mode and extended attributes: four more calls
+    a folder, which the spare does not need (a rebuild writes what differs)."""
+    os.mkdir(target)
+    with os.scandir(source) as entries:
+        for entry in entries:
+            destination = os.path.join(target, entry.name)
+            if entry.is_dir(follow_symlinks=False):
+                _link_tree(entry.path, destination)
+            elif entry.is_symlink():
+                os.symlink(os.readlink(entry.path), destination)
+            else:
+                os.link(entry.path, destination)
 
 
 def recover_and_clean(output: Path) -> None:
