@@ -433,3 +433,27 @@ def test_the_previews_first_build_keeps_every_page_its_forked_child_wrote(sample
     second = build(options, memo)
     assert 0 < second.pages_rendered < second.pages
     assert tree(tmp_path / "preview") == clean_build(sample_site, tmp_path)
+
+
+def test_a_build_after_the_preview_wrote_the_folders_trusts_none_of_its_old_memo(
+        sample_site: Path, source_date_epoch: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The preview builds on from the memo its child saved but never saves one: the next command
+    must not take either folder for what that memo says (the marker beside it tells)."""
+    from backlying_site.builder import saved_memo
+
+    monkeypatch.setattr(memo_module, "RACY_NS", 0)
+    options = BuildOptions(source=sample_site, output=tmp_path / "preview", cache_name="preview-build")
+    post = sample_site / "content/posts/later/index.md"
+    build(options)
+    edit(post, "Short body.", "Second body.")
+    build(options)  # both generations now have manifests in the memo on disk
+    memo = saved_memo(options)
+    for body in ("Third body.", "Fourth body."):  # the preview rewrites both generations
+        edit(post, "Second body." if body == "Third body." else "Third body.", body)
+        build(options, memo)
+    edit(post, "Fourth body.", "Short body.")  # what the old memo says one generation holds
+    build(options)
+    assert tree(tmp_path / "preview") == clean_build(sample_site, tmp_path)
+    edit(post, "Short body.", "Second body.")  # ... and the other
+    build(options)
+    assert tree(tmp_path / "preview") == clean_build(sample_site, tmp_path)

@@ -33,7 +33,8 @@ from .writer import Manifest, Writer, locked, recover_and_clean, signature, spar
 
 
 MEMO_FILE = "memo.pickle"  # beside build.sqlite: what the last build learned (memo.Memo)
-MEMO_VERSION = 1
+MEMO_VERSION = 2
+WRITING = "writing"  # beside the memo while a build that loaded it may be writing the spare (_load_memo)
 
 
 @dataclass(frozen=True)
@@ -73,7 +74,7 @@ class BuildResult:
     files: int
     seconds: float
     notes: list[str] = field(default_factory=list)
-    output_state: list | None = None  # unchanged.output_state of the output just after the swap
+    output_state: dict | None = None  # unchanged.output_state of the output just after the swap
 
 
 def today() -> dt.date:
@@ -291,8 +292,7 @@ def build(options: BuildOptions, memo: Memo | None = None) -> BuildResult:
                                        time.perf_counter() - started, [])
         # The memo the last build left on disk: a rebuild then costs about what changed, as in the
         # preview (each file it trusts is checked by its stat, each output folder by its state).
-        memo, note = Memo.load(options.build_cache / MEMO_FILE, _memo_header(options)) if cache.db is not None \
-            else (Memo(), None)
+        memo, note = _load_memo(options) if cache.db is not None else (Memo(), None)
         memo.begin()
         with _no_gc_pauses():
             result = _build(options, cache, started, memo, record_state=True)
@@ -307,6 +307,7 @@ def build(options: BuildOptions, memo: Memo | None = None) -> BuildResult:
         except Exception as exc:  # noqa: BLE001 - the site is built; the next build is only slower
             (options.build_cache / MEMO_FILE).unlink(missing_ok=True)
             result.notes.append(f"the build memo could not be saved ({type(exc).__name__}: {exc})")
+        (options.build_cache / WRITING).unlink(missing_ok=True)  # the memo saved tells the spare as it is
         return result
     finally:
         cache.close()
@@ -321,10 +322,23 @@ def _memo_header(options: BuildOptions) -> tuple:
     return (MEMO_VERSION, code_fingerprint(), sys.version, _settings(options))
 
 
+def _load_memo(options: BuildOptions) -> tuple[Memo, str | None]:
+    """The memo the last build saved. Its spare folder is taken as that build left it unless a build
+    began writing since without saving its own memo (killed, failed, or the preview's): the marker
+    WRITING, made before a build writes and deleted once its memo is saved, tells."""
+    memo, note = Memo.load(options.build_cache / MEMO_FILE, _memo_header(options))
+    marker = options.build_cache / WRITING
+    memo.spare_untouched = memo.from_disk and not marker.exists()
+    if memo.from_disk:
+        marker.touch()
+    return memo, note
+
+
 def saved_memo(options: BuildOptions) -> Memo:
     """The memo the last `build` command with these options saved (a new one if none or unusable):
-    a process that goes on building (the preview) starts from where that build left off."""
-    return Memo.load(options.build_cache / MEMO_FILE, _memo_header(options))[0]
+    a process that goes on building (the preview) starts from where that build left off. (It never
+    saves one: the marker stays, and the next command checks the spare file by file.)"""
+    return _load_memo(options)[0]
 
 
 @contextmanager
@@ -358,13 +372,17 @@ def _build(options: BuildOptions, cache: BuildCache, started: float, memo: Memo 
     with locked(output):
         recover_and_clean(output)
         spare, seeded = spare_dir(output)
-        known = memo.output_manifest(spare) if memo else None
-        if memo and known is None and seeded:  # the spare is a whole copy (hard links) of the output
-            known = dict(memo.trusted_manifest(output) or {}) or None
+        # The published folder, as the last build left it? (From disk: one walk, the only one of a
+        # rebuild. Anyone may have edited it, and after the swap it is the spare, taken on trust.)
+        live, live_state = memo.trusted_manifest(output) if memo else (None, None)
+        if memo and live is None:
+            memo.forget_output(output)
+        known, state = memo.output_manifest(spare) if memo else (None, None)
+        if known is None and seeded and live is not None:  # the spare is a whole copy (hard links) of it
+            known, state = dict(live), live_state
         if known is None and not seeded and _is_empty(spare):  # a first build: nothing to compare or delete
-            known = {}
+            known, state = {}, {}
         writer = Writer(spare, known)
-        live = memo.trusted_manifest(output) if memo else None
         rendered = _render_pages(renderer, memo, writer, (output, live) if live is not None else None)
         cache.prune("pages", [])  # the table keeps only the search bundle (and the build record)
         search_files = _search_bundle(site, rendered, options, cache, memo)
@@ -383,10 +401,12 @@ def _build(options: BuildOptions, cache: BuildCache, started: float, memo: Memo 
             memo.note_folders(output, writer.staging)
         # For the build command's record, taken under the lock: another build may swap in its own site
         # the moment it is released. (The preview records nothing: its own saves tell it what changed.)
-        state = unchanged.output_state(output) if record_state else None
+        if record_state:  # the spare's state and what this build changed there, else a walk
+            state = unchanged.updated_state(state, output, writer.touched) if known is not None and state is not None \
+                else unchanged.output_state(output)
     _prune_caches(plans, renderer, options, memo)
     return BuildResult(output, len(rendered.pages), len(plans), renderer.rendered_count, encoded, len(writer.written),
-                       time.perf_counter() - started, notes, state)
+                       time.perf_counter() - started, notes, state if record_state else None)
 
 
 def _prune_caches(plans: dict[Path, ImagePlan], renderer: Renderer, options: BuildOptions,
@@ -458,18 +478,17 @@ def _render_pages(renderer: Renderer, memo: Memo | None = None, writer: Writer |
     """Every page and its key (a hash of all it is made from), each made ready in ``writer``'s folder.
 
     The published pages are the store of rendered HTML: a page whose key the spare already shows is
-    kept as it is, one the live output shows (``live``: its folder and trusted manifest) is hard-linked
-    from there, and only the others are rendered, on every core, each written as it comes back.
-    Without a writer (check), every page is rendered and none kept.
+    kept as it is, one the live output shows under the same key is hard-linked from there, and only
+    the others are rendered, on every core, each written as it comes back. Without a writer (check),
+    every page is rendered and none kept.
     """
     pages, keys, _ = page_keys(renderer, memo)
-    todo = []
-    for i, (page, key) in enumerate(zip(pages, keys)):
-        if writer is not None and (writer.kept_as_is(page.path, key, page.origin) or (
-                live is not None and live[1].get(page.path) == key
-                and writer.link_from(live[0] / page.path, page.path, key, page.origin))):
-            continue
-        todo.append(i)
+    todo = [i for i, (page, key) in enumerate(zip(pages, keys))
+            if writer is None or not writer.kept_as_is(page.path, key, page.origin)]
+    if writer is not None and live is not None:
+        folder, manifest = live
+        todo = [i for i in todo if not (manifest.get(pages[i].path) == keys[i] and writer.link_from(
+            folder / pages[i].path, pages[i].path, keys[i], pages[i].origin))]
     renderer.rendered_count = len(todo)
     problems: list[Problem] = []
     refused: SiteError | None = None  # two pages at one address: told after any template problems

@@ -30,7 +30,7 @@ import jinja2.bccache
 from .cache import digest as _post_digest
 from .model import ImageRef, Post
 from .render import Kept
-from .unchanged import RACY_NS, output_state
+from .unchanged import RACY_NS, State, output_state
 from .writer import Manifest, Signature, signature
 
 
@@ -59,6 +59,7 @@ class Memo:
     # when its manifest was made; a manifest is used only while its folder is still in that state.
     states: dict[tuple[int, int], Any] = field(default_factory=dict)
     from_disk: bool = False  # read from a file: output folders are checked before their manifests are used
+    spare_untouched: bool = False  # ... and no build wrote the spare since it was saved (builder's marker)
     # In-process: each output folder's ctime after the last swap; a folder changed since (or another
     # folder that took the inode of a deleted one) does not get its old manifest.
     folders: dict[tuple[int, int], int] = field(default_factory=dict)
@@ -144,17 +145,23 @@ class Memo:
         alive = {id(v) for v in values}
         self.digests = {k: v for k, v in self.digests.items() if k in alive}
 
-    def output_manifest(self, folder: Path) -> Manifest | None:
-        """The manifest of ``folder`` after the last build that wrote it, taken out: a build that
-        fails part way must not leave a manifest that no longer matches the folder. A memo read
-        from disk gives it only if the folder is as that build left it (anyone may have touched it)."""
+    def output_manifest(self, folder: Path) -> tuple[Manifest | None, State | None]:
+        """The manifest of ``folder`` (the spare) after the last build that wrote it, taken out (a
+        build that fails part way must not leave one that no longer matches), and the folder's state
+        when known. Read from disk, it is given if the folder is as that build left it: taken on
+        trust when no build has written the spare since the memo was saved (``spare_untouched``:
+        the spare is this program's hidden folder, and the last build checked it, or forgot it, while
+        it was the published one), else compared file by file. In-process, by the folder's ctime."""
         key, ctime = _identity(folder)
         manifest = self.outputs.pop(key, None) if key is not None else None
         if manifest is None:
-            return None
+            return None, None
         if self.from_disk:
-            return manifest if self.states.pop(key, None) == output_state(folder) else None
-        return manifest if self.folders.get(key) == ctime else None
+            state = self.states.pop(key, None)
+            if state is not None and self.spare_untouched:
+                return manifest, state
+            return (manifest, state) if state is not None and state == output_state(folder) else (None, None)
+        return (manifest if self.folders.get(key) == ctime else None), None
 
     def note_folders(self, *folders: Path) -> None:
         """After a swap: how both generations' folders look, to notice anyone else's change."""
@@ -163,17 +170,24 @@ class Memo:
             if key is not None:
                 self.folders[key] = ctime
 
-    def trusted_manifest(self, folder: Path) -> Manifest | None:
+    def trusted_manifest(self, folder: Path) -> tuple[Manifest | None, State | None]:
         """The manifest of ``folder`` (kept: not for writing into) if the folder is as its last build
-        left it: by its recorded state for a memo read from disk, else by its ctime since the swap.
-        (The spare, first seeded as hard links of the output, starts as a copy of it.)"""
+        left it, and its state: compared file by file for a memo read from disk (anyone may have
+        touched the published folder), else by its ctime since the swap (state not needed)."""
         key, ctime = _identity(folder)
         manifest = self.outputs.get(key) if key is not None else None
         if manifest is None:
-            return None
+            return None, None
         if self.from_disk:
-            return manifest if self.states.get(key) == output_state(folder) else None
-        return manifest if self.folders.get(key) == ctime else None
+            state = self.states.get(key)
+            return (manifest, state) if state is not None and state == output_state(folder) else (None, None)
+        return (manifest if self.folders.get(key) == ctime else None), None
+
+    def forget_output(self, folder: Path) -> None:
+        """``folder`` is not as its last build left it: nothing recorded of it holds any more."""
+        key = folder_key(folder)
+        self.outputs.pop(key, None)
+        self.states.pop(key, None)
 
     def record_output(self, folder: Path, manifest: Manifest) -> None:
         key = folder_key(folder)
@@ -268,7 +282,8 @@ class _PostPickler(pickle.Pickler):
 
 # Meaningful only inside one process: object ids, Markdown instances, the preview's search bundle,
 # share images seen in the cache (a later command checks the cache again), the last prune.
-_PROCESS_ONLY = frozenset({"digests", "kept", "search", "share_files", "pruned", "started", "from_disk", "folders"})
+_PROCESS_ONLY = frozenset({"digests", "kept", "search", "share_files", "pruned", "started", "from_disk", "folders",
+                           "spare_untouched"})
 
 
 def _identity(folder: Path) -> tuple[tuple[int, int] | None, int | None]:

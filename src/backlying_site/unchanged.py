@@ -80,22 +80,47 @@ def _content(path: str) -> str:
         return f"unreadable: {exc.errno}"
 
 
-def output_state(output: Path) -> list[tuple[str, int, int, int]] | None:
-    """(path, size, mtime, inode) of every file under ``output`` (links included, not followed):
+State = dict[str, tuple[int, int, int]]  # every file under a folder -> (size, mtime, inode)
+
+
+def output_state(output: Path) -> State | None:
+    """(size, mtime, inode) of every file under ``output`` (links included, not followed), by path:
     an edit, an addition or a deletion there shows. One scandir per folder."""
     if not output.is_dir():
         return None
-    state: list[tuple[str, int, int, int]] = []
+    state: State = {}
 
     def visit(folder: str, prefix: str) -> None:
         with os.scandir(folder) as found:
-            entries = sorted(found, key=lambda entry: entry.name)
-        for entry in entries:
-            if entry.is_dir(follow_symlinks=False):
-                visit(entry.path, f"{prefix}{entry.name}/")
-            else:
-                info = entry.stat(follow_symlinks=False)
-                state.append((prefix + entry.name, info.st_size, info.st_mtime_ns, info.st_ino))
+            for entry in found:
+                if entry.is_dir(follow_symlinks=False):
+                    visit(entry.path, f"{prefix}{entry.name}/")
+                else:
+                    info = entry.stat(follow_symlinks=False)
+                    state[prefix + entry.name] = (info.st_size, info.st_mtime_ns, info.st_ino)
 
     visit(str(output), "")
+    return state
+
+
+def updated_state(before: State, folder: Path, changed: set[str]) -> State:
+    """``before`` with each path in ``changed`` stat-ed again (gone if it is not a file any more):
+    the state of a folder a build changed only there, without a walk. (Wrong only if something
+    else changed the folder meanwhile; then a later comparison with a walk finds a difference and
+    trusts nothing: slower, never wrong.)"""
+    state = dict(before)
+    for rel in changed:
+        parent = rel.rpartition("/")[0]
+        while parent:  # a file of before where a folder now stands (the writer replaced it)
+            state.pop(parent, None)
+            parent = parent.rpartition("/")[0]
+        try:
+            info = os.lstat(folder / rel)
+        except OSError:
+            state.pop(rel, None)
+            continue
+        if file_mode.S_ISDIR(info.st_mode):
+            state.pop(rel, None)
+        else:
+            state[rel] = (info.st_size, info.st_mtime_ns, info.st_ino)
     return state

@@ -52,6 +52,7 @@ class Writer:
         self.kept = 0  # files already right in the spare
         self.folders: set[Path] = set()  # made this build: one mkdir per folder, not per file
         self.new_folders: set[Path] = set()  # created empty by this build: no file there to compare
+        self.touched: set[str] = set()  # paths written, linked or deleted (unchanged.updated_state)
 
     def _reserve(self, rel: str, origin: str) -> str:
         """Reserve an output path: two pages may not share one (Pelican refuses too)."""
@@ -105,6 +106,7 @@ class Writer:
             return False
         self.manifest[rel] = key
         self.changed += 1
+        self.touched.add(rel)
         return True
 
     def write_keyed(self, rel: str, key: str, produce: Callable[[], bytes], origin: str = "") -> None:
@@ -119,8 +121,10 @@ class Writer:
             with open(path, "xb") as handle:
                 handle.write(data)
             self.changed += 1
+            self.touched.add(rel)
         elif write_if_changed(path, data):
             self.changed += 1
+            self.touched.add(rel)
         else:
             self.kept += 1
         self.manifest[rel] = key or ""  # every file, so the next build knows what to delete
@@ -140,6 +144,7 @@ class Writer:
         elif not link:
             if write_if_changed(path, source.read_bytes()):
                 self.changed += 1
+                self.touched.add(rel)
             else:
                 self.kept += 1
         else:
@@ -149,6 +154,7 @@ class Writer:
             except OSError:
                 shutil.copyfile(source, path)
             self.changed += 1
+            self.touched.add(rel)
         self.manifest[rel] = key if link or found is not None else ""
 
     def remove_stale(self) -> int:
@@ -181,6 +187,7 @@ class Writer:
         removed = 0
         stale = sorted(set(self.known or {}) - set(self.written), reverse=True)
         folders = _folders_of(self.written) if stale else set()
+        self.touched.update(stale)
         for rel in stale:
             if rel in folders:
                 continue  # a file of the last build whose path is a folder of this one: it was replaced
