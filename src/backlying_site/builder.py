@@ -134,6 +134,8 @@ def load_posts(root: Path, cache: BuildCache, memo: Memo | None = None) -> tuple
         if encoded is not None:
             post = decode(encoded)
             cache.put_encoded("posts", key, encoded)
+            if memo:  # its digest for page keys: of the bytes at hand (a repr of it costs 50 µs more)
+                memo.digests[id(post)] = (post, hashlib.sha256(encoded).hexdigest())
         if post is not None:
             loaded[path] = (key, post)
             if memo:
