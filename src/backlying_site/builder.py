@@ -16,7 +16,7 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
+from typing import Iterable, Iterator
 
 import jinja2
 
@@ -124,7 +124,8 @@ def load_posts(root: Path, cache: BuildCache, memo: Memo | None = None) -> tuple
         unread.append(path)
     if cache.db is None and not cache.pending["posts"]:
         # Nothing cached (a first build): each worker reads, hashes and parses its share at once.
-        results = parallel.map_ordered(_read_and_parse, [(path, root, code) for path in unread])
+        # (Taken as they come: the encoded posts are never all held at once.)
+        results: Iterable[Loaded] = parallel.imap_ordered(_read_and_parse, [(path, root, code) for path in unread])
     else:
         results = _read_then_parse(unread, root, code, cache, memo)
     problems: list[Problem] = []
@@ -465,6 +466,8 @@ def _renderer(site: Site, plans: dict[Path, ImagePlan], options: BuildOptions,
               memo: Memo | None = None) -> tuple[Renderer, dict[str, Path]]:
     folders = theme.template_dirs(site.root)
     env = make_environment(folders, memo.templates if memo else None)
+    for name in env.list_templates(filter_func=lambda name: name.endswith(".html")):
+        env.get_template(name)  # loaded once here, before workers fork, not once in each (shared memory)
     statics = theme.static_files(site.root)
     assets: dict[str, str] = {}
     sources: dict[str, Path] = {}
