@@ -388,15 +388,20 @@ def _build(options: BuildOptions, cache: BuildCache, started: float, memo: Memo 
         writer = Writer(spare, known)
         rendered = _render_pages(renderer, memo, writer, (output, live) if live is not None else None)
         cache.prune("pages", [])  # the table keeps only the search bundle (and the build record)
-        search_files = _search_bundle(site, rendered, options, cache, memo)
-        cache.commit()
-        notes += cache.notes
         # ~50 ms each, cached: no progress line.
         share.process_shares(renderer.shares.values(), options.image_cache,
                              present=memo.share_files if memo else None)
         _write_files(writer, plans, assets, options)
         share.write_shares(writer, renderer.shares.values(), options.image_cache)
-        _write_media_and_search(writer, site, search_files)
+        _write_media(writer, site)
+        # Pagefind indexes the staged pages where they are: the stale ones go first (but the old
+        # bundle's files, most of which the new bundle has again, stay until it is written).
+        writer.remove_stale(keep_under=f"{search.BUNDLE}/")
+        search_files = _search_bundle(site, rendered, options, cache, memo)
+        cache.commit()
+        notes += cache.notes
+        for rel, data in search_files.items():
+            writer.write_keyed(rel, hashlib.sha256(data).hexdigest(), lambda data=data: data, "Pagefind")
         writer.remove_stale()
         swap_in(writer.staging, output)
         if memo:
@@ -437,7 +442,10 @@ def _search_bundle(site: Site, rendered: Rendered, options: BuildOptions, cache:
     key = digest("pagefind", code_fingerprint(), importlib.metadata.version("pagefind_bin"), posts)
     files = cache.get_many("pages", [key]).get(key)
     if files is None:
-        files = search.search_bundle(site.config, rendered.each_html(posts),
+        if not posts:  # Pagefind without a marked page would index every page
+            return {}
+        assert rendered.folder is not None
+        files = search.search_bundle(site.config, rendered.folder,
                                      options.output_dir if options.reuse_search_index else None)
         if not options.reuse_search_index:
             cache.put("pages", key, files)
@@ -454,12 +462,6 @@ class Rendered:
     pages: list[Page]
     keys: list[str]
     folder: Path | None
-
-    def each_html(self, items: list[tuple[str, str]]) -> Iterator[tuple[str, str]]:
-        """(path, HTML) for each (path, key), read back one at a time, never all held at once."""
-        assert self.folder is not None
-        for path, _ in items:
-            yield path, (self.folder / path).read_text(encoding="utf-8")
 
 
 def _renderer(site: Site, plans: dict[Path, ImagePlan], options: BuildOptions,
@@ -580,11 +582,9 @@ def _write_files(writer: Writer, plans: dict[Path, ImagePlan], assets: dict[str,
         writer.copy_file(name, source, "static")
 
 
-def _write_media_and_search(writer: Writer, site: Site, search_files: dict[str, bytes]) -> None:
-    """Local video files as they are (the post links them under media/), then the search bundle."""
+def _write_media(writer: Writer, site: Site) -> None:
+    """Local video files as they are (the post links them under media/)."""
     for post in site.posts:
         if post.video and post.video.file:
             source = post.video.file.source
             writer.copy_file(f"media/{post.slug}/{source.name}", source, post.path)
-    for rel, data in search_files.items():
-        writer.write_keyed(rel, hashlib.sha256(data).hexdigest(), lambda data=data: data, "Pagefind")

@@ -157,15 +157,18 @@ class Writer:
             self.touched.add(rel)
         self.manifest[rel] = key if link or found is not None else ""
 
-    def remove_stale(self) -> int:
-        """Delete every file and folder of the spare that is not part of the new site."""
+    def remove_stale(self, keep_under: str = "") -> int:
+        """Delete every file and folder of the spare that is not part of the new site (but, for now,
+        those under ``keep_under``, a folder whose new files are not written yet)."""
         if self.known is not None:
-            return self._remove_known_stale()
+            return self._remove_known_stale(keep_under)
         wanted_dirs = {""} | _folders_of(self.written)
         removed = 0
         for folder, dirs, files in os.walk(self.staging, topdown=False):
             rel_folder = os.path.relpath(folder, self.staging).replace(os.sep, "/")
             rel_folder = "" if rel_folder == "." else rel_folder
+            if keep_under and f"{rel_folder}/".startswith(keep_under):
+                continue
             for name in files:
                 rel = f"{rel_folder}/{name}" if rel_folder else name
                 if rel not in self.written:
@@ -176,16 +179,18 @@ class Writer:
                 path = os.path.join(folder, name)
                 if os.path.islink(path):
                     os.unlink(path)
-                elif rel not in wanted_dirs:
+                elif rel not in wanted_dirs and not (keep_under and f"{rel}/".startswith(keep_under)):
                     shutil.rmtree(path, ignore_errors=True)
                     removed += 1
         return removed
 
 
-    def _remove_known_stale(self) -> int:
+    def _remove_known_stale(self, keep_under: str = "") -> int:
         """With a manifest, the spare holds exactly its files: no walk of the whole tree needed."""
         removed = 0
         stale = sorted(set(self.known or {}) - set(self.written), reverse=True)
+        if keep_under:
+            stale = [rel for rel in stale if not rel.startswith(keep_under)]
         folders = _folders_of(self.written) if stale else set()
         self.touched.update(stale)
         for rel in stale:
