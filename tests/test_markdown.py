@@ -53,11 +53,14 @@ def python_markdowns_own() -> MarkdownRenderer:
     for processor in renderer._md.treeprocessors:
         if isinstance(processor, _QuickInline):
             processor.__class__ = InlineProcessor
+    for block in renderer._md.parser.blockprocessors:
+        block.__dict__.pop("test", None)
+        block.__dict__.pop("run", None)
     return renderer
 
 
 REFERENCE = python_markdowns_own()
-MARKDOWNISH = st.text(alphabet="ab c\n\t.,;:!?'\"*_`\\[]()<>&#-=+|{}/@~^0123456789xhtp", max_size=120)
+MARKDOWNISH = st.text(alphabet="ab c\n\n\n\t.,;:!?'\"*_`\\[]()<>&#-=+|{}/@~^0123456789xhtp", max_size=120)
 
 
 @settings(max_examples=1500, deadline=None)
@@ -82,6 +85,14 @@ def test_quick_inline_on_every_post_we_ship(path: Path) -> None:
 ])
 def test_quick_inline_still_renders_each_kind_of_markup(markdown: str, html: str) -> None:
     assert str(RENDERER.block(markdown)).startswith(html)
+
+
+def test_paragraph_searches_are_skipped_where_they_cannot_match() -> None:
+    quick = [type(block).__name__ for block in RENDERER._md.parser.blockprocessors if block.__dict__.keys() & {"test", "run"}]
+    assert sorted(quick) == ["BlockQuoteProcessor", "HRProcessor", "HashHeaderProcessor", "ReferenceProcessor"]
+    assert str(RENDERER.block("> quoted\n\n# Title\n\n---\n\n[x]: /y 'Y'\n\nsee [x]")) == (
+        '<blockquote>\n<p>quoted</p>\n</blockquote>\n<h2 id="title">Title</h2>\n<hr>\n'
+        '<p>see <a href="/y" title="Y">x</a></p>')
 
 
 def test_every_shipped_pattern_names_what_it_needs() -> None:

@@ -13,7 +13,7 @@ from functools import lru_cache
 from typing import Any
 
 import markdown as md
-from markdown import util
+from markdown import blockprocessors, util
 from markdown.extensions import Extension
 from markdown.treeprocessors import InlineProcessor, Treeprocessor
 from markupsafe import Markup
@@ -150,6 +150,32 @@ class _QuickInline(InlineProcessor):
         return data
 
 
+def _quick_block(processor: Any) -> None:
+    """The same for the block processors that search a whole paragraph for a line starting with
+    '>', '#', '---' or '[id]:' (a regex search at every offset of it): a paragraph without the
+    text their regex needs gets their answer for no match at once."""
+    kind = type(processor)
+    if kind in (blockprocessors.BlockQuoteProcessor, blockprocessors.HashHeaderProcessor):
+        regex, method = processor.RE, "test"  # test(): bool(RE.search(block))
+    elif kind is blockprocessors.HRProcessor:
+        regex, method = processor.SEARCH_RE, "test"  # test(): a match kept for run(), else False
+    elif kind is blockprocessors.ReferenceProcessor:
+        regex, method = processor.RE, "run"  # run(): no match puts the block back, returns False
+    else:
+        return
+    needs = required_text(regex)
+    if not needs:
+        return
+    original = getattr(processor, method)
+    if method == "test":
+        def quick(parent: etree.Element, block: str) -> bool:
+            return any(s in block for s in needs) and original(parent, block)
+    else:
+        def quick(parent: etree.Element, blocks: list[str]) -> bool:
+            return any(s in blocks[0] for s in needs) and original(parent, blocks)
+    setattr(processor, method, quick)  # on the instance: del it and the class's own method is back
+
+
 class _SafeMarkdown(Extension):
     def __init__(self, raw_html: bool) -> None:
         super().__init__()
@@ -165,6 +191,8 @@ class _SafeMarkdown(Extension):
         for processor in m.treeprocessors:  # the core's and SmartyPants' (each has its own patterns)
             if type(processor) is InlineProcessor:
                 processor.__class__ = _QuickInline
+        for block in m.parser.blockprocessors:
+            _quick_block(block)
 
 
 # Words, digits and quiet punctuation render to themselves: no Markdown, SmartyPants or
