@@ -457,3 +457,25 @@ def test_a_build_after_the_preview_wrote_the_folders_trusts_none_of_its_old_memo
     edit(post, "Short body.", "Second body.")  # ... and the other
     build(options)
     assert tree(tmp_path / "preview") == clean_build(sample_site, tmp_path)
+
+
+def test_a_page_read_back_from_the_memo_file_is_the_same_page(built: Path, tmp_path: Path) -> None:
+    """Pages in memo.pickle keep their context apart, read only if the page is rendered or re-keyed;
+    the posts in it are the memo's own (by slug), so an edited post is found in them."""
+    import pickle
+
+    from backlying_site.memo import LazyPage
+    from backlying_site.pagekeys import fingerprint
+
+    header, _ = pickle.loads((built / ".cache/build/memo.pickle").read_bytes().partition(b"\n")[2])
+    memo, _ = Memo.load(built / ".cache/build/memo.pickle", header)
+    lazy = memo.page_list.pages
+    assert lazy and all(isinstance(page, LazyPage) and "context" not in page.__dict__ for page in lazy)
+    fresh = Memo()
+    build(BuildOptions(source=built, output=tmp_path / "other"), fresh)
+    assert [(p.path, p.template, p.origin) for p in lazy] == [(p.path, p.template, p.origin)
+                                                                for p in fresh.page_list.pages]
+    assert [fingerprint(p.context, {}) for p in lazy] == [fingerprint(p.context, {}) for p in fresh.page_list.pages]
+    assert [fingerprint(p.deferred, {}) for p in lazy] == [fingerprint(p.deferred, {}) for p in fresh.page_list.pages]
+    post_page = next(page for page in lazy if page.template == "post.html")
+    assert post_page.context["post"] is memo.page_list.posts[post_page.context["post"].slug]

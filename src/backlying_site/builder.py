@@ -33,7 +33,7 @@ from .writer import Manifest, Writer, locked, recover_and_clean, signature, spar
 
 
 MEMO_FILE = "memo.pickle"  # beside build.sqlite: what the last build learned (memo.Memo)
-MEMO_VERSION = 2
+MEMO_VERSION = 3
 WRITING = "writing"  # beside the memo while a build that loaded it may be writing the spare (_load_memo)
 
 

@@ -29,7 +29,7 @@ import jinja2.bccache
 
 from .cache import digest as _post_digest
 from .model import ImageRef, Post
-from .render import Kept
+from .render import Kept, Page
 from .unchanged import RACY_NS, State, output_state
 from .writer import Manifest, Signature, signature
 
@@ -100,6 +100,10 @@ class Memo:
             return memo, None
         memo.__dict__.update({k: v for k, v in state.items() if k in memo.__dict__ and k not in _PROCESS_ONLY})
         memo.from_disk = True
+        if memo.page_list is not None:  # where a page read back finds the posts its context names
+            for page in memo.page_list.pages:
+                if isinstance(page, LazyPage):
+                    page.__dict__["_memo_posts"] = memo.page_list.posts
         return memo, None
 
     def recall(self, path: Path, kind: str) -> Any:
@@ -239,22 +243,63 @@ class LazyPost(Post):
         return known if known is not None else Post.images.func(self)  # type: ignore[attr-defined]
 
 
+class LazyPage(Page):
+    """A page read back from the memo file: its path, template and origin at hand (a rebuild reads
+    them for every page), its context and deferred part unpickled only if it is rendered or re-keyed.
+    The posts in them are the last build's, by slug; the bytes stay, to be saved again as they are."""
+
+    def _load(self) -> None:
+        posts = self.__dict__["_memo_posts"]
+        context, deferred = _PageUnpickler(io.BytesIO(self.__dict__["_memo_page"]), posts).load()
+        self.__dict__.update(context=context, deferred=deferred)
+
+
 class _Lazy:
-    """A LazyPost's field until its content is read (it hides Post's class-level default)."""
+    """A LazyPost's or LazyPage's field until its content is read (it hides the class-level default)."""
 
     def __init__(self, name: str) -> None:
         self.name = name
 
-    def __get__(self, post: LazyPost | None, owner: type | None = None) -> Any:
-        if post is None:
+    def __get__(self, obj: LazyPost | LazyPage | None, owner: type | None = None) -> Any:
+        if obj is None:
             return self
-        if self.name not in post.__dict__:
-            post._load()
-        return post.__dict__[self.name]
+        if self.name not in obj.__dict__:
+            obj._load()
+        return obj.__dict__[self.name]
 
 
 for _name in _LAZY:
     setattr(LazyPost, _name, _Lazy(_name))
+for _name in ("context", "deferred"):
+    setattr(LazyPage, _name, _Lazy(_name))
+
+
+def _lazy_page(path: str, template: str, origin: str, content: bytes) -> LazyPage:
+    page = object.__new__(LazyPage)
+    page.__dict__.update(path=path, template=template, origin=origin, _memo_page=content)
+    return page
+
+
+class _PagePickler(pickle.Pickler):
+    """A page's context: the posts in it by slug (they are in the memo once, as the page list's)."""
+
+    def __init__(self, file: io.BytesIO, posts: dict[str, Post]) -> None:
+        super().__init__(file, protocol=pickle.HIGHEST_PROTOCOL)
+        self.posts = posts
+
+    def persistent_id(self, obj: Any) -> Any:
+        if isinstance(obj, Post) and self.posts.get(obj.slug) is obj:
+            return obj.slug
+        return None
+
+
+class _PageUnpickler(pickle.Unpickler):
+    def __init__(self, file: io.BytesIO, posts: dict[str, Post]) -> None:
+        super().__init__(file)
+        self.posts = posts
+
+    def persistent_load(self, slug: Any) -> Post:
+        return self.posts[slug]
 
 
 def _lazy_post(eager: dict[str, Any], content: bytes, images: tuple[ImageRef, ...], digest: str) -> LazyPost:
@@ -269,6 +314,8 @@ class _PostPickler(pickle.Pickler):
         self.memo_of_builds = memo
 
     def reducer_override(self, obj: Any) -> Any:
+        if isinstance(obj, Page):
+            return self._page(obj)
         if not isinstance(obj, Post):
             return NotImplemented
         state = obj.__dict__
@@ -278,6 +325,15 @@ class _PostPickler(pickle.Pickler):
         eager = {name: state[name] for name in _EAGER}
         digest = self.memo_of_builds.digest_of(obj, _post_digest)
         return _lazy_post, (eager, content, obj.images, digest)
+
+    def _page(self, page: Page) -> Any:
+        content = page.__dict__.get("_memo_page")  # a page read back and not replaced: as it was
+        if content is None:
+            posts = self.memo_of_builds.page_list.posts if self.memo_of_builds.page_list is not None else {}
+            buffer = io.BytesIO()
+            _PagePickler(buffer, posts).dump((page.context, page.deferred))
+            content = buffer.getvalue()
+        return _lazy_page, (page.path, page.template, page.origin, content)
 
 
 # Meaningful only inside one process: object ids, Markdown instances, the preview's search bundle,
