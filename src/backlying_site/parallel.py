@@ -14,11 +14,13 @@ import gc
 import multiprocessing
 import os
 import threading
-from concurrent.futures import ProcessPoolExecutor
+from collections import deque
+from concurrent.futures import Future, ProcessPoolExecutor
 from functools import lru_cache
 from typing import Any, Callable, Iterator, Sequence
 
 MIN_ITEMS = 200  # below this, starting workers costs more than it saves
+AHEAD = 2  # chunks given out per worker beyond what the caller has taken
 
 _job: tuple[Callable[[Any], Any], Sequence[Any]] | None = None
 
@@ -72,8 +74,9 @@ def map_ordered(function: Callable[[Any], Any], items: Sequence[Any], workers: i
 
 def imap_ordered(function: Callable[[Any], Any], items: Sequence[Any], workers: int | None = None,
                  min_items: int = MIN_ITEMS) -> Iterator[Any]:
-    """The same as an iterator: results arrive in order while the workers go on, so a caller that
-    stores each one (the build cache) never holds them all."""
+    """The same as an iterator: results arrive in order while the workers go on. At most
+    AHEAD chunks per worker are given out beyond what the caller has taken, so when the caller is
+    the slower side (writing each page), finished results do not pile up in memory."""
     workers = workers or worker_count()
     can_fork = "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
     if workers <= 1 or len(items) < min_items or not can_fork:
@@ -82,12 +85,19 @@ def imap_ordered(function: Callable[[Any], Any], items: Sequence[Any], workers: 
     global _job
     _job = (function, items)
     release_free_memory()
-    size = max(1, min(64, len(items) // (workers * 8)))
+    size = max(1, min(32, len(items) // (workers * 8)))
     bounds = [(start, min(start + size, len(items))) for start in range(0, len(items), size)]
     try:
         with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
                                  initializer=_start_worker) as pool:
-            for chunk in pool.map(_run_chunk, bounds):
-                yield from chunk
+            pending: deque[Future[list[Any]]] = deque()
+            for number, bound in enumerate(bounds):
+                if len(pending) >= workers * AHEAD:
+                    yield from pending.popleft().result()
+                    if number % 16 == 0:
+                        release_free_memory()  # what the caller freed meanwhile (pages written)
+                pending.append(pool.submit(_run_chunk, bound))
+            while pending:
+                yield from pending.popleft().result()
     finally:
         _job = None
