@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import hashlib
-import importlib.metadata
 import os
 import sys
 import time
@@ -439,7 +438,7 @@ def _search_bundle(site: Site, rendered: Rendered, options: BuildOptions, cache:
     posts = [(page.path, key) for page, key in zip(rendered.pages, rendered.keys)
              if page.template == search.POST_TEMPLATE]
     # A page's key stands for its bytes, so the posts' keys stand for the whole index.
-    key = digest("pagefind", code_fingerprint(), importlib.metadata.version("pagefind_bin"), posts)
+    key = digest("pagefind", code_fingerprint(), search.pagefind_identity(), posts)
     files = cache.get_many("pages", [key]).get(key)
     if files is None:
         if not posts:  # Pagefind without a marked page would index every page

@@ -40,6 +40,16 @@ def pagefind_executable() -> Path | None:
         return None
 
 
+def pagefind_identity() -> tuple[str, int, int] | None:
+    """The Pagefind binary's path, size and mtime: a new version makes a new bundle key. (Its
+    package's version by importlib.metadata would cost every build ~50 ms of imports.)"""
+    executable = pagefind_executable()
+    if executable is None:
+        return None
+    info = executable.stat()
+    return str(executable), info.st_size, info.st_mtime_ns
+
+
 def search_bundle(config: SiteConfig, site: Path, reuse_from: Path | None = None) -> dict[str, bytes]:
     """Output path -> bytes of the search bundle of the pages in the folder ``site`` (the staged
     site, with at least one post page: Pagefind without a marked page would index every page).
