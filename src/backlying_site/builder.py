@@ -195,7 +195,7 @@ def _read_and_parse(job: tuple[Path, Path, str]) -> Loaded:
 
 
 def _parse_post(job: tuple[Path, str, Path]) -> tuple[bytes | None, list[Problem]]:
-    """A post parsed, as the build cache stores it: encoded (pickled, compressed) here, in the worker,
+    """A post parsed, as the build cache stores it: encoded (pickled) here, in the worker,
     so the parent only decodes it, and the cache takes the same bytes."""
     path, text, root = job
     post, problems = content.post_from_text(text, path, root)

@@ -8,8 +8,11 @@ list is reused when the site's structure is unchanged (pagekeys), and each
 output folder is known file by file (``writer.Manifest``) so it is not read back
 to be compared. A file changed within RACY_NS of being read could keep its stat
 through a second edit (git's "racy clean" files): it is read again and compared
-by content. A memo read from disk also checks each output folder's state before
-trusting its manifest: anyone may have touched the published folder since.
+by content. A memo read from disk also checks the published folder's state before
+trusting its manifest (anyone may have touched it since), and trusts the hidden spare's
+only if no build began writing it since the memo was saved (builder._load_memo). Posts and
+pages come back lazily (LazyPost, LazyPage): what every rebuild reads of each is at hand,
+the rest unpickled only for the few a rebuild renders.
 """
 
 from __future__ import annotations

@@ -1,6 +1,7 @@
 """Every page of the site with its key: a hash of everything the page is made from.
 
-A page whose key the build cache holds is not rendered again. In a process that
+A page whose key a generation of the output already holds at its path (by the
+memo's manifests) is not rendered again: kept, or hard-linked. In a process that
 builds again and again (the preview) the list itself is reused: when the site's
 structure is unchanged (the same posts in the same order with the same titles,
 dates, tags, ages and authors, the same templates and settings) and only posts'

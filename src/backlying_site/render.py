@@ -55,7 +55,7 @@ class Page:
     context: dict[str, Any]
     origin: str  # the source file it comes from, for messages
     # The costly part of the context (rendered Markdown, structured data), made only when the page
-    # is rendered: a page served from the build cache never pays for it. Its inputs must be in
+    # is rendered: a page kept from the last build's output never pays for it. Its inputs must be in
     # ``context``. Named, not a closure, so a page holds no renderer and pickles.
     deferred: tuple[str, tuple[Any, ...]] | None = None  # (Renderer method, its arguments)
 
