@@ -82,9 +82,10 @@ def tree(folder: Path) -> dict[str, bytes]:
 
 
 def leftovers(output: Path) -> list[str]:
-    """Stale staging folders; the lock file and the spare generation (.public.spare) are meant to stay."""
+    """Stale staging folders; the lock file, the spare generation (.public.spare) and the mark of a
+    build that began writing it (.public.writing) are meant to stay."""
     return sorted(p.name for p in output.parent.glob(f".{output.name}.*")
-                  if not p.name.endswith((".lock", ".spare")))
+                  if not p.name.endswith((".lock", ".spare", ".writing")))
 
 
 def kill_group(process: subprocess.Popen[str]) -> bool:

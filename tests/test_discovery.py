@@ -368,3 +368,17 @@ def test_the_preview_can_keep_the_last_index_instead_of_indexing_again(sample_si
     assert tree_digest(public / "pagefind") == tree_digest(built_sample / "pagefind")  # kept as it was
     build(BuildOptions(source=sample_site))
     assert tree_digest(public / "pagefind") != tree_digest(built_sample / "pagefind")  # `build` indexes afresh
+
+
+def test_a_theme_whose_post_page_has_no_search_mark_still_indexes_only_the_posts(
+        sample_site: Path, source_date_epoch: str) -> None:
+    """Pagefind reads the staged site in place only when post pages carry data-pagefind-body (else
+    it would index every page); without the mark the post pages are indexed, whole, apart."""
+    theme_post = Path(__file__).resolve().parent.parent / "templates" / "post.html"
+    (sample_site / "templates").mkdir(exist_ok=True)
+    (sample_site / "templates/post.html").write_text(
+        theme_post.read_text(encoding="utf-8").replace(" data-pagefind-body", ""), encoding="utf-8")
+    build(BuildOptions(source=sample_site))
+    assert "data-pagefind-body" not in text(sample_site / "public/first-steps/index.html")
+    entry = json.loads(text(sample_site / "public/pagefind/pagefind-entry.json"))
+    assert sum(language["page_count"] for language in entry["languages"].values()) == 3  # the three posts

@@ -494,3 +494,57 @@ def test_paths_read_back_from_the_memo_file_are_ordinary_paths(built: Path) -> N
         fresh = Path(str(path))
         assert type(path) is type(fresh) and path == fresh and hash(path) == hash(fresh)
         assert path.parent / path.name == fresh and path.is_file() and path.parts == fresh.parts
+
+
+# --- whoever wrote the folders last: the spare is trusted only if no build began writing it since ---
+
+
+@pytest.fixture
+def two_generations(built: Path) -> Path:
+    """Both folders built and known to the memo on disk; the post back at what the spare holds."""
+    post = built / "content/posts/later/index.md"
+    edit(post, "Short body.", "Second body.")
+    build(BuildOptions(source=built))
+    edit(post, "Second body.", "Short body.")
+    return built
+
+
+def test_a_build_with_other_settings_killed_before_its_swap_leaves_nothing_trusted(
+        two_generations: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from backlying_site import builder
+
+    def killed(*args, **kwargs):
+        raise KeyboardInterrupt
+    with monkeypatch.context() as patch:
+        patch.setattr(builder, "swap_in", killed)
+        with pytest.raises(KeyboardInterrupt):  # Ctrl-C during `build --drafts`: drafts in the spare
+            build(BuildOptions(source=two_generations, drafts=True))
+    assert (two_generations / ".public.writing").exists()
+    build(BuildOptions(source=two_generations))
+    assert tree(two_generations / "public") == clean_build(two_generations, tmp_path)
+    assert not (two_generations / ".public.writing").exists()
+
+
+def test_a_preview_writing_the_published_folder_leaves_nothing_trusted(two_generations: Path, tmp_path: Path) -> None:
+    preview = BuildOptions(source=two_generations, output=two_generations / "public", drafts=True,
+                           base_url="http://127.0.0.1:8000/", reuse_search_index=True, cache_name="preview-build")
+    memo = Memo()
+    for body in ("Preview body.", "Short body."):  # `serve --output public`, two saves
+        edit(two_generations / "content/posts/later/index.md", "Short body." if body != "Short body." else
+             "Preview body.", body)
+        build(preview, memo)
+    build(BuildOptions(source=two_generations))
+    assert tree(two_generations / "public") == clean_build(two_generations, tmp_path)
+
+
+def test_an_edit_in_place_of_a_published_file_is_repaired_though_the_spare_shares_it(
+        two_generations: Path, tmp_path: Path) -> None:
+    public, spare = two_generations / "public", two_generations / ".public.spare"
+    shared = [path for path in sorted(public.rglob("*.html"))
+              if (spare / path.relative_to(public)).exists()
+              and path.stat().st_ino == (spare / path.relative_to(public)).stat().st_ino]
+    assert shared  # unchanged files are hard links between the generations
+    with open(shared[0], "w", encoding="utf-8") as handle:  # in place, as `>` or an editor would
+        handle.write("defaced")
+    build(BuildOptions(source=two_generations))
+    assert tree(public) == clean_build(two_generations, tmp_path)

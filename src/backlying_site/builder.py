@@ -12,7 +12,7 @@ import hashlib
 import os
 import sys
 import time
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Iterator
@@ -28,12 +28,11 @@ from .memo import Memo
 from .model import ImageRef, Post, Site
 from .pagekeys import page_keys
 from .render import Page, Renderer, make_environment
-from .writer import Manifest, Writer, locked, recover_and_clean, signature, spare_dir, swap_in
+from .writer import Manifest, Writer, locked, writing_marker, recover_and_clean, signature, spare_dir, swap_in
 
 
 MEMO_FILE = "memo.pickle"  # beside build.sqlite: what the last build learned (memo.Memo)
 MEMO_VERSION = 3
-WRITING = "writing"  # beside the memo while a build that loaded it may be writing the spare (_load_memo)
 
 
 @dataclass(frozen=True)
@@ -294,22 +293,29 @@ def build(options: BuildOptions, memo: Memo | None = None) -> BuildResult:
                                        time.perf_counter() - started, [])
         # The memo the last build left on disk: a rebuild then costs about what changed, as in the
         # preview (each file it trusts is checked by its stat, each output folder by its state).
-        memo, note = _load_memo(options) if cache.db is not None else (Memo(), None)
-        memo.begin()
-        with _no_gc_pauses():
-            result = _build(options, cache, started, memo, record_state=True)
-        result.notes += [note] if note else []
-        # Recorded only after a whole, successful build: the next one may then skip everything.
-        cache.put("pages", unchanged.RECORD, {"settings": settings, "inputs": inputs, "output": result.output_state,
-                                              "counts": (result.pages, result.images), "files": result.files})
-        cache.commit()
-        memo.record_state(result.output, result.output_state)
-        try:
-            memo.save(options.build_cache / MEMO_FILE, _memo_header(options))
-        except Exception as exc:  # noqa: BLE001 - the site is built; the next build is only slower
-            (options.build_cache / MEMO_FILE).unlink(missing_ok=True)
-            result.notes.append(f"the build memo could not be saved ({type(exc).__name__}: {exc})")
-        (options.build_cache / WRITING).unlink(missing_ok=True)  # the memo saved tells the spare as it is
+        # Locked from reading it to saving the next: no other build writes the folders in between.
+        # (A first build, with no memo to read, locks only to write: a refused build makes no file.)
+        output = options.output_dir
+        early = cache.db is not None and (output.parent / f".{output.name}.lock").exists()
+        with locked(output) if early else nullcontext():
+            memo, note = Memo.load(options.build_cache / MEMO_FILE, _memo_header(options)) \
+                if cache.db is not None else (Memo(), None)
+            memo.begin()
+            with _no_gc_pauses():
+                result = _build(options, cache, started, memo, record_state=True, lock=not early)
+            result.notes += [note] if note else []
+            # Recorded only after a whole, successful build: the next one may then skip everything.
+            cache.put("pages", unchanged.RECORD, {"settings": settings, "inputs": inputs, "output": result.output_state,
+                                                  "counts": (result.pages, result.images), "files": result.files})
+            cache.commit()
+            memo.record_state(result.output, result.output_state)
+            try:
+                memo.save(options.build_cache / MEMO_FILE, _memo_header(options))
+            except Exception as exc:  # noqa: BLE001 - the site is built; the next build is only slower
+                (options.build_cache / MEMO_FILE).unlink(missing_ok=True)
+                result.notes.append(f"the build memo could not be saved ({type(exc).__name__}: {exc})")
+            else:  # this memo tells both folders as they are now
+                writing_marker(options.output_dir).unlink(missing_ok=True)
         return result
     finally:
         cache.close()
@@ -324,23 +330,10 @@ def _memo_header(options: BuildOptions) -> tuple:
     return (MEMO_VERSION, code_fingerprint(), sys.version, _settings(options))
 
 
-def _load_memo(options: BuildOptions) -> tuple[Memo, str | None]:
-    """The memo the last build saved. Its spare folder is taken as that build left it unless a build
-    began writing since without saving its own memo (killed, failed, or the preview's): the marker
-    WRITING, made before a build writes and deleted once its memo is saved, tells."""
-    memo, note = Memo.load(options.build_cache / MEMO_FILE, _memo_header(options))
-    marker = options.build_cache / WRITING
-    memo.spare_untouched = memo.from_disk and not marker.exists()
-    if memo.from_disk:
-        marker.touch()
-    return memo, note
-
-
 def saved_memo(options: BuildOptions) -> Memo:
     """The memo the last `build` command with these options saved (a new one if none or unusable):
-    a process that goes on building (the preview) starts from where that build left off. (It never
-    saves one: the marker stays, and the next command checks the spare file by file.)"""
-    return _load_memo(options)[0]
+    a process that goes on building (the preview) starts from where that build left off."""
+    return Memo.load(options.build_cache / MEMO_FILE, _memo_header(options))[0]
 
 
 @contextmanager
@@ -364,21 +357,30 @@ def _settings(options: BuildOptions) -> tuple:
 
 
 def _build(options: BuildOptions, cache: BuildCache, started: float, memo: Memo | None = None,
-           record_state: bool = False) -> BuildResult:
+           record_state: bool = False, lock: bool = True) -> BuildResult:
     site, plans, notes = load_site(options, cache, memo)
     plans, encoded = _process_images(site, plans, options)
     renderer, assets = _renderer(site, plans, options, memo)
     output = options.output_dir
     # Locked from before rendering: each page is written into the spare as it comes from the
     # workers, while they render the next (a failed build leaves the live site as it was).
-    with locked(output):
+    with locked(output) if lock else nullcontext():
         recover_and_clean(output)
+        # The spare, this program's hidden folder, is taken as a memo from disk says only if no
+        # build has begun writing it since that memo was saved: every build marks the folder
+        # before it writes, and only the build command, once its memo is saved, unmarks it.
+        marker = writing_marker(output)
+        if memo is not None and memo.from_disk:
+            memo.spare_untouched = not marker.exists()
+        marker.touch()
         spare, seeded = spare_dir(output)
         # The published folder, as the last build left it? (From disk: one walk, the only one of a
-        # rebuild. Anyone may have edited it, and after the swap it is the spare, taken on trust.)
+        # rebuild.) If not (edited by hand), its manifest is forgotten, and the spare is checked
+        # too: the two share the inodes of unchanged files, so an edit in place shows in both.
         live, live_state = memo.trusted_manifest(output) if memo else (None, None)
         if memo and live is None:
             memo.forget_output(output)
+            memo.spare_untouched = False
         known, state = memo.output_manifest(spare) if memo else (None, None)
         if known is None and seeded and live is not None:  # the spare is a whole copy (hard links) of it
             known, state = dict(live), live_state
@@ -396,7 +398,7 @@ def _build(options: BuildOptions, cache: BuildCache, started: float, memo: Memo 
         # Pagefind indexes the staged pages where they are: the stale ones go first (but the old
         # bundle's files, most of which the new bundle has again, stay until it is written).
         writer.remove_stale(keep_under=f"{search.BUNDLE}/")
-        search_files = _search_bundle(site, rendered, options, cache, memo)
+        search_files = _search_bundle(site, rendered, options, cache, memo, _marks_search_body(renderer))
         cache.commit()
         notes += cache.notes
         for rel, data in search_files.items():
@@ -428,8 +430,17 @@ def _prune_caches(plans: dict[Path, ImagePlan], renderer: Renderer, options: Bui
         memo.pruned = wanted
 
 
+def _marks_search_body(renderer: Renderer) -> bool:
+    """Whether the post template marks what search indexes (then Pagefind may read the staged site)."""
+    try:
+        source = renderer.env.loader.get_source(renderer.env, search.POST_TEMPLATE)[0]  # type: ignore[union-attr]
+    except jinja2.TemplateNotFound:
+        return False
+    return "data-pagefind-body" in source
+
+
 def _search_bundle(site: Site, rendered: Rendered, options: BuildOptions, cache: BuildCache,
-                   memo: Memo | None = None) -> dict[str, bytes]:
+                   memo: Memo | None = None, in_place: bool = True) -> dict[str, bytes]:
     """Pagefind's index, from the cache when no post page changed (indexing costs ~1.5 ms a post)."""
     if not site.config.search:
         return {}
@@ -445,7 +456,8 @@ def _search_bundle(site: Site, rendered: Rendered, options: BuildOptions, cache:
             return {}
         assert rendered.folder is not None
         files = search.search_bundle(site.config, rendered.folder,
-                                     options.output_dir if options.reuse_search_index else None)
+                                     options.output_dir if options.reuse_search_index else None,
+                                     None if in_place else [path for path, _ in posts])
         if not options.reuse_search_index:
             cache.put("pages", key, files)
     cache.keep_also("pages", key)

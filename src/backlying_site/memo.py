@@ -10,7 +10,7 @@ to be compared. A file changed within RACY_NS of being read could keep its stat
 through a second edit (git's "racy clean" files): it is read again and compared
 by content. A memo read from disk also checks the published folder's state before
 trusting its manifest (anyone may have touched it since), and trusts the hidden spare's
-only if no build began writing it since the memo was saved (builder._load_memo). Posts and
+only if no build began writing it since the memo was saved (builder._build). Posts and
 pages come back lazily (LazyPost, LazyPage): what every rebuild reads of each is at hand,
 the rest unpickled only for the few a rebuild renders.
 """

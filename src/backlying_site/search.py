@@ -13,6 +13,7 @@ pages give the same bytes, which tests/test_discovery.py pins, so an unchanged s
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import tempfile
 from pathlib import Path
@@ -40,25 +41,18 @@ def pagefind_executable() -> Path | None:
         return None
 
 
-def pagefind_identity() -> tuple[str, int, int] | None:
-    """The Pagefind binary's path, size and mtime: a new version makes a new bundle key. (Its
-    package's version by importlib.metadata would cost every build ~50 ms of imports.)"""
-    executable = pagefind_executable()
-    if executable is None:
-        return None
-    info = executable.stat()
-    return str(executable), info.st_size, info.st_mtime_ns
-
-
-def search_bundle(config: SiteConfig, site: Path, reuse_from: Path | None = None) -> dict[str, bytes]:
+def search_bundle(config: SiteConfig, site: Path, reuse_from: Path | None = None,
+                  only: list[str] | None = None) -> dict[str, bytes]:
     """Output path -> bytes of the search bundle of the pages in the folder ``site`` (the staged
     site, with at least one post page: Pagefind without a marked page would index every page).
 
-    Pagefind reads the pages where they are: only the post pages carry ``data-pagefind-body``, so
-    only they are indexed, and the bundle is byte for byte that of a folder of the post pages alone
-    (tests/test_discovery.py). Copying them out first cost seconds and thousands of files at 5,000
-    posts. ``reuse_from``: a built site whose bundle to take as it is when it has one (the preview
-    does, so a save is not slowed by indexing every post: about a second per thousand posts).
+    Pagefind reads the pages where they are: when the post pages carry ``data-pagefind-body`` (the
+    theme's do), only they are indexed, and the bundle is byte for byte that of a folder of the post
+    pages alone (tests/test_discovery.py); copying them out first cost seconds and thousands of files
+    at 5,000 posts. A theme whose post page lacks the mark gives ``only``, the post pages' paths:
+    those are copied out and indexed whole. ``reuse_from``: a built site whose bundle to take as it
+    is when it has one (the preview does, so a save is not slowed by indexing every post: about a
+    second per thousand posts).
     """
     if not config.search:
         return {}
@@ -67,8 +61,25 @@ def search_bundle(config: SiteConfig, site: Path, reuse_from: Path | None = None
         return previous
     with tempfile.TemporaryDirectory(prefix="backlying-search-") as tmp:
         bundle = Path(tmp) / "bundle"
+        if only is not None:
+            copy = Path(tmp) / "site"
+            for rel in only:
+                (copy / rel).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(site / rel, copy / rel)
+            site = copy
         run_pagefind(site, bundle)
         return read_bundle(bundle)
+
+
+def pagefind_identity() -> tuple[str, int, int] | None:
+    """The Pagefind binary's path, size and mtime: a new version makes a new bundle key. (Its
+    package's version by importlib.metadata would cost every build ~50 ms of imports.)"""
+    executable = pagefind_executable()
+    try:
+        info = executable.stat() if executable is not None else None
+    except OSError:
+        return None
+    return (str(executable), info.st_size, info.st_mtime_ns) if info is not None else None
 
 
 def run_pagefind(site: Path, bundle: Path) -> None:

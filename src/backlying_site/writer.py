@@ -53,6 +53,7 @@ class Writer:
         self.folders: set[Path] = set()  # made this build: one mkdir per folder, not per file
         self.new_folders: set[Path] = set()  # created empty by this build: no file there to compare
         self.touched: set[str] = set()  # paths written, linked or deleted (unchanged.updated_state)
+        self.removed: set[str] = set()  # stale paths deleted so far (remove_stale may run twice)
 
     def _reserve(self, rel: str, origin: str) -> str:
         """Reserve an output path: two pages may not share one (Pelican refuses too)."""
@@ -188,9 +189,10 @@ class Writer:
     def _remove_known_stale(self, keep_under: str = "") -> int:
         """With a manifest, the spare holds exactly its files: no walk of the whole tree needed."""
         removed = 0
-        stale = sorted(set(self.known or {}) - set(self.written), reverse=True)
+        stale = sorted(set(self.known or {}) - set(self.written) - self.removed, reverse=True)
         if keep_under:
             stale = [rel for rel in stale if not rel.startswith(keep_under)]
+        self.removed.update(stale)
         folders = _folders_of(self.written) if stale else set()
         self.touched.update(stale)
         for rel in stale:
@@ -316,6 +318,11 @@ def locked(output: Path) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def writing_marker(output: Path) -> Path:
+    """Beside the output: made by every build before it writes the spare (see builder._build)."""
+    return output.parent / f".{output.name}.writing"
 
 
 def spare_path(output: Path) -> Path:
