@@ -60,4 +60,4 @@ bench: $(VENV)/.installed-test chromium
 	$(BIN)/python benchmarks/pages.py
 
 clean:
-	rm -rf public .cache $(VENV)
+	rm -rf public .public.spare .public.writing .public.lock .cache $(VENV)
