@@ -28,7 +28,8 @@ from .memo import Memo
 from .model import ImageRef, Post, Site
 from .pagekeys import page_keys
 from .render import Page, Renderer, make_environment
-from .writer import Manifest, Writer, locked, writing_marker, recover_and_clean, signature, spare_dir, swap_in
+from .writer import (Manifest, Writer, lock_path, locked, recover_and_clean, signature, spare_dir, swap_in,
+                     writing_marker)
 
 
 MEMO_FILE = "memo.pickle"  # beside build.sqlite: what the last build learned (memo.Memo)
@@ -296,7 +297,7 @@ def build(options: BuildOptions, memo: Memo | None = None) -> BuildResult:
         # Locked from reading it to saving the next: no other build writes the folders in between.
         # (A first build, with no memo to read, locks only to write: a refused build makes no file.)
         output = options.output_dir
-        early = cache.db is not None and (output.parent / f".{output.name}.lock").exists()
+        early = cache.db is not None and lock_path(output).exists()
         with locked(output) if early else nullcontext():
             memo, note = Memo.load(options.build_cache / MEMO_FILE, _memo_header(options)) \
                 if cache.db is not None else (Memo(), None)

@@ -307,8 +307,7 @@ def _make_dirs(folder: Path, root: Path) -> None:
 def locked(output: Path) -> Iterator[None]:
     """One build at a time per output folder; a second one gets a clear message."""
     output.parent.mkdir(parents=True, exist_ok=True)
-    lock_path = output.parent / f".{output.name}.lock"
-    with open(lock_path, "a+") as handle:
+    with open(lock_path(output), "a+") as handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -318,6 +317,10 @@ def locked(output: Path) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def lock_path(output: Path) -> Path:
+    return output.parent / f".{output.name}.lock"
 
 
 def writing_marker(output: Path) -> Path:
