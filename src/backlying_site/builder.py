@@ -15,7 +15,7 @@ import time
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Callable, Iterable, Iterator
 
 import jinja2
 
@@ -399,7 +399,7 @@ def _build(options: BuildOptions, cache: BuildCache, started: float, memo: Memo 
         # Pagefind indexes the staged pages where they are: the stale ones go first (but the old
         # bundle's files, most of which the new bundle has again, stay until it is written).
         writer.remove_stale(keep_under=f"{search.BUNDLE}/")
-        search_files = _search_bundle(site, rendered, options, cache, memo, _marks_search_body(renderer))
+        search_files = _search_bundle(site, rendered, options, cache, memo, lambda: _marks_search_body(renderer))
         cache.commit()
         notes += cache.notes
         for rel, data in search_files.items():
@@ -441,7 +441,7 @@ def _marks_search_body(renderer: Renderer) -> bool:
 
 
 def _search_bundle(site: Site, rendered: Rendered, options: BuildOptions, cache: BuildCache,
-                   memo: Memo | None = None, in_place: bool = True) -> dict[str, bytes]:
+                   memo: Memo | None = None, in_place: Callable[[], bool] = lambda: True) -> dict[str, bytes]:
     """Pagefind's index, from the cache when no post page changed (indexing costs ~1.5 ms a post)."""
     if not site.config.search:
         return {}
@@ -458,7 +458,7 @@ def _search_bundle(site: Site, rendered: Rendered, options: BuildOptions, cache:
         assert rendered.folder is not None
         files = search.search_bundle(site.config, rendered.folder,
                                      options.output_dir if options.reuse_search_index else None,
-                                     None if in_place else [path for path, _ in posts])
+                                     None if in_place() else [path for path, _ in posts])
         if not options.reuse_search_index:
             cache.put("pages", key, files)
     cache.keep_also("pages", key)
