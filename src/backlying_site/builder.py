@@ -501,7 +501,7 @@ def _render_pages(renderer: Renderer, memo: Memo | None = None, writer: Writer |
     the others are rendered, on every core, each written as it comes back. Without a writer (check),
     every page is rendered and none kept.
     """
-    pages, keys, _ = page_keys(renderer, memo)
+    pages, keys = page_keys(renderer, memo)
     todo = [i for i, (page, key) in enumerate(zip(pages, keys))
             if writer is None or not writer.kept_as_is(page.path, key, page.origin)]
     if writer is not None and live is not None:

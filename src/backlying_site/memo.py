@@ -164,16 +164,7 @@ class Memo:
         trust when no build has written the spare since the memo was saved (``spare_untouched``:
         the spare is this program's hidden folder, and the last build checked it, or forgot it, while
         it was the published one), else compared file by file. In-process, by the folder's ctime."""
-        key, ctime = _identity(folder)
-        manifest = self.outputs.pop(key, None) if key is not None else None
-        if manifest is None:
-            return None, None
-        if self.from_disk:
-            state = self.states.pop(key, None)
-            if state is not None and self.spare_untouched:
-                return manifest, state
-            return (manifest, state) if state is not None and state == output_state(folder) else (None, None)
-        return (manifest if self.folders.get(key) == ctime else None), None
+        return self._manifest(folder, take=True, on_trust=self.spare_untouched)
 
     def note_folders(self, *folders: Path) -> None:
         """After a swap: how both generations' folders look, to notice anyone else's change."""
@@ -186,14 +177,21 @@ class Memo:
         """The manifest of ``folder`` (kept: not for writing into) if the folder is as its last build
         left it, and its state: compared file by file for a memo read from disk (anyone may have
         touched the published folder), else by its ctime since the swap (state not needed)."""
+        return self._manifest(folder, take=False, on_trust=False)
+
+    def _manifest(self, folder: Path, take: bool, on_trust: bool) -> tuple[Manifest | None, State | None]:
         key, ctime = _identity(folder)
-        manifest = self.outputs.get(key) if key is not None else None
+        if key is None:
+            return None, None
+        manifest = self.outputs.pop(key, None) if take else self.outputs.get(key)
         if manifest is None:
             return None, None
-        if self.from_disk:
-            state = self.states.get(key)
-            return (manifest, state) if state is not None and state == output_state(folder) else (None, None)
-        return (manifest if self.folders.get(key) == ctime else None), None
+        if not self.from_disk:
+            return (manifest if self.folders.get(key) == ctime else None), None
+        state = self.states.pop(key, None) if take else self.states.get(key)
+        if state is not None and (on_trust or state == output_state(folder)):
+            return manifest, state
+        return None, None
 
     def forget_output(self, folder: Path) -> None:
         """``folder`` is not as its last build left it: nothing recorded of it holds any more."""

@@ -40,8 +40,8 @@ class PageList:
     uses: dict[str, list[int]]  # slug -> indices of the pages whose context holds that post
 
 
-def page_keys(renderer: Renderer, memo: Memo | None = None) -> tuple[list[Page], list[str], bool]:
-    """The site's pages and their keys; True when they come from the last build's list, updated."""
+def page_keys(renderer: Renderer, memo: Memo | None = None) -> tuple[list[Page], list[str]]:
+    """The site's pages and their keys (the last build's list, updated, when the structure holds)."""
     common = global_fingerprint(renderer, memo)
     posts = renderer.site.posts
     shape = (common, [_STRUCTURE(post) for post in posts])
@@ -49,14 +49,12 @@ def page_keys(renderer: Renderer, memo: Memo | None = None) -> tuple[list[Page],
     post_digest = (lambda post: memo.digest_of(post, digest)) if memo else digest
     if last is not None and last.shape == shape:
         result = _update(last, renderer, common, post_digest)
-        reused = True
     else:
         result = _full(renderer, common, shape, post_digest)
-        reused = False
     if memo is not None:
         memo.keep_digests_of(list(posts))
         memo.page_list = result
-    return result.pages, result.keys, reused
+    return result.pages, result.keys
 
 
 def _full(renderer: Renderer, common: str, shape: tuple, post_digest: Callable[[Post], str]) -> PageList:
