@@ -269,28 +269,72 @@ def test_a_damaged_memo_is_ignored_with_a_note(built: Path, tmp_path: Path) -> N
 
 
 def test_a_post_read_back_from_the_memo_file_is_the_same_post(built: Path) -> None:
-    """Posts in memo.pickle keep their bulky content apart, read when first needed: every field,
-    the images and the repr (digests are made from it) must be exactly those of the parsed post."""
+    """Posts in memo.pickle carry only what every build reads; the rest is read back from the build
+    cache when first needed: every field, the images and the repr (digests are made from it) must
+    be exactly those of the parsed post."""
     import dataclasses
-    import pickle
 
     from backlying_site import content
+    from backlying_site.builder import saved_memo
     from backlying_site.memo import LazyPost
 
-    checksum, _, data = (built / ".cache/build/memo.pickle").read_bytes().partition(b"\n")
-    header, state = pickle.loads(data)
-    memo, note = Memo.load(built / ".cache/build/memo.pickle", header)
-    assert note is None and memo.from_disk
+    memo = saved_memo(BuildOptions(source=built))
+    assert memo.from_disk
     lazy = [value[1] for sig, value, _ in memo.files.values() if sig[0] == "post"]
     assert lazy and all(isinstance(post, LazyPost) for post in lazy)
+    saved = (built / ".cache/build/memo.pickle").read_bytes()
     for post in lazy:
         parsed, problems = content.load_post(built / post.path, built)
         assert problems == [] and parsed is not None
         assert post.images == parsed.images  # before the content is read
-        assert "_memo_content" in post.__dict__
+        assert "body" not in post.__dict__ and "_memo_key" in post.__dict__
         assert repr(post) == repr(parsed)
+        assert not post.body or post.body[:60].encode() not in saved  # it came from the build cache
         for field in dataclasses.fields(parsed):
             assert getattr(post, field.name) == getattr(parsed, field.name), field.name
+    assert any(len(post.body) > 60 for post in lazy)
+
+
+def edit_post_template(site: Path) -> None:
+    """A site's own post.html, the theme's with one more line: every post page is rendered again."""
+    (site / "templates").mkdir(exist_ok=True)
+    theme_post = Path(__file__).resolve().parents[1] / "templates" / "post.html"
+    text = theme_post.read_text(encoding="utf-8")
+    assert text.count("</article>") == 1
+    (site / "templates" / "post.html").write_text(text.replace("</article>", "<p>Edited.</p></article>"),
+                                                  encoding="utf-8")
+
+
+def test_without_the_build_cache_the_memos_posts_are_read_from_their_files(built: Path, tmp_path: Path) -> None:
+    """The build cache deleted (or found damaged) while the memo stays: a post the memo names is
+    parsed again from its file, which still holds the text the memo's key was made from."""
+    for name in ("build.sqlite", "build.sqlite-wal", "build.sqlite-shm"):
+        (built / ".cache/build" / name).unlink(missing_ok=True)
+    edit_post_template(built)
+    build(BuildOptions(source=built))
+    assert tree(built / "public") == clean_build(built, tmp_path)
+
+
+def test_a_memo_post_whose_file_no_longer_matches_stops_the_build_and_the_memo_is_forgotten(
+        built: Path, tmp_path: Path) -> None:
+    """Unreachable through stats (ctime cannot be set back), but if a post the memo names were to be
+    read back with neither the cache nor its file holding its text any more, the build stops with a
+    message naming the file, and forgets the memo: the next build starts clean."""
+    from backlying_site import builder
+    from backlying_site.errors import SiteError
+
+    options = BuildOptions(source=built)
+    memo = builder.saved_memo(options)
+    post = next(value[1] for sig, value, _ in memo.files.values() if sig[0] == "post")
+    for name in ("build.sqlite", "build.sqlite-wal", "build.sqlite-shm"):
+        (built / ".cache/build" / name).unlink(missing_ok=True)
+    (built / post.path).write_text((built / post.path).read_text(encoding="utf-8") + "\nMore.\n", encoding="utf-8")
+    with pytest.raises(SiteError) as raised:
+        post.body
+    assert f"{post.path}:" in str(raised.value) and "run the build again" in str(raised.value)
+    assert not (built / ".cache/build/memo.pickle").exists()
+    build(options)
+    assert tree(built / "public") == clean_build(built, tmp_path)
 
 
 def test_nothing_changed_is_judged_by_stat_but_by_content_for_files_too_fresh_to_trust(tmp_path: Path) -> None:
@@ -462,13 +506,11 @@ def test_a_build_after_the_preview_wrote_the_folders_trusts_none_of_its_old_memo
 def test_a_page_read_back_from_the_memo_file_is_the_same_page(built: Path, tmp_path: Path) -> None:
     """Pages in memo.pickle keep their context apart, read only if the page is rendered or re-keyed;
     the posts in it are the memo's own (by slug), so an edited post is found in them."""
-    import pickle
-
+    from backlying_site.builder import saved_memo
     from backlying_site.memo import LazyPage
     from backlying_site.pagekeys import fingerprint
 
-    header, _ = pickle.loads((built / ".cache/build/memo.pickle").read_bytes().partition(b"\n")[2])
-    memo, _ = Memo.load(built / ".cache/build/memo.pickle", header)
+    memo = saved_memo(BuildOptions(source=built))
     lazy = memo.page_list.pages
     assert lazy and all(isinstance(page, LazyPage) and "context" not in page.__dict__ for page in lazy)
     fresh = Memo()
@@ -484,10 +526,10 @@ def test_a_page_read_back_from_the_memo_file_is_the_same_page(built: Path, tmp_p
 def test_paths_read_back_from_the_memo_file_are_ordinary_paths(built: Path) -> None:
     """Paths are rebuilt from their parsed parts (a fast way on Python 3.11): each must equal, hash
     and behave as the same path made from its text."""
-    import pickle
+    from backlying_site.builder import saved_memo
 
-    header, _ = pickle.loads((built / ".cache/build/memo.pickle").read_bytes().partition(b"\n")[2])
-    memo, _ = Memo.load(built / ".cache/build/memo.pickle", header)
+    memo = saved_memo(BuildOptions(source=built))
+    assert memo.from_disk
     paths = list(memo.files) + list(memo.paths.values())
     assert paths
     for path in paths:

@@ -46,6 +46,25 @@ def test_body_h1_becomes_h2_with_an_id() -> None:
     assert str(RENDERER.block("# Why")) == '<h2 id="why">Why</h2>'
 
 
+def test_our_extensions_are_python_markdowns_named_ones_with_our_settings() -> None:
+    """Made directly (a lookup by name scans every installed package): the same extensions, the
+    same settings, the same processors in the same order."""
+    import markdown
+
+    from backlying_site.markdown import extensions
+
+    named = markdown.Markdown(extensions=["toc", "attr_list", "tables", "smarty", "sane_lists"],
+                              extension_configs={"toc": {"permalink": False}, "smarty": {"smart_angled_quotes": False}})
+    ours = markdown.Markdown(extensions=extensions())
+    assert [(type(e), e.getConfigs()) for e in ours.registeredExtensions] == \
+        [(type(e), e.getConfigs()) for e in named.registeredExtensions]
+    for registry in ("preprocessors", "inlinePatterns", "treeprocessors", "postprocessors"):
+        assert [type(p) for p in getattr(ours, registry)] == [type(p) for p in getattr(named, registry)]
+    assert [type(p) for p in ours.parser.blockprocessors] == [type(p) for p in named.parser.blockprocessors]
+    text = "# Title\n\n\"Hold\" *gently* -- 3 times\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n1. one\n2. two\n{: .x}"
+    assert ours.convert(text) == named.convert(text)
+
+
 # --- inline patterns are tried only where they can match: the same HTML as Python-Markdown's loop ------
 
 def python_markdowns_own() -> MarkdownRenderer:

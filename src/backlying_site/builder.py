@@ -20,11 +20,11 @@ from typing import Callable, Iterable, Iterator
 import jinja2
 
 from . import content, images, parallel, search, share, theme, unchanged
-from .cache import BuildCache, code_fingerprint, decode, digest, encode
+from .cache import DATABASE, BuildCache, code_fingerprint, decode, digest, encode, read_value
 from .config import load_config
 from .errors import Problem, SiteError
 from .images import ImagePlan
-from .memo import Memo
+from .memo import Memo, WholePost
 from .model import ImageRef, Post, Site
 from .pagekeys import page_keys
 from .render import Page, Renderer, make_environment
@@ -33,7 +33,7 @@ from .writer import (Manifest, Writer, lock_path, locked, recover_and_clean, sig
 
 
 MEMO_FILE = "memo.pickle"  # beside build.sqlite: what the last build learned (memo.Memo)
-MEMO_VERSION = 3
+MEMO_VERSION = 4
 
 
 @dataclass(frozen=True)
@@ -298,12 +298,15 @@ def build(options: BuildOptions, memo: Memo | None = None) -> BuildResult:
         # (A first build, with no memo to read, locks only to write: a refused build makes no file.)
         output = options.output_dir
         early = cache.db is not None and lock_path(output).exists()
-        with locked(output) if early else nullcontext():
-            memo, note = Memo.load(options.build_cache / MEMO_FILE, _memo_header(options)) \
+        # No cycle collection from reading the memo to saving the next: both make or walk hundreds
+        # of thousands of objects, and the collector's passes over them cost ~60 ms of ~150.
+        with locked(output) if early else nullcontext(), _no_gc_pauses():
+            memo, note = Memo.load(options.build_cache / MEMO_FILE, _memo_header(options), _whole_post(options)) \
                 if cache.db is not None else (Memo(), None)
             memo.begin()
-            with _no_gc_pauses():
-                result = _build(options, cache, started, memo, record_state=True, lock=not early)
+            memo.scanned = {path: stat[:4] for path, stat, _ in inputs if len(stat) == 5 and not stat[4]}  # not links
+            result = _build(options, cache, started, memo, record_state=True, lock=not early)
+            memo.scanned = {}
             result.notes += [note] if note else []
             # Recorded only after a whole, successful build: the next one may then skip everything.
             cache.put("pages", unchanged.RECORD, {"settings": settings, "inputs": inputs, "output": result.output_state,
@@ -334,7 +337,30 @@ def _memo_header(options: BuildOptions) -> tuple:
 def saved_memo(options: BuildOptions) -> Memo:
     """The memo the last `build` command with these options saved (a new one if none or unusable):
     a process that goes on building (the preview) starts from where that build left off."""
-    return Memo.load(options.build_cache / MEMO_FILE, _memo_header(options))[0]
+    return Memo.load(options.build_cache / MEMO_FILE, _memo_header(options), _whole_post(options))[0]
+
+
+def _whole_post(options: BuildOptions) -> WholePost:
+    """How a post the memo file names by its key is read back whole: from the build cache, which
+    the build that saved the memo committed first; if it is not there (the cache deleted or found
+    damaged since), parsed again from its file, which must still hold the same text."""
+    database, root = options.build_cache / DATABASE, options.source.absolute()
+
+    def whole(key: str, post: Post) -> Post:
+        found = read_value(database, "posts", key)
+        if isinstance(found, Post):
+            return found
+        path = root / post.path
+        text, _ = content.read_post(path, root)
+        if text is not None and _post_key(code_fingerprint(), root, path, text) == key:
+            parsed, _ = content.post_from_text(text, path, root)
+            if parsed is not None:
+                return parsed
+        # Changed with its stat kept the same (dates set back by hand): the memo cannot be trusted.
+        (options.build_cache / MEMO_FILE).unlink(missing_ok=True)
+        raise SiteError([Problem(post.path, 0, "", "changed during the build, or since the last one with its file "
+                                 "dates kept; run the build again")])
+    return whole
 
 
 @contextmanager

@@ -15,12 +15,15 @@ bytes. Storing them twice cost a cold build of 5,000 pages ~1.5 s and 180 MB.
 from __future__ import annotations
 
 import hashlib
+import os
 import pickle
 import sqlite3
+import threading
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable
 
+DATABASE = "build.sqlite"  # the file's name in the build cache folder
 SCHEMA = 4  # 4: pages no longer stored (the published folders hold them); values not compressed
 
 
@@ -69,6 +72,28 @@ def _remove_database(path: Path) -> None:
         Path(f"{path}{suffix}").unlink(missing_ok=True)
 
 
+_readers: dict[tuple[int, int, str], sqlite3.Connection] = {}
+
+
+def read_value(path: Path, table: str, key: str) -> Any:
+    """One value from the cache file at ``path`` outside a build's own connection (a post the memo
+    names, read back when a page needs it), or None if it is not there or cannot be read. The
+    connection is kept for the next call, one per process and thread (SQLite's own rule: never
+    share one across a fork, nor by default across threads)."""
+    ident = (os.getpid(), threading.get_ident(), str(path))
+    try:
+        db = _readers.get(ident)
+        if db is None:
+            if not path.is_file():
+                return None
+            db = _readers[ident] = sqlite3.connect(path, timeout=30, isolation_level=None)
+        row = db.execute(f"SELECT value FROM {table} WHERE key = ?", (key,)).fetchone()
+        return decode(row[0]) if row else None
+    except (sqlite3.Error, pickle.UnpicklingError, EOFError, AttributeError, UnicodeDecodeError, ImportError,
+            TypeError):
+        return None
+
+
 SPILL_BYTES = 4 * 2**20  # pending values beyond this go into the (uncommitted) transaction
 
 
@@ -86,7 +111,7 @@ class BuildCache:
         self.pending_bytes = 0
         self.created = False  # this build made the file: a build that fails leaves none
         self.keep: dict[str, list[str]] = {}
-        self.path = folder / "build.sqlite" if folder is not None else None
+        self.path = folder / DATABASE if folder is not None else None
         self.db: sqlite3.Connection | None = None
         self.broken = False
         # Opened only if it exists: a refused build writes nothing at all, not even a cache.

@@ -15,14 +15,23 @@ from typing import Any
 import markdown as md
 from markdown import blockprocessors, util
 from markdown.extensions import Extension
+from markdown.extensions.attr_list import AttrListExtension
+from markdown.extensions.sane_lists import SaneListExtension
+from markdown.extensions.smarty import SmartyExtension
+from markdown.extensions.tables import TableExtension
+from markdown.extensions.toc import TocExtension
 from markdown.treeprocessors import InlineProcessor, Treeprocessor
 from markupsafe import Markup
 
-EXTENSIONS = ["toc", "attr_list", "tables", "smarty", "sane_lists"]
-EXTENSION_CONFIGS = {
-    "toc": {"permalink": False},
-    "smarty": {"smart_angled_quotes": False},
-}
+
+
+def extensions() -> list[Extension]:
+    """Python-Markdown's own extensions, made here: named by string ("toc"), Markdown looks each up
+    among every installed package's entry points, ~25 ms per process, a twentieth of a rebuild."""
+    return [TocExtension(permalink=False), AttrListExtension(), TableExtension(),
+            SmartyExtension(smart_angled_quotes=False), SaneListExtension()]
+
+
 _SAFE_URL = re.compile(r"^(?:https?:|mailto:|tel:|#|/|\.|[^:/?#]+(?:[/?#]|$))", re.IGNORECASE)
 _UNSAFE_ATTRS = re.compile(r"^on", re.IGNORECASE)
 
@@ -214,8 +223,7 @@ class MarkdownRenderer:
     """Render block and inline Markdown; one instance per build (or per worker process)."""
 
     def __init__(self, raw_html: bool = False) -> None:
-        self._md = md.Markdown(extensions=[*EXTENSIONS, _SafeMarkdown(raw_html)],
-                               extension_configs=EXTENSION_CONFIGS, output_format="html")
+        self._md = md.Markdown(extensions=[*extensions(), _SafeMarkdown(raw_html)], output_format="html")
 
     def block(self, source: str) -> Markup:
         self._md.reset()

@@ -33,7 +33,7 @@ _STRUCTURE = attrgetter(*[f.name for f in dataclasses.fields(Post) if f.name not
 
 @dataclass
 class PageList:
-    shape: tuple  # global fingerprint and every post's structure, in the site's order
+    common: str  # the global fingerprint
     pages: list[Page]
     keys: list[str]
     posts: dict[str, Post]  # slug -> the post object the pages hold
@@ -44,20 +44,26 @@ def page_keys(renderer: Renderer, memo: Memo | None = None) -> tuple[list[Page],
     """The site's pages and their keys (the last build's list, updated, when the structure holds)."""
     common = global_fingerprint(renderer, memo)
     posts = renderer.site.posts
-    shape = (common, [_STRUCTURE(post) for post in posts])
     last: PageList | None = memo.page_list if memo else None
     post_digest = (lambda post: memo.digest_of(post, digest)) if memo else digest
-    if last is not None and last.shape == shape:
+    if last is not None and _same_structure(last, common, posts):
         result = _update(last, renderer, common, post_digest)
     else:
-        result = _full(renderer, common, shape, post_digest)
+        result = _full(renderer, common, post_digest)
     if memo is not None:
         memo.keep_digests_of(list(posts))
         memo.page_list = result
     return result.pages, result.keys
 
 
-def _full(renderer: Renderer, common: str, shape: tuple, post_digest: Callable[[Post], str]) -> PageList:
+def _same_structure(last: PageList, common: str, posts: tuple[Post, ...]) -> bool:
+    """The same posts in the same order with the same structure, and the same global fingerprint.
+    (Read from the last list's own posts, in the site's order: nothing more to store.)"""
+    return last.common == common and len(last.posts) == len(posts) and \
+        [_STRUCTURE(post) for post in last.posts.values()] == [_STRUCTURE(post) for post in posts]
+
+
+def _full(renderer: Renderer, common: str, post_digest: Callable[[Post], str]) -> PageList:
     pages = renderer.pages()
     seen: dict[int, str] = {}
     keys: list[str] = []
@@ -67,7 +73,7 @@ def _full(renderer: Renderer, common: str, shape: tuple, post_digest: Callable[[
         keys.append(digest(common, page.path, page.template, fingerprint(page.context, seen, post_digest, found)))
         for slug in dict.fromkeys(post.slug for post in found):
             uses.setdefault(slug, []).append(index)
-    return PageList(shape, pages, keys, {post.slug: post for post in renderer.site.posts}, uses)
+    return PageList(common, pages, keys, {post.slug: post for post in renderer.site.posts}, uses)
 
 
 def _update(last: PageList, renderer: Renderer, common: str, post_digest: Callable[[Post], str]) -> PageList:
@@ -90,7 +96,7 @@ def _update(last: PageList, renderer: Renderer, common: str, post_digest: Callab
             page = dataclasses.replace(page, context=_put_in(page.context, edited))
         pages[index] = page
         keys[index] = digest(common, page.path, page.template, fingerprint(page.context, seen, post_digest))
-    return PageList(last.shape, pages, keys, now, last.uses)
+    return PageList(last.common, pages, keys, now, last.uses)
 
 
 def _put_in(value: Any, edited: dict[int, Post]) -> Any:

@@ -42,7 +42,7 @@ def _stat(path: str) -> tuple:
     except FileNotFoundError:
         return ("missing",)
     link = ""
-    if os.path.islink(path):
+    if file_mode.S_ISLNK(info.st_mode):
         link = os.readlink(path)
         try:
             info = os.stat(path)
