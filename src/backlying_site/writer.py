@@ -114,21 +114,27 @@ class Writer:
         """Write what ``produce`` returns, unless the manifest shows the same key there already."""
         if self.kept_as_is(rel, key, origin):
             return
-        rel = self._reserve(rel, origin)
-        self._write(rel, self._room(rel), produce(), key)
+        rel, target = self.reserve(rel, origin)
+        self.record(rel, key, write_to(target, produce()))
 
-    def _write(self, rel: str, path: Path, data: bytes, key: str | None) -> None:
-        if path.parent in self.new_folders:  # a cold build's case: nothing to read, compare or replace
-            with open(path, "xb") as handle:
-                handle.write(data)
-            self.changed += 1
-            self.touched.add(rel)
-        elif write_if_changed(path, data):
+    def reserve(self, rel: str, origin: str) -> tuple[str, "Target"]:
+        """Claim ``rel`` for a file that someone (say a worker process) writes with ``write_to``,
+        its folder made; ``record`` it after."""
+        rel = self._reserve(rel, origin)
+        path = self._room(rel)
+        return rel, (str(path), path.parent in self.new_folders)
+
+    def record(self, rel: str, key: str | None, changed: bool) -> None:
+        """A file reserved has been written (``changed``) or found already holding those bytes."""
+        if changed:
             self.changed += 1
             self.touched.add(rel)
         else:
             self.kept += 1
         self.manifest[rel] = key or ""  # every file, so the next build knows what to delete
+
+    def _write(self, rel: str, path: Path, data: bytes, key: str | None) -> None:
+        self.record(rel, key, write_to((str(path), path.parent in self.new_folders), data))
 
     def copy_file(self, rel: str, source: Path, origin: str = "", link: bool = False) -> None:
         """Copy ``source``; ``link`` hard-links instead, for immutable files this program owns (the image cache)."""
@@ -228,6 +234,20 @@ def signature(path: Path) -> Signature | None:
     except OSError:
         return None
     return (info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns)
+
+
+Target = tuple[str, bool]  # a reserved file's path, and whether its folder was made empty by this build
+
+
+def write_to(target: Target, data: bytes) -> bool:
+    """Write a reserved file (in any process); True if its bytes changed. In a folder this build
+    made there is nothing to read, compare or replace (a cold build's case)."""
+    path, new_folder = target
+    if new_folder:
+        with open(path, "xb") as handle:
+            handle.write(data)
+        return True
+    return write_if_changed(Path(path), data)
 
 
 def write_if_changed(path: Path, data: bytes) -> bool:
