@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import Callable
 
 import pytest
 
@@ -240,6 +241,65 @@ def test_a_file_changed_within_the_last_moments_is_never_recalled(tmp_path: Path
     assert memo.recall(path, "post") == "parsed one"
     path.write_text("two", encoding="utf-8")
     assert memo.recall(path, "post") is None
+
+
+def test_the_state_each_build_records_is_the_published_folder_as_a_walk_finds_it(
+        sample_site: Path, source_date_epoch: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The build command records the published folder's state from the spare's and the paths it
+    changed, without a walk: after every kind of edit it must be exactly what a walk finds."""
+    from backlying_site import unchanged
+    from backlying_site.cache import BuildCache
+
+    monkeypatch.setattr(memo_module, "RACY_NS", 0)
+    options = BuildOptions(source=sample_site)
+    build(options)
+    for name, change in [("nothing", lambda s: None), *EDITS]:
+        change(sample_site)
+        build(options)
+        cache = BuildCache(sample_site / ".cache/build")
+        recorded = cache.get_many("pages", [unchanged.RECORD])[unchanged.RECORD]["output"]
+        cache.close()
+        assert recorded == unchanged.output_state(sample_site / "public"), name
+        assert unchanged.same_state(sample_site / "public", recorded), name
+
+
+def _folder_changes() -> list[tuple[str, Callable[[Path], object]]]:
+    def replace(path: Path) -> None:
+        text = path.read_bytes()
+        path.unlink()
+        path.write_bytes(text)
+
+    def file_to_folder(path: Path) -> None:
+        path.unlink()
+        path.mkdir()
+
+    return [
+        ("a file added to a folder", lambda f: (f / "later/extra.html").write_text("x", encoding="utf-8")),
+        ("a file added at the top", lambda f: (f / "extra.html").write_text("x", encoding="utf-8")),
+        ("an empty folder added", lambda f: (f / "later/empty").mkdir()),
+        ("a folder added with a file", lambda f: (f / "new").mkdir() or (f / "new/x.html").write_text("x")),
+        ("a file deleted", lambda f: (f / "later/index.html").unlink()),
+        ("a file renamed", lambda f: (f / "later/index.html").rename(f / "later/other.html")),
+        ("a file edited in place", lambda f: (f / "later/index.html").write_text("defaced", encoding="utf-8")),
+        ("a file replaced by a copy", lambda f: replace(f / "later/index.html")),
+        ("a file replaced by a folder", lambda f: file_to_folder(f / "later/index.html")),
+        ("a folder deleted", lambda f: shutil.rmtree(f / "later")),
+        ("a folder replaced by a link", lambda f: shutil.rmtree(f / "later") or (f / "later").symlink_to(f / "tags")),
+    ]
+
+
+@pytest.mark.parametrize("name, change", _folder_changes(), ids=[name for name, _ in _folder_changes()])
+def test_any_change_to_the_published_folder_shows_in_its_state_without_a_walk(
+        built: Path, tmp_path: Path, name: str, change: Callable[[Path], object]) -> None:
+    from backlying_site import unchanged
+
+    folder = tmp_path / "copy"
+    shutil.copytree(built / "public", folder, symlinks=True)
+    state = unchanged.output_state(folder)
+    assert unchanged.same_state(folder, state)
+    change(folder)
+    assert not unchanged.same_state(folder, state)
+    assert not unchanged.same_state(tmp_path / "missing", state)
 
 
 def test_the_build_commands_memo_on_disk_gives_clean_builds_even_after_tampering(

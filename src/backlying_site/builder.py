@@ -287,7 +287,7 @@ def build(options: BuildOptions, memo: Memo | None = None) -> BuildResult:
         last = cache.get_many("pages", [unchanged.RECORD]).get(unchanged.RECORD)
         if last and last.get("settings") == settings and unchanged.same_inputs(last["inputs"], inputs):
             with locked(options.output_dir):
-                if unchanged.output_state(options.output_dir) == last["output"]:
+                if unchanged.same_state(options.output_dir, last["output"]):
                     if any(content for _, _, content in last["inputs"]):  # now older: stats will do next time
                         cache.put("pages", unchanged.RECORD, last | {"inputs": inputs})
                         cache.commit()
@@ -402,8 +402,8 @@ def _build(options: BuildOptions, cache: BuildCache, started: float, memo: Memo 
             memo.spare_untouched = not marker.exists()
         marker.touch()
         spare, seeded = spare_dir(output)
-        # The published folder, as the last build left it? (From disk: one walk, the only one of a
-        # rebuild.) If not (edited by hand), its manifest is forgotten, and the spare is checked
+        # The published folder, as the last build left it? (From disk: one stat of each of its files
+        # and folders.) If not (edited by hand), its manifest is forgotten, and the spare is checked
         # too: the two share the inodes of unchanged files, so an edit in place shows in both.
         live, live_state = memo.trusted_manifest(output) if memo else (None, None)
         if memo and live is None:
@@ -411,7 +411,7 @@ def _build(options: BuildOptions, cache: BuildCache, started: float, memo: Memo 
             memo.spare_untouched = False
         known, state = memo.output_manifest(spare) if memo else (None, None)
         if known is None and seeded and live is not None:  # the spare is a whole copy (hard links) of it
-            known, state = dict(live), live_state
+            known, state = dict(live), unchanged.seeded_state(live_state, spare) if live_state else None
         if known is None and not seeded and _is_empty(spare):  # a first build: nothing to compare or delete
             known, state = {}, {}
         writer = Writer(spare, known)

@@ -11,7 +11,7 @@ import argparse
 import os
 import sys
 from pathlib import Path
-from typing import Sequence
+from typing import NoReturn, Sequence
 
 from . import __version__
 from .errors import SiteError
@@ -166,5 +166,19 @@ def _shown(path: Path) -> str:
 
 COMMANDS = {"build": run_build, "check": run_check, "new": run_new, "serve": run_serve}
 
+def run(argv: Sequence[str] | None = None) -> NoReturn:
+    """The command line's entry point: ``main``, then out at once. A build leaves hundreds of
+    thousands of objects (the memo of 5,000 posts) that an ordinary exit would free one by one,
+    ~30 ms of a one-post rebuild; the system takes the memory back anyway. Everything a command
+    writes is closed before it returns; only the standard streams are left to flush."""
+    code = main(argv)
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (BrokenPipeError, ValueError):  # the reader went away, or a stream was closed
+        code = code or 1
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    run()

@@ -17,7 +17,6 @@ import dataclasses
 import hashlib
 import io
 import json
-import multiprocessing
 import os
 import re
 import struct
@@ -26,8 +25,6 @@ import threading
 import time
 import warnings
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -356,6 +353,11 @@ def process_plans(plans: list[ImagePlan], settings: ImageSettings, cache_dir: Pa
 
 def _in_pool(job: Callable[[ImagePlan], str], todo: list[ImagePlan], workers: int) -> Iterator[str]:
     """Results in order; chunks amortise the hand-over on sites with thousands of small images."""
+    # Imported here: a rebuild with no picture to encode never needs them (~10 ms of imports).
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
     chunk = max(1, min(16, len(todo) // (workers * 8)))
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(_start_method())) as pool:
         done = 0
@@ -379,6 +381,8 @@ def _cores() -> int:
 def _start_method() -> str:
     """fork: fast, and needs no `if __name__ == "__main__"` guard (build.py has none); but forking while
     other threads run (the preview server's) can deadlock a worker, so then forkserver."""
+    import multiprocessing
+
     methods = multiprocessing.get_all_start_methods()
     if threading.active_count() == 1 and "fork" in methods:
         return "fork"

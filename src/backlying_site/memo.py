@@ -35,7 +35,7 @@ import jinja2.bccache
 from .cache import digest as _post_digest
 from .model import ImageRef, Post
 from .render import Kept, Page
-from .unchanged import RACY_NS, State, output_state
+from .unchanged import RACY_NS, State, same_state
 from .writer import Manifest, Signature, signature
 
 
@@ -202,7 +202,7 @@ class Memo:
         if not self.from_disk:
             return (manifest if self.folders.get(key) == ctime else None), None
         state = self.states.pop(key, None) if take else self.states.get(key)
-        if state is not None and (on_trust or state == output_state(folder)):
+        if state is not None and (on_trust or same_state(folder, state)):
             return manifest, state
         return None, None
 

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import ctypes
 import gc
-import multiprocessing
 import os
 import threading
 from collections import deque
-from concurrent.futures import Future, ProcessPoolExecutor
 from functools import lru_cache
-from typing import Any, Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
 
 MIN_ITEMS = 200  # below this, starting workers costs more than it saves
 AHEAD = 2  # chunks given out per worker beyond what the caller has taken
@@ -78,8 +79,14 @@ def imap_ordered(function: Callable[[Any], Any], items: Sequence[Any], workers: 
     AHEAD chunks per worker are given out beyond what the caller has taken, so when the caller is
     the slower side (writing each page), finished results do not pile up in memory."""
     workers = workers or worker_count()
-    can_fork = "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
-    if workers <= 1 or len(items) < min_items or not can_fork:
+    if workers <= 1 or len(items) < min_items or threading.active_count() > 1:
+        yield from (function(item) for item in items)
+        return
+    # Imported only when there is work to spread: a small rebuild never needs them (~10 ms).
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    if "fork" not in multiprocessing.get_all_start_methods():  # pragma: no cover - not Linux
         yield from (function(item) for item in items)
         return
     global _job

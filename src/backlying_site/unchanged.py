@@ -1,8 +1,8 @@
 """Know, before loading anything, that nothing changed since the last build.
 
 A rebuild with nothing changed should cost what it takes to notice that: one
-stat of each of the site's files and one pass over the published folder (by
-stat), compared with what the last successful build recorded. Any difference,
+stat of each of the site's files and of each file and folder of the published
+one, compared with what the last successful build recorded. Any difference,
 and the full build runs. A file changed within moments of the scan could keep
 its stat through a second edit (git's "racy clean" files): its bytes' digest is
 recorded too, and it is compared by content next time.
@@ -80,17 +80,22 @@ def _content(path: str) -> str:
         return f"unreadable: {exc.errno}"
 
 
-State = dict[str, tuple[int, int, int]]  # every file under a folder -> (size, mtime, inode)
+# Every file under a folder -> (size, mtime, inode); every folder, its own included, as its path
+# and "/" ("/" alone for the folder itself) -> (-1, mtime, inode).
+State = dict[str, tuple[int, int, int]]
+FOLDER = -1  # the size recorded for a folder
 
 
 def output_state(output: Path) -> State | None:
-    """(size, mtime, inode) of every file under ``output`` (links included, not followed), by path:
-    an edit, an addition or a deletion there shows. One scandir per folder."""
+    """(size, mtime, inode) of every file and folder under ``output`` (links included, not
+    followed), by path: an edit, an addition or a deletion there shows. One scandir per folder."""
     if not output.is_dir():
         return None
     state: State = {}
 
     def visit(folder: str, prefix: str) -> None:
+        info = os.lstat(folder)
+        state[prefix or "/"] = (FOLDER, info.st_mtime_ns, info.st_ino)
         with os.scandir(folder) as found:
             for entry in found:
                 if entry.is_dir(follow_symlinks=False):
@@ -103,24 +108,76 @@ def output_state(output: Path) -> State | None:
     return state
 
 
+def same_state(output: Path, state: State | None) -> bool:
+    """Whether ``output`` is still as ``state`` (output_state's) says, by one lstat per entry and no
+    folder read: a file changed or replaced shows in its own stat, one added, deleted or renamed in
+    its folder's mtime. About half the cost of a walk (~50 ms for 12,000 entries). Like the walk,
+    it trusts mtimes: a change made by another program within the same tick of the clock as this
+    program's last write there (a few ms) could go unseen."""
+    if state is None or "/" not in state:
+        return state is None and not output.is_dir()
+    base = str(output)
+    lstat, is_dir = os.lstat, file_mode.S_ISDIR
+    try:
+        for rel, (size, mtime, ino) in state.items():
+            if size == FOLDER:
+                info = lstat(f"{base}/{rel[:-1]}" if rel != "/" else base)
+                if not is_dir(info.st_mode) or info.st_mtime_ns != mtime or info.st_ino != ino:
+                    return False
+            else:
+                info = lstat(f"{base}/{rel}")
+                if is_dir(info.st_mode) or (info.st_size, info.st_mtime_ns, info.st_ino) != (size, mtime, ino):
+                    return False
+    except OSError:
+        return False
+    return True
+
+
 def updated_state(before: State, folder: Path, changed: set[str]) -> State:
-    """``before`` with each path in ``changed`` stat-ed again (gone if it is not a file any more):
-    the state of a folder a build changed only there, without a walk. (Wrong only if something
-    else changed the folder meanwhile; then a later comparison with a walk finds a difference and
-    trusts nothing: slower, never wrong.)"""
+    """``before`` with each path in ``changed`` stat-ed again (gone if it is not a file any more),
+    and every folder above one (made, emptied, or with an entry added or removed): the state of a
+    folder a build changed only there, without a walk. (Wrong only if something else changed the
+    folder meanwhile; then a later comparison finds a difference and trusts nothing: slower, never
+    wrong.)"""
     state = dict(before)
+    base = str(folder)
+    folders: set[str] = set()
     for rel in changed:
         parent = rel.rpartition("/")[0]
-        while parent:  # a file of before where a folder now stands (the writer replaced it)
-            state.pop(parent, None)
+        while parent not in folders:
+            folders.add(parent)
+            if not parent:
+                break
             parent = parent.rpartition("/")[0]
         try:
-            info = os.lstat(folder / rel)
+            info = os.lstat(f"{base}/{rel}")
         except OSError:
-            state.pop(rel, None)
-            continue
-        if file_mode.S_ISDIR(info.st_mode):
-            state.pop(rel, None)
+            info = None
+        if info is None or file_mode.S_ISDIR(info.st_mode):
+            state.pop(rel, None)  # a folder's own entry, if it is above a changed path, comes next
         else:
             state[rel] = (info.st_size, info.st_mtime_ns, info.st_ino)
+            state.pop(f"{rel}/", None)
+    for rel in folders:
+        key = f"{rel}/" if rel else "/"
+        try:
+            info = os.lstat(f"{base}/{rel}" if rel else base)
+        except OSError:
+            info = None
+        if info is None or not file_mode.S_ISDIR(info.st_mode):
+            state.pop(key, None)
+        else:
+            state[key] = (FOLDER, info.st_mtime_ns, info.st_ino)
+            state.pop(rel, None)  # a file of before where a folder now stands (the writer replaced it)
     return state
+
+
+def seeded_state(state: State, copy: Path) -> State:
+    """The state of ``copy``, a copy of the folder in ``state`` made of hard links: the same files
+    (inodes and all), in folders of its own."""
+    fresh = {rel: value for rel, value in state.items() if value[0] != FOLDER}
+    for rel, value in state.items():
+        if value[0] == FOLDER:
+            info = os.lstat(f"{copy}/{rel[:-1]}" if rel != "/" else copy)
+            fresh[rel] = (FOLDER, info.st_mtime_ns, info.st_ino)
+    return fresh
