@@ -33,7 +33,7 @@ from .writer import (Manifest, Target, Writer, lock_path, locked, recover_and_cl
 
 
 MEMO_FILE = "memo.pickle"  # beside build.sqlite: what the last build learned (memo.Memo)
-MEMO_VERSION = 4
+MEMO_VERSION = 5
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,6 @@ the rest unpickled only for the few a rebuild renders.
 from __future__ import annotations
 
 import dataclasses
-import functools
 import hashlib
 import io
 import os
@@ -79,16 +78,30 @@ class Memo:
 
     def save(self, path: Path, header: Any) -> None:
         """Write the memo (what a later process can use: not its Markdown instances or object ids).
-        A post's bulky content is not in it but in the build cache, named by its key (each page
-        that is rendered reads it back from there); a page's context goes in as its own pickled
-        bytes, read back only if the page is rendered again."""
+
+        Laid out for speed, as plain values as far as possible (pickle spends its time per object
+        of a class of ours, not per byte): first the header, then every post once, as a row (what
+        every build reads of it, as the bytes it was read back from; its build cache key, where
+        the rest of it is), then the rest, where a post is its row's number and each page a row
+        of its path, template, origin and context (its own pickled bytes, read back only if the
+        page is rendered again). A post without a key (not in the cache) goes in whole."""
         state = {name: value for name, value in self.__dict__.items() if name not in _PROCESS_ONLY}
+        page_list = state.pop("page_list")
+        posts = list({id(post): post for post in [*(page_list.posts.values() if page_list is not None else ()),
+                                                  *(value[1] for sig, value, _ in self.files.values()
+                                                    if sig[0] == "post")]}.values())
         buffer = io.BytesIO()
         keys = {id(value[1]): value[0] for sig, value, _ in self.files.values() if sig[0] == "post"}
         pickler = _PostPickler(buffer, self, keys)
         pickler.dump(header)  # first and apart: a memo of another version is not unpickled at all
-        pickler.dump(state)  # (the same pickler and unpickler: the second may name the first's objects)
-        data = buffer.getbuffer()  # a view, not a copy: tens of MB at 5,000 posts
+        pickler.dump([pickler.row(post) for post in posts])
+        pickler.rows = {id(post): number for number, post in enumerate(posts)}
+        if page_list is not None:
+            state["page_list"] = (page_list.common, [pickler.page_row(page) for page in page_list.pages],
+                                  page_list.keys, [pickler.rows[id(post)] for post in page_list.posts.values()],
+                                  page_list.uses)
+        pickler.dump(state)  # (the same pickler and unpickler: it may name the rows' objects)
+        data = buffer.getbuffer()  # a view, not a copy: megabytes at 5,000 posts
         temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
         with open(temporary, "wb") as handle:
             handle.write(hashlib.sha256(data).hexdigest().encode() + b"\n")
@@ -101,6 +114,8 @@ class Memo:
         """The memo saved by the last build with the same header (program, settings), or a new one;
         a memo that cannot be read is ignored with a note, never trusted. ``whole_post`` gives back
         a post the memo names by its build cache key, the first time a page needs all of it."""
+        from .pagekeys import PageList  # (pagekeys builds on this module)
+
         memo = cls()
         try:
             data = path.read_bytes()
@@ -111,20 +126,22 @@ class Memo:
             body = memoryview(data)[newline + 1:]  # not a copy
             if hashlib.sha256(body).hexdigest().encode() != data[:newline]:
                 raise ValueError("checksum mismatch")
-            unpickler = _MemoUnpickler(io.BytesIO(body), whole_post)
+            unpickler = _MemoUnpickler(io.BytesIO(body))
             if unpickler.load() != header:
                 return memo, None
+            whole = whole_post or _no_whole_post
+            unpickler.posts = [_cached_post(whole, *row) if type(row) is tuple else row for row in unpickler.load()]
             state = unpickler.load()
+            if not isinstance(state, dict):
+                return memo, None
+            if state.get("page_list") is not None:
+                common, rows, keys, numbers, uses = state["page_list"]
+                posts = {post.slug: post for post in map(unpickler.posts.__getitem__, numbers)}
+                state["page_list"] = PageList(common, [_lazy_page(posts, *row) for row in rows], keys, posts, uses)
         except Exception as exc:  # noqa: BLE001 - any damage: start afresh
             return memo, f"the build memo {path} could not be read ({type(exc).__name__}); starting a new one"
-        if not isinstance(state, dict):
-            return memo, None
         memo.__dict__.update({k: v for k, v in state.items() if k in memo.__dict__ and k not in _PROCESS_ONLY})
         memo.from_disk = True
-        if memo.page_list is not None:  # where a page read back finds the posts its context names
-            for page in memo.page_list.pages:
-                if isinstance(page, LazyPage):
-                    page.__dict__["_memo_posts"] = memo.page_list.posts
         return memo, None
 
     def recall(self, path: Path, kind: str) -> Any:
@@ -298,9 +315,9 @@ for _name in ("context", "deferred"):
     setattr(LazyPage, _name, _Lazy(_name))
 
 
-def _lazy_page(path: str, template: str, origin: str, content: bytes) -> LazyPage:
+def _lazy_page(posts: dict[str, Post], path: str, template: str, origin: str, content: bytes) -> LazyPage:
     page = object.__new__(LazyPage)
-    page.__dict__.update(path=path, template=template, origin=origin, _memo_page=content)
+    page.__dict__.update(path=path, template=template, origin=origin, _memo_page=content, _memo_posts=posts)
     return page
 
 
@@ -353,10 +370,9 @@ def _lazy_post(eager: dict[str, Any], content: bytes, images: tuple[ImageRef, ..
 WholePost = Callable[[str, Post], Post]
 
 
-def _cached_post(whole: WholePost | None, eager: bytes, key: str, images: tuple[ImageRef, ...],
-                 digest: str) -> LazyPost:
+def _cached_post(whole: WholePost, eager: bytes, key: str, images: tuple[ImageRef, ...], digest: str) -> LazyPost:
     post = object.__new__(LazyPost)
-    post.__dict__.update(pickle.loads(eager), _memo_eager=eager, _memo_key=key, _memo_whole=whole or _no_whole_post,
+    post.__dict__.update(pickle.loads(eager), _memo_eager=eager, _memo_key=key, _memo_whole=whole,
                          _memo_images=images, _memo_digest=digest)
     return post
 
@@ -366,16 +382,20 @@ def _no_whole_post(key: str, post: Post) -> Post:
 
 
 class _MemoUnpickler(pickle.Unpickler):
-    """The memo file: each post it names by key gets the means to read the rest of it back."""
+    """The memo file: after its rows of posts, a post is the number of its row."""
 
-    def __init__(self, file: io.BytesIO, whole: WholePost | None) -> None:
+    def __init__(self, file: io.BytesIO) -> None:
         super().__init__(file)
-        self.whole = whole
+        self.posts: list[Post] = []
 
     def find_class(self, module: str, name: str) -> Any:
-        if module == __name__ and name == "_cached_post":
-            return functools.partial(_cached_post, self.whole)
+        if module == __name__ and name == "_post_at":
+            return self.posts.__getitem__
         return super().find_class(module, name)
+
+
+def _post_at(number: int) -> Post:  # pragma: no cover - only ever found through _MemoUnpickler
+    raise pickle.UnpicklingError("a memo's post read without its rows")
 
 
 # A memo holds thousands of paths, and unpickling one parses it again (PurePath.__reduce__ gives its
@@ -393,38 +413,45 @@ class _PostPickler(pickle.Pickler):
         super().__init__(file, protocol=pickle.HIGHEST_PROTOCOL)
         self.memo_of_builds = memo
         self.keys = keys  # id(post) -> its build cache key
+        self.rows: dict[int, int] = {}  # id(post) -> its row, once the rows are written
         self.pages: _PagePickler | None = None
 
-    def reducer_override(self, obj: Any) -> Any:
-        if _FAST_PATHS and isinstance(obj, PurePath):
-            return _parsed_path, (type(obj), obj._drv, obj._root, tuple(obj._parts))  # type: ignore[attr-defined]
-        if isinstance(obj, Page):
-            return self._page(obj)
-        if not isinstance(obj, Post):
-            return NotImplemented
-        state = obj.__dict__
-        digest = self.memo_of_builds.digest_of(obj, _post_digest)
-        key = state.get("_memo_key") or self.keys.get(id(obj))
-        if key is not None:  # the build cache holds it whole (the build committed it before this save)
-            # What every build reads of it, as its own bytes: a post read back is saved again as
-            # the same bytes (a fifth of the time its dozen values took).
-            eager = state.get("_memo_eager") or pickle.dumps({name: state[name] for name in _EAGER},
-                                                             protocol=pickle.HIGHEST_PROTOCOL)
-            return _cached_post, (eager, key, obj.images, digest)
-        eager = {name: state[name] for name in _EAGER}
-        content = state.get("_memo_content")  # a LazyPost never read: its bytes as they were
-        if content is None:
-            content = pickle.dumps({name: getattr(obj, name) for name in _LAZY}, protocol=pickle.HIGHEST_PROTOCOL)
-        return _lazy_post, (eager, content, obj.images, digest)
+    def row(self, post: Post) -> Any:
+        """A post's row: (eager fields' bytes, key, images, digest); a post the build cache does not
+        hold (no key) is the post itself, pickled whole by ``reducer_override``."""
+        state = post.__dict__
+        key = state.get("_memo_key") or self.keys.get(id(post))
+        if key is None:
+            return post
+        # What every build reads of it, as its own bytes: a post read back is saved again as the
+        # same bytes (a fifth of the time its dozen values took).
+        eager = state.get("_memo_eager") or pickle.dumps({name: state[name] for name in _EAGER},
+                                                         protocol=pickle.HIGHEST_PROTOCOL)
+        return eager, key, post.images, self.memo_of_builds.digest_of(post, _post_digest)
 
-    def _page(self, page: Page) -> Any:
+    def page_row(self, page: Page) -> tuple[str, str, str, bytes]:
         content = page.__dict__.get("_memo_page")  # a page read back and not replaced: as it was
         if content is None:
             if self.pages is None:
                 page_list = self.memo_of_builds.page_list
                 self.pages = _PagePickler(page_list.posts if page_list is not None else {})
             content = self.pages.bytes_of((page.context, page.deferred))
-        return _lazy_page, (page.path, page.template, page.origin, content)
+        return page.path, page.template, page.origin, content
+
+    def reducer_override(self, obj: Any) -> Any:
+        if _FAST_PATHS and isinstance(obj, PurePath):
+            return _parsed_path, (type(obj), obj._drv, obj._root, tuple(obj._parts))  # type: ignore[attr-defined]
+        if not isinstance(obj, Post):
+            return NotImplemented
+        number = self.rows.get(id(obj))
+        if number is not None:
+            return _post_at, (number,)
+        state = obj.__dict__  # a post without a key, in its row: whole
+        eager = {name: state[name] for name in _EAGER}
+        content = state.get("_memo_content")  # a LazyPost never read: its bytes as they were
+        if content is None:
+            content = pickle.dumps({name: getattr(obj, name) for name in _LAZY}, protocol=pickle.HIGHEST_PROTOCOL)
+        return _lazy_post, (eager, content, obj.images, self.memo_of_builds.digest_of(obj, _post_digest))
 
 
 # Meaningful only inside one process: object ids, Markdown instances, the preview's search bundle,
