@@ -590,7 +590,7 @@ def test_paths_read_back_from_the_memo_file_are_ordinary_paths(built: Path) -> N
 
     memo = saved_memo(BuildOptions(source=built))
     assert memo.from_disk
-    paths = list(memo.files) + list(memo.paths.values())
+    paths = list(memo.paths.values())
     assert paths
     for path in paths:
         fresh = Path(str(path))
