@@ -26,7 +26,7 @@ from .errors import Problem, SiteError
 from .images import ImagePlan
 from .memo import Memo, WholePost
 from .model import ImageRef, Post, Site
-from .pagekeys import page_keys
+from .pagekeys import pages_and_keys
 from .render import Page, Renderer, make_environment
 from .writer import (Manifest, Target, Writer, lock_path, locked, recover_and_clean, signature, spare_dir, swap_in,
                      write_to, writing_marker)
@@ -528,9 +528,15 @@ def _render_pages(renderer: Renderer, memo: Memo | None = None, writer: Writer |
     the others are rendered, on every core, each written as it comes back. Without a writer (check),
     every page is rendered and none kept.
     """
-    pages, keys = page_keys(renderer, memo)
-    todo = [i for i, (page, key) in enumerate(zip(pages, keys))
-            if writer is None or not writer.kept_as_is(page.path, key, page.origin)]
+    pages, made = pages_and_keys(renderer, memo)
+    if writer is not None and not writer.known and live is None:
+        # Nothing to keep or link (a first build): every page is rendered, and the keys, needed
+        # only to record what was written, are made here while the workers render.
+        todo, keys = list(range(len(pages))), _Later(made)
+    else:
+        keys = list(made)
+        todo = [i for i, (page, key) in enumerate(zip(pages, keys))
+                if writer is None or not writer.kept_as_is(page.path, key, page.origin)]
     if writer is not None and live is not None:
         folder, manifest = live
         todo = [i for i in todo if not (manifest.get(pages[i].path) == keys[i] and writer.link_from(
@@ -561,7 +567,23 @@ def _render_pages(renderer: Renderer, memo: Memo | None = None, writer: Writer |
         if memo:
             memo.page_list = None  # its pages were not all written
         raise SiteError(sorted(set(problems))) if problems else refused
-    return Rendered(pages, keys, writer.staging if writer else None)
+    return Rendered(pages, list(keys), writer.staging if writer else None)
+
+
+class _Later:
+    """Keys made one by one as they are first asked for, in order (pagekeys.pages_and_keys)."""
+
+    def __init__(self, made: Iterable[str]) -> None:
+        self.made, self.keys = iter(made), []
+
+    def __getitem__(self, index: int) -> str:
+        while len(self.keys) <= index:
+            self.keys.append(next(self.made))
+        return self.keys[index]
+
+    def __iter__(self) -> Iterator[str]:
+        yield from self.keys
+        yield from self.made
 
 
 def _render_one(renderer: Renderer, page: Page, target: Target | None = None) -> tuple[bool, bool | str | Problem]:
