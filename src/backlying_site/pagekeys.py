@@ -116,8 +116,8 @@ def _put_in(value: Any, edited: dict[int, Post]) -> Any:
         return edited.get(id(value), value)
     if isinstance(value, dict):
         return {k: _put_in(v, edited) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return type(value)(_put_in(v, edited) for v in value)
+    if isinstance(value, (list, tuple)):  # posts inline: a listing of every post holds thousands
+        return type(value)(edited.get(id(v), v) if isinstance(v, Post) else _put_in(v, edited) for v in value)
     return value
 
 
@@ -156,8 +156,10 @@ def fingerprint(value: object, memo: dict[int, str], post_digest: Callable[[Post
         return memo[key]
     if isinstance(value, dict):
         return "{" + ",".join(f"{k!r}:{fingerprint(v, memo, post_digest, found)}" for k, v in value.items()) + "}"
-    if isinstance(value, (list, tuple)):
-        return "[" + ",".join(fingerprint(v, memo, post_digest, found) for v in value) + "]"
+    if isinstance(value, (list, tuple)):  # posts inline: a listing of every post holds thousands
+        if found is not None:
+            found.extend(v for v in value if isinstance(v, Post))
+        return "[" + ",".join(memo.get(id(v)) or fingerprint(v, memo, post_digest, found) for v in value) + "]"
     text = repr(value)
     if " at 0x" in text:  # an object without a stable repr: never let it into a cache key
         raise TypeError(f"cannot fingerprint {type(value).__name__} for the build cache")
