@@ -24,13 +24,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import PIL
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image
 
 from . import images, parallel
 from .images import ImagePlan, Progress
 from .model import Site
 
 if TYPE_CHECKING:
+    from PIL import ImageFont
+
     from .writer import Writer
 
 # Bump when the drawing code changes what it produces: old cache entries then miss.
@@ -202,6 +204,8 @@ def draw_share(plan: SharePlan, layout: Layout) -> Image.Image:
     site_line = ellipsize(plan.site_title, site_font, layout.width - 2 * layout.margin)
     block = _block_height(layout, title_font, len(lines))
     canvas, top = _background(plan.hero, layout, block)
+    from PIL import ImageDraw  # only when a share image is drawn: most builds draw none (~4 ms)
+
     draw = ImageDraw.Draw(canvas)
     draw.text((layout.margin, top), site_line, font=site_font, fill=WHITE)
     y = top + _site_height(layout)
@@ -268,6 +272,8 @@ def hero_frame(hero: ImagePlan, size: tuple[int, int]) -> Image.Image:
 def font(path: Path, size: int) -> ImageFont.FreeTypeFont:
     # BASIC layout everywhere: with libraqm present on one machine and not another the glyph
     # positions (and so the bytes and the cache) would differ.
+    from PIL import ImageFont  # only when a share image is drawn, as ImageDraw
+
     return ImageFont.truetype(str(path), size, layout_engine=ImageFont.Layout.BASIC)
 
 
