@@ -205,6 +205,19 @@ def test_build_py_is_the_build_command(sample_site: Path, tmp_path: Path) -> Non
     assert result.stdout.startswith("Built ")
 
 
+@pytest.mark.parametrize("closed", [">&-", "2>&-", "| true"], ids=["stdout closed", "stderr closed", "a pipe gone"])
+def test_the_command_exits_with_its_code_whatever_became_of_its_output(
+        sample_site: Path, tmp_path: Path, closed: str) -> None:
+    """The command line leaves with os._exit once its streams are flushed (cli.run): a stream
+    closed or a reader gone must not turn a finished build into a traceback or a failure."""
+    command = (f'"$0" "$1" --source "$2" --output "$3" {closed}; echo "exit $?" >&3')
+    result = subprocess.run(["sh", "-c", f"exec 3>&1; {command}", sys.executable, str(REPO / "build.py"),
+                             str(sample_site), str(tmp_path / "out")],
+                            capture_output=True, text=True, env={"SOURCE_DATE_EPOCH": "1780000000", "PATH": "/usr/bin:/bin"})
+    assert "exit 0" in result.stdout and "Traceback" not in result.stderr, result.stderr
+    assert (tmp_path / "out/later/index.html").is_file()
+
+
 def test_check_validates_and_writes_nothing(sample_site: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["check", "--source", str(sample_site)]) == 0
     assert not (sample_site / "public").exists()

@@ -243,6 +243,34 @@ def test_a_file_changed_within_the_last_moments_is_never_recalled(tmp_path: Path
     assert memo.recall(path, "post") is None
 
 
+def test_a_template_saved_while_a_build_runs_is_never_half_in_it(
+        sample_site: Path, source_date_epoch: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pages are keyed and rendered from the same bytes of each template, read once: a template
+    saved meanwhile shows in the next build (found by a reviewer: with the templates loaded
+    before their bytes were hashed, pages rendered from the old text kept the new text's key
+    and were kept as they were ever after)."""
+    from backlying_site import builder
+
+    template = sample_site / "templates/404.html"
+    template.parent.mkdir()
+    template.write_text("{% extends 'base.html' %}{% block main %}<h1>Version A</h1>{% endblock %}\n",
+                        encoding="utf-8")
+    build(BuildOptions(source=sample_site))
+    real = builder.spare_dir
+
+    def saved_meanwhile(output: Path) -> tuple[Path, bool]:
+        edit(template, "Version A", "Version B")
+        return real(output)
+
+    edit(sample_site / "content/posts/later/index.md", "Short body.", "A longer body, edited.")
+    monkeypatch.setattr(builder, "spare_dir", saved_meanwhile)
+    build(BuildOptions(source=sample_site))
+    monkeypatch.setattr(builder, "spare_dir", real)
+    build(BuildOptions(source=sample_site))
+    assert "Version B" in (sample_site / "public/404.html").read_text(encoding="utf-8")
+    assert tree(sample_site / "public") == clean_build(sample_site, tmp_path)
+
+
 def test_the_state_each_build_records_is_the_published_folder_as_a_walk_finds_it(
         sample_site: Path, source_date_epoch: str, monkeypatch: pytest.MonkeyPatch) -> None:
     """The build command records the published folder's state from the spare's and the paths it
@@ -365,13 +393,23 @@ def edit_post_template(site: Path) -> None:
                                                   encoding="utf-8")
 
 
-def test_without_the_build_cache_the_memos_posts_are_read_from_their_files(built: Path, tmp_path: Path) -> None:
-    """The build cache deleted (or found damaged) while the memo stays: a post the memo names is
+def test_without_the_build_cache_the_memos_posts_are_read_from_their_files(
+        built: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The build cache's posts gone (a damaged file) while the memo stays: a post the memo names is
     parsed again from its file, which still holds the text the memo's key was made from."""
-    for name in ("build.sqlite", "build.sqlite-wal", "build.sqlite-shm"):
-        (built / ".cache/build" / name).unlink(missing_ok=True)
+    import sqlite3
+
+    from backlying_site import builder
+
+    with sqlite3.connect(built / ".cache/build/build.sqlite") as db:
+        db.execute("DELETE FROM posts")
+    parsed: list[str] = []
+    real = builder.content.post_from_text
+    monkeypatch.setattr(builder.content, "post_from_text",
+                        lambda text, path, root: parsed.append(path.name) or real(text, path, root))
     edit_post_template(built)
-    build(BuildOptions(source=built))
+    result = build(BuildOptions(source=built))
+    assert result.pages_rendered > 0 and parsed  # the memo was read, and its posts parsed from their files
     assert tree(built / "public") == clean_build(built, tmp_path)
 
 

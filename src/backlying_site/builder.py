@@ -26,8 +26,8 @@ from .errors import Problem, SiteError
 from .images import ImagePlan
 from .memo import Memo, WholePost
 from .model import ImageRef, Post, Site
-from .pagekeys import pages_and_keys
-from .render import Page, Renderer, make_environment
+from .pagekeys import pages_and_keys, read_template
+from .render import Page, Renderer, make_environment, template_files
 from .writer import (Manifest, Target, Writer, lock_path, locked, recover_and_clean, signature, spare_dir, swap_in,
                      write_to, writing_marker)
 
@@ -359,9 +359,13 @@ def _whole_post(options: BuildOptions) -> WholePost:
                 return parsed
         # Changed with its stat kept the same (dates set back by hand): the memo cannot be trusted.
         (options.build_cache / MEMO_FILE).unlink(missing_ok=True)
-        raise SiteError([Problem(post.path, 0, "", "changed during the build, or since the last one with its file "
+        raise StaleMemo([Problem(post.path, 0, "", "changed during the build, or since the last one with its file "
                                  "dates kept; run the build again")])
     return whole
+
+
+class StaleMemo(SiteError):
+    """A post the memo names is no longer the file's text: the memo (deleted on disk) must go."""
 
 
 @contextmanager
@@ -506,7 +510,8 @@ class Rendered:
 def _renderer(site: Site, plans: dict[Path, ImagePlan], options: BuildOptions,
               memo: Memo | None = None) -> tuple[Renderer, dict[str, Path]]:
     folders = theme.template_dirs(site.root)
-    env = make_environment(folders, memo.templates if memo else None)
+    files = template_files(folders, lambda path: read_template(path, memo))  # what the page keys hash too
+    env = make_environment(folders, memo.templates if memo else None, files)
     for name in env.list_templates(filter_func=lambda name: name.endswith(".html")):
         env.get_template(name)  # loaded once here, before workers fork, not once in each (shared memory)
     statics = theme.static_files(site.root)
@@ -525,8 +530,8 @@ def _render_pages(renderer: Renderer, memo: Memo | None = None, writer: Writer |
 
     The published pages are the store of rendered HTML: a page whose key the spare already shows is
     kept as it is, one the live output shows under the same key is hard-linked from there, and only
-    the others are rendered, on every core, each written as it comes back. Without a writer (check),
-    every page is rendered and none kept.
+    the others are rendered, on every core, each written by the process that renders it. Without a
+    writer (check), every page is rendered and none kept.
     """
     pages, made = pages_and_keys(renderer, memo)
     if writer is not None and not writer.known and live is None:
@@ -546,11 +551,12 @@ def _render_pages(renderer: Renderer, memo: Memo | None = None, writer: Writer |
     # travels back to this one (~120 MB through pipes at 5,000 posts), and the writing is spread
     # over every core. Two pages at one address are told after any template problems.
     targets: list[Target | None] = [None] * len(todo)
+    rels = [pages[i].path for i in todo]  # as the writer reserved them
     refused: SiteError | None = None
     for n, i in enumerate(todo):
         if writer is not None and refused is None:
             try:
-                rel, targets[n] = writer.reserve(pages[i].path, pages[i].origin)
+                rels[n], targets[n] = writer.reserve(pages[i].path, pages[i].origin)
             except SiteError as exc:
                 refused = exc
     if refused is not None:
@@ -558,11 +564,11 @@ def _render_pages(renderer: Renderer, memo: Memo | None = None, writer: Writer |
     problems: list[Problem] = []
     jobs = [(pages[i], target) for i, target in zip(todo, targets)]
     results = parallel.imap_ordered(lambda job: _render_one(renderer, *job), jobs)
-    for i, target, (ok, result) in zip(todo, targets, results):
+    for i, rel, target, (ok, result) in zip(todo, rels, targets, results):
         if not ok:
             problems.append(result)
         elif writer is not None and target is not None:
-            writer.record(pages[i].path, keys[i], result)
+            writer.record(rel, keys[i], result)
     if problems or refused:
         if memo:
             memo.page_list = None  # its pages were not all written

@@ -526,12 +526,14 @@ class ProgressLine:
     """A ``progress`` for process_plans: a bar redrawn on a terminal, one summary line in CI logs."""
 
     def __init__(self, stream: TextIO | None = None, label: str = "images") -> None:
-        self.stream = stream if stream is not None else sys.stderr
+        self.stream: TextIO | None = stream if stream is not None else sys.stderr
         self.label = label
         self.interactive = _is_terminal(self.stream)
         self.started = self.drawn = time.monotonic()
 
     def __call__(self, done: int, total: int) -> None:
+        if self.stream is None:  # started with standard error closed: nowhere to tell
+            return
         now = time.monotonic()
         if done == 0:
             self.started = now

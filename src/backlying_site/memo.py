@@ -11,8 +11,9 @@ through a second edit (git's "racy clean" files): it is read again and compared
 by content. A memo read from disk also checks the published folder's state before
 trusting its manifest (anyone may have touched it since), and trusts the hidden spare's
 only if no build began writing it since the memo was saved (builder._build). Posts and
-pages come back lazily (LazyPost, LazyPage): what every rebuild reads of each is at hand,
-the rest unpickled only for the few a rebuild renders.
+pages come back lazily (LazyPost, LazyPage): what every rebuild reads of each is at hand;
+the rest (a post's body and steps, from the build cache; a page's context, from its own
+bytes in the memo) is read only for the few pages a rebuild renders.
 """
 
 from __future__ import annotations
@@ -105,7 +106,8 @@ class Memo:
         data = buffer.getbuffer()  # a view, not a copy: megabytes at 5,000 posts
         temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
         with open(temporary, "wb") as handle:
-            handle.write(b"%08x\n" % zlib.crc32(data))  # damage shows (a torn write cannot: os.replace)
+            # The layout's name, then a checksum: damage shows (a torn write cannot: os.replace).
+            handle.write(b"%s %08x\n" % (_LAYOUT, zlib.crc32(data)))
             handle.write(data)
         data.release()
         os.replace(temporary, path)
@@ -124,8 +126,11 @@ class Memo:
             return memo, None
         try:
             newline = data.index(b"\n")
+            layout, _, checksum = data[:newline].partition(b" ")
+            if layout != _LAYOUT:  # another version's memo: not damage, just not ours to read
+                return memo, None
             body = memoryview(data)[newline + 1:]  # not a copy
-            if b"%08x" % zlib.crc32(body) != data[:newline]:
+            if b"%08x" % zlib.crc32(body) != checksum:
                 raise ValueError("checksum mismatch")
             unpickler = _MemoUnpickler(io.BytesIO(body))
             if unpickler.load() != header:
@@ -256,7 +261,11 @@ class MemoryBytecodeCache(jinja2.BytecodeCache):
         self.store[bucket.key] = bucket.bytecode_to_string()
 
 
-# Post fields a rebuild rarely reads but for the pages it renders: stored apart in the memo file.
+# The memo file's layout, on its first line: a file of another layout is set aside without a note.
+_LAYOUT = b"memo-rows-1"
+
+# Post fields a rebuild rarely reads but for the pages it renders: not in the memo file (a post read
+# back from it reads them from the build cache when first needed).
 _LAZY = ("benefits", "steps", "body", "body_line", "dosage", "equipment", "helps_with", "play_ideas", "note",
          "precautions", "reviewed_by", "sources", "disclaimer", "lines")
 

@@ -19,7 +19,6 @@ from pathlib import Path
 import PIL
 from typing import Any, Callable, Iterable, Iterator
 
-from . import theme
 from .cache import code_fingerprint, digest
 from .memo import Memo
 from .model import CONTENT_FIELDS, Post
@@ -123,8 +122,8 @@ def _put_in(value: Any, edited: dict[int, Post]) -> Any:
 
 def global_fingerprint(renderer: Renderer, memo: Memo | None = None) -> str:
     """Everything a page may read besides its own context: code, templates, settings, images, globals."""
-    templates = [(path.as_posix(), _read(path, memo)) for folder in theme.template_dirs(renderer.site.root)
-                 for path in sorted(folder.rglob("*")) if path.is_file()]
+    # The templates' bytes as the renderer's loader holds them (read once): keys and pages agree.
+    templates = [(path.as_posix(), data) for path, data in renderer.env.loader.files.items()]  # type: ignore[union-attr]
     bands = [(band.from_months, band.to_months) for band in renderer.bands]
     # Pillow's version: share images' names (in post pages) depend on the encoder.
     return digest(code_fingerprint(), PIL.__version__, templates, renderer.site.config, sorted(renderer.plans.items()),
@@ -132,7 +131,7 @@ def global_fingerprint(renderer: Renderer, memo: Memo | None = None) -> str:
                   renderer.site.authors, list(renderer.site.tags), bands, renderer.today, renderer.drafts)
 
 
-def _read(path: Path, memo: Memo | None) -> bytes:
+def read_template(path: Path, memo: Memo | None) -> bytes:
     if memo is None:
         return path.read_bytes()
     data = memo.recall(path, "template")

@@ -60,17 +60,49 @@ class Page:
     deferred: tuple[str, tuple[Any, ...]] | None = None  # (Renderer method, its arguments)
 
 
-def make_environment(template_dirs: list[Path], compiled: jinja2.BytecodeCache | None = None) -> jinja2.Environment:
+def template_files(template_dirs: list[Path], read: Callable[[Path], bytes] = Path.read_bytes) -> dict[Path, bytes]:
+    """Every file under the template folders, read once, in a fixed order."""
+    return {path: read(path) for folder in template_dirs for path in sorted(folder.rglob("*")) if path.is_file()}
+
+
+class TemplatesAsRead(jinja2.BaseLoader):
+    """The templates as this build read them: the very bytes its page keys are made of. A template
+    saved while a build runs is in the next build, never half in this one (pages keyed by one text
+    but rendered from another would be kept as they are ever after). A folder earlier in the list
+    hides a template of the same name in a later one (the site's own before the theme's), as
+    Jinja's file loader does."""
+
+    def __init__(self, template_dirs: list[Path], files: dict[Path, bytes]) -> None:
+        self.folders = [Path(folder) for folder in template_dirs]
+        self.files = files
+
+    def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str, Callable[[], bool]]:
+        pieces = jinja2.loaders.split_template_path(template)
+        for folder in self.folders:
+            path = folder.joinpath(*pieces)
+            data = self.files.get(path)
+            if data is not None:
+                return data.decode("utf-8"), str(path), lambda: True
+        raise jinja2.TemplateNotFound(template)
+
+    def list_templates(self) -> list[str]:
+        return sorted({path.relative_to(folder).as_posix() for path in self.files
+                       for folder in self.folders if path.is_relative_to(folder)})
+
+
+def make_environment(template_dirs: list[Path], compiled: jinja2.BytecodeCache | None = None,
+                     files: dict[Path, bytes] | None = None) -> jinja2.Environment:
+    """``files``: the template folders' files as read (template_files); read now if not given."""
     env = jinja2.Environment(
         bytecode_cache=compiled,
-        loader=jinja2.FileSystemLoader([str(d) for d in template_dirs]),
+        loader=TemplatesAsRead(template_dirs, template_files(template_dirs) if files is None else files),
         autoescape=jinja2.select_autoescape(["html", "xml"], default_for_string=True),
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
-        # One environment per build, its templates read once: with reloading on, every render
-        # stat-ed each template it uses (base, partials: ~6 a page, ~40,000 a cold build).
+        # One environment per build, its templates read once (TemplatesAsRead): with reloading on,
+        # every render stat-ed each template it uses (base, partials: ~6 a page, ~40,000 a cold build).
         auto_reload=False,
     )
     env.filters["date_long"] = lambda d: f"{d:%-d %B %Y}" if d else ""
@@ -185,7 +217,7 @@ class Renderer:
                        keep.value("seo-markdown", raw_html, lambda: MarkdownRenderer(raw_html)))
         env.globals["absolute_image"] = self.seo.image
         # No `site` global: a page's output may depend only on its context and the globals
-        # fingerprinted in builder.global_fingerprint, or the build cache could serve it stale.
+        # fingerprinted in pagekeys.global_fingerprint, or the build cache could serve it stale.
         env.globals.update(authors=site.authors, config=site.config, urls=self.urls, asset=self.asset,
                            picture=self.picture, markdown=self.md.block, inline=self.md.inline,
                            build_drafts=drafts)

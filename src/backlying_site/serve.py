@@ -41,7 +41,7 @@ from watchdog.observers import Observer
 from watchdog.observers.polling import PollingObserver
 
 from . import theme
-from .builder import BuildOptions, BuildResult, build, saved_memo
+from .builder import BuildOptions, BuildResult, StaleMemo, build, saved_memo
 from .config import CONFIG_NAME, load_config
 from .errors import Problem, SiteError
 from .memo import Memo
@@ -421,7 +421,11 @@ class Preview:
 
     def _build(self) -> tuple[BuildResult | None, list[str] | None]:
         try:
-            return build(self.options, self.memo), None
+            try:
+                return build(self.options, self.memo), None
+            except StaleMemo:  # what the memo read from disk says of a post no longer holds: without it
+                self.memo = Memo()
+                return build(self.options, self.memo), None
         except SiteError as exc:
             return None, [p.format() for p in sorted(set(exc.problems))]
         except KeyboardInterrupt as exc:  # only an image worker's result raises it here: Ctrl-C
