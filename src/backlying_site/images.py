@@ -314,10 +314,12 @@ def prune_unwanted(cache_dir: Path, wanted: set[str], made_here: re.Pattern[str]
     """Delete files named like ``made_here`` but not ``wanted``; a cache folder pointed somewhere odd
     loses nothing else. Returns how many went."""
     removed = 0
-    for path in sorted(cache_dir.iterdir()):
-        if path.name not in wanted and made_here.fullmatch(path.name) and path.is_file():
-            path.unlink(missing_ok=True)
-            removed += 1
+    with os.scandir(cache_dir) as entries:  # names, not Paths: 20,000 share images made this ~0.1 s a build
+        stale = sorted(entry.name for entry in entries if entry.name not in wanted and made_here.fullmatch(entry.name)
+                       and entry.is_file())
+    for name in stale:
+        (cache_dir / name).unlink(missing_ok=True)
+        removed += 1
     return removed
 
 
