@@ -133,9 +133,6 @@ class Writer:
             self.kept += 1
         self.manifest[rel] = key or ""  # every file, so the next build knows what to delete
 
-    def _write(self, rel: str, path: Path, data: bytes, key: str | None) -> None:
-        self.record(rel, key, write_to((str(path), path.parent in self.new_folders), data))
-
     def copy_file(self, rel: str, source: Path, origin: str = "", link: bool = False) -> None:
         """Copy ``source``; ``link`` hard-links instead, for immutable files this program owns (the image cache)."""
         # A linked file is known by its name (the image cache's names are content hashes); a copied
