@@ -75,6 +75,10 @@ def _remove_database(path: Path) -> None:
         Path(f"{path}{suffix}").unlink(missing_ok=True)
 
 
+# What a damaged file or value raises when read: such a cache is set aside, never trusted.
+_UNREADABLE = (sqlite3.DatabaseError, pickle.UnpicklingError, EOFError, AttributeError, UnicodeDecodeError,
+               ImportError, TypeError)
+
 _readers: dict[tuple[int, int, str], sqlite3.Connection] = {}
 
 
@@ -92,8 +96,7 @@ def read_value(path: Path, table: str, key: str) -> Any:
             db = _readers[ident] = sqlite3.connect(path, timeout=30, isolation_level=None)
         row = db.execute(f"SELECT value FROM {table} WHERE key = ?", (key,)).fetchone()
         return decode(row[0]) if row else None
-    except (sqlite3.Error, pickle.UnpicklingError, EOFError, AttributeError, UnicodeDecodeError, ImportError,
-            TypeError):
+    except (sqlite3.Error, *_UNREADABLE):
         return None
 
 
@@ -163,8 +166,7 @@ class BuildCache:
                                        f"({','.join('?' * len(chunk))})", chunk).fetchall()
                 for key, value in rows:
                     found[key] = decode(value)
-        except (sqlite3.DatabaseError, pickle.UnpicklingError, EOFError, AttributeError, UnicodeDecodeError,
-                ImportError, TypeError) as exc:
+        except _UNREADABLE as exc:
             self.notes.append(f"the build cache was damaged ({exc}); rebuilding without it")
             self.db.close()
             _remove_database(self.path)

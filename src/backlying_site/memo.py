@@ -132,18 +132,19 @@ class Memo:
             body = memoryview(data)[newline + 1:]  # not a copy
             if b"%08x" % zlib.crc32(body) != checksum:
                 raise ValueError("checksum mismatch")
-            unpickler = _MemoUnpickler(io.BytesIO(body))
+            rows: list[Post] = []  # after its rows of posts, the file names a post by its row's number
+            unpickler = _PostsUnpickler(io.BytesIO(body), rows.__getitem__)
             if unpickler.load() != header:
                 return memo, None
             whole = whole_post or _no_whole_post
-            unpickler.posts = [_cached_post(whole, *row) if type(row) is tuple else row for row in unpickler.load()]
+            rows.extend(_cached_post(whole, *row) if type(row) is tuple else row for row in unpickler.load())
             state = unpickler.load()
             if not isinstance(state, dict):
                 return memo, None
             if state.get("page_list") is not None:
-                common, rows, keys, numbers, uses = state["page_list"]
-                posts = {post.slug: post for post in map(unpickler.posts.__getitem__, numbers)}
-                state["page_list"] = PageList(common, [_lazy_page(posts, *row) for row in rows], keys, posts, uses)
+                common, page_rows, keys, numbers, uses = state["page_list"]
+                posts = {post.slug: post for post in map(rows.__getitem__, numbers)}
+                state["page_list"] = PageList(common, [_lazy_page(posts, *row) for row in page_rows], keys, posts, uses)
         except Exception as exc:  # noqa: BLE001 - any damage: start afresh
             return memo, f"the build memo {path} could not be read ({type(exc).__name__}); starting a new one"
         memo.__dict__.update({k: v for k, v in state.items() if k in memo.__dict__ and k not in _PROCESS_ONLY})
@@ -262,7 +263,7 @@ class MemoryBytecodeCache(jinja2.BytecodeCache):
 
 
 # The memo file's layout, on its first line: a file of another layout is set aside without a note.
-_LAYOUT = b"memo-rows-1"
+_LAYOUT = b"memo-rows-2"
 
 # Post fields a rebuild rarely reads but for the pages it renders: not in the memo file (a post read
 # back from it reads them from the build cache when first needed).
@@ -303,7 +304,7 @@ class LazyPage(Page):
 
     def _load(self) -> None:
         posts = self.__dict__["_memo_posts"]
-        context, deferred = _PageUnpickler(io.BytesIO(self.__dict__["_memo_page"]), posts).load()
+        context, deferred = _PostsUnpickler(io.BytesIO(self.__dict__["_memo_page"]), posts.__getitem__).load()
         self.__dict__.update(context=context, deferred=deferred)
 
 
@@ -353,22 +354,25 @@ class _PagePickler(pickle.Pickler):
 
     def reducer_override(self, obj: Any) -> Any:
         if isinstance(obj, Post) and self.posts.get(obj.slug) is obj:
-            return _post_named, (obj.slug,)
+            return _post_ref, (obj.slug,)
         return NotImplemented
 
 
-def _post_named(slug: str) -> Post:  # pragma: no cover - only ever found through _PageUnpickler
-    raise pickle.UnpicklingError("a page's context read without its posts")
+def _post_ref(ref: Any) -> Post:  # pragma: no cover - only ever found through _PostsUnpickler
+    raise pickle.UnpicklingError("a post named by reference read without its posts")
 
 
-class _PageUnpickler(pickle.Unpickler):
-    def __init__(self, file: io.BytesIO, posts: dict[str, Post]) -> None:
+class _PostsUnpickler(pickle.Unpickler):
+    """Pickles that name posts by a reference (a page's context: by slug; the memo file: by row):
+    ``lookup`` gives the post a reference names."""
+
+    def __init__(self, file: io.BytesIO, lookup: Callable[[Any], Post]) -> None:
         super().__init__(file)
-        self.posts = posts
+        self.lookup = lookup
 
     def find_class(self, module: str, name: str) -> Any:
-        if module == __name__ and name == "_post_named":
-            return self.posts.__getitem__
+        if module == __name__ and name == "_post_ref":
+            return self.lookup
         return super().find_class(module, name)
 
 
@@ -391,23 +395,6 @@ def _cached_post(whole: WholePost, eager: bytes, key: str, images: tuple[ImageRe
 
 def _no_whole_post(key: str, post: Post) -> Post:
     raise RuntimeError(f"the memo was read without a way to read its posts back ({post.path})")
-
-
-class _MemoUnpickler(pickle.Unpickler):
-    """The memo file: after its rows of posts, a post is the number of its row."""
-
-    def __init__(self, file: io.BytesIO) -> None:
-        super().__init__(file)
-        self.posts: list[Post] = []
-
-    def find_class(self, module: str, name: str) -> Any:
-        if module == __name__ and name == "_post_at":
-            return self.posts.__getitem__
-        return super().find_class(module, name)
-
-
-def _post_at(number: int) -> Post:  # pragma: no cover - only ever found through _MemoUnpickler
-    raise pickle.UnpicklingError("a memo's post read without its rows")
 
 
 # A memo holds thousands of paths, and unpickling one parses it again (PurePath.__reduce__ gives its
@@ -457,7 +444,7 @@ class _PostPickler(pickle.Pickler):
             return NotImplemented
         number = self.rows.get(id(obj))
         if number is not None:
-            return _post_at, (number,)
+            return _post_ref, (number,)
         state = obj.__dict__  # a post without a key, in its row: whole
         eager = {name: state[name] for name in _EAGER}
         content = state.get("_memo_content")  # a LazyPost never read: its bytes as they were

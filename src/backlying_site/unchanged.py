@@ -108,6 +108,11 @@ def output_state(output: Path) -> State | None:
     return state
 
 
+def _folder_path(base: str, key: str) -> str:
+    """The folder a state's key names ("a/b/", or "/" for the folder itself)."""
+    return f"{base}/{key[:-1]}" if key != "/" else base
+
+
 def same_state(output: Path, state: State | None) -> bool:
     """Whether ``output`` is still as ``state`` (output_state's) says, by one lstat per entry and no
     folder read: a file changed or replaced shows in its own stat, one added, deleted or renamed in
@@ -121,7 +126,7 @@ def same_state(output: Path, state: State | None) -> bool:
     try:
         for rel, (size, mtime, ino) in state.items():
             if size == FOLDER:
-                info = lstat(f"{base}/{rel[:-1]}" if rel != "/" else base)
+                info = lstat(_folder_path(base, rel))
                 if not is_dir(info.st_mode) or info.st_mtime_ns != mtime or info.st_ino != ino:
                     return False
             else:
@@ -178,6 +183,6 @@ def seeded_state(state: State, copy: Path) -> State:
     fresh = {rel: value for rel, value in state.items() if value[0] != FOLDER}
     for rel, value in state.items():
         if value[0] == FOLDER:
-            info = os.lstat(f"{copy}/{rel[:-1]}" if rel != "/" else copy)
+            info = os.lstat(_folder_path(str(copy), rel))
             fresh[rel] = (FOLDER, info.st_mtime_ns, info.st_ino)
     return fresh
