@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from backlying_site.errors import SiteError
 from backlying_site.writer import locked
 
 EPOCH = "1780000000"  # 2026-05-28, after every post's date
@@ -290,3 +291,25 @@ def test_the_writer_makes_folders_through_files_in_the_way_and_compares_only_old
     assert (staging / "fresh/deep/index.html").read_bytes() == b"in a folder made just now"
     # Only a folder this build made is known empty (written without a look); the others are compared.
     assert writer.new_folders == {staging / "fresh/deep"}
+
+
+def test_into_an_empty_spare_the_writing_process_makes_each_folder(tmp_path: Path) -> None:
+    """A first build: reserving claims the address only; the worker that writes the page makes its
+    folder (a cold build's thousands of mkdir spread over the workers)."""
+    from backlying_site.writer import Writer, write_to
+
+    staging = tmp_path / "spare"
+    staging.mkdir()
+    writer = Writer(staging, {}, empty=True)
+    rel, target = writer.reserve("tags/play/page/2/index.html", "a.md")
+    _, beside = writer.reserve("tags/play/page/2/feed.xml", "b.md")
+    assert not (staging / "tags").exists()  # nothing made yet
+    assert write_to(target, b"page two") and write_to(beside, b"feed")
+    writer.record(rel, "k", True)
+    assert (staging / "tags/play/page/2/index.html").read_bytes() == b"page two"
+    assert (staging / "tags/play/page/2/feed.xml").read_bytes() == b"feed"
+    writer.write_keyed("tags/play/index.html", "k2", lambda: b"first page")  # in the parent, the same way
+    assert (staging / "tags/play/index.html").read_bytes() == b"first page"
+    assert writer.new_folders == {staging / "tags/play/page/2", staging / "tags/play"}
+    with pytest.raises(SiteError, match="two pages want the same address"):
+        writer.reserve("tags/play/index.html", "c.md")

@@ -416,9 +416,10 @@ def _build(options: BuildOptions, cache: BuildCache, started: float, memo: Memo 
         known, state = memo.output_manifest(spare) if memo else (None, None)
         if known is None and seeded and live is not None:  # the spare is a whole copy (hard links) of it
             known, state = dict(live), unchanged.seeded_state(live_state, spare) if live_state else None
-        if known is None and not seeded and _is_empty(spare):  # a first build: nothing to compare or delete
+        empty = not seeded and _is_empty(spare)
+        if known is None and empty:  # a first build: nothing to compare or delete
             known, state = {}, {}
-        writer = Writer(spare, known)
+        writer = Writer(spare, known, empty=empty)
         rendered = _render_pages(renderer, memo, writer, (output, live) if live is not None else None)
         cache.prune("pages", [])  # the table keeps only the search bundle (and the build record)
         # ~50 ms each, cached: no progress line.
