@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from markdown.extensions.toc import TocTreeprocessor
 from markdown.treeprocessors import InlineProcessor
 
-from backlying_site.markdown import MarkdownRenderer, _QuickInline, is_plain_text, required_text
+from backlying_site.markdown import MarkdownRenderer, _QuickInline, _QuickToc, is_plain_text, required_text
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -72,6 +73,8 @@ def python_markdowns_own() -> MarkdownRenderer:
     for processor in renderer._md.treeprocessors:
         if isinstance(processor, _QuickInline):
             processor.__class__ = InlineProcessor
+        elif isinstance(processor, _QuickToc):
+            processor.__class__ = TocTreeprocessor
     for block in renderer._md.parser.blockprocessors:
         block.__dict__.pop("test", None)
         block.__dict__.pop("run", None)
@@ -83,9 +86,19 @@ MARKDOWNISH = st.text(alphabet="ab c\n\n\n\t.,;:!?'\"*_`\\[]()<>&#-=+|{}/@~^0123
 
 
 @settings(max_examples=1500, deadline=None)
-@given(st.lists(MARKDOWNISH, min_size=1, max_size=4).map("\n\n".join))
+@given(st.lists(MARKDOWNISH | st.sampled_from(["[TOC]", "\\[TOC\\]", "## TOC", "* [TOC]"]), min_size=1, max_size=4)
+       .map("\n\n".join))
 def test_quick_inline_gives_python_markdowns_html(text: str) -> None:
     assert str(RENDERER.block(text)) == str(REFERENCE.block(text))
+    assert RENDERER.toc() == REFERENCE.toc()
+
+
+def test_a_toc_marker_still_becomes_the_table_of_contents() -> None:
+    text = "[TOC]\n\n## Why it helps\n\nText.\n\n## How long\n\nText."
+    html = str(RENDERER.block(text))
+    assert html == str(REFERENCE.block(text))
+    assert html.startswith('<div class="toc">\n<ul>\n<li><a href="#why-it-helps">Why it helps</a></li>')
+    assert [entry["id"] for entry in RENDERER.toc()] == ["why-it-helps", "how-long"]
 
 
 @pytest.mark.parametrize("path", sorted(ROOT.glob("content/**/*.md")) + sorted(ROOT.glob("tests/site/**/*.md")),
