@@ -160,6 +160,37 @@ def test_site_templates_override_the_default_theme(sample_site: Path, source_dat
     assert "Sample Guide" in text(sample_site / "public/index.html")  # the rest still from the theme
 
 
+def test_a_sites_own_card_partial_makes_every_card(sample_site: Path, source_date_epoch: str) -> None:
+    """Templates call the global card(), which renders the site's partials/card.html when it has one."""
+    (sample_site / "templates/partials").mkdir(parents=True)
+    (sample_site / "templates/partials/card.html").write_text(
+        '{% macro card(post, first=false, level=2) %}<p class="own-card">{{ post.title }} {{ level }}'
+        '{{ " first" if first }}</p>{% endmacro %}\n', encoding="utf-8")
+    build(BuildOptions(source=sample_site))
+    index = text(sample_site / "public/index.html")
+    assert index.count('class="own-card"') >= 2 and " 2 first</p>" in index and 'class="card"' not in index
+    post = text(sample_site / "public/first-steps/index.html")
+    assert re.search(r'<p class="own-card">[^<]+ 3</p>', post)  # the similar exercises, level 3
+
+
+def test_a_card_is_rendered_once_per_post_and_arguments() -> None:
+    import jinja2
+
+    from backlying_site.render import Cards
+
+    made: list[str] = []
+    env = jinja2.Environment(loader=jinja2.DictLoader({"partials/card.html": (
+        "{% macro card(post, first=false, level=2) %}{{ made(post.title) }}<h{{ level }}>{{ post.title }}"
+        "</h{{ level }}>{{ '!' if first }}{% endmacro %}")}), autoescape=True)
+    env.globals["made"] = lambda title: made.append(title) or ""
+    cards = Cards(env)
+    one, two = type("P", (), {"title": "One & all"})(), type("P", (), {"title": "Two"})()
+    assert cards(one) == cards(one) == "<h2>One &amp; all</h2>"
+    assert cards(one, level=3) == "<h3>One &amp; all</h3>" and cards(one, first=True) == "<h2>One &amp; all</h2>!"
+    assert cards(two) == "<h2>Two</h2>"
+    assert made == ["One & all", "One & all", "One & all", "Two"]
+
+
 def test_template_error_is_reported_with_file_and_line(sample_site: Path, capsys: pytest.CaptureFixture[str],
                                                        source_date_epoch: str) -> None:
     (sample_site / "templates").mkdir()
