@@ -148,6 +148,32 @@ def test_posts_spilled_into_the_cache_during_a_build_give_the_same_site(
     assert rows(sample_site / ".cache/build/build.sqlite", "pages") <= 2  # the build record, the search index
 
 
+def test_the_cache_holds_the_posts_of_the_site_as_it_is_after_each_build(built: Path) -> None:
+    """Edited, deleted and added posts: the old rows go (deleted by the keys the last build used),
+    and rows nobody knows of (another process's) go too, by a comparison of the whole table."""
+    import sqlite3
+
+    database = built / ".cache/build/build.sqlite"
+
+    def keys() -> set[str]:
+        with sqlite3.connect(database) as db:
+            return {key for (key,) in db.execute("SELECT key FROM posts")}
+
+    first = keys()
+    assert len(first) == 5
+    edit(built / "content/posts/later/index.md", "Short body.", "A longer body, edited.")
+    build(BuildOptions(source=built))
+    assert len(keys()) == 5 and len(keys() - first) == 1
+    add_post(built, "brand-new")
+    build(BuildOptions(source=built))
+    assert len(keys()) == 6
+    shutil.rmtree(built / "content/posts/brand-new")
+    with sqlite3.connect(database) as db:
+        db.execute("INSERT INTO posts VALUES ('from-elsewhere', x'00')")
+    build(BuildOptions(source=built))
+    assert len(keys()) == 5 and "from-elsewhere" not in keys()
+
+
 def test_a_cache_of_an_older_version_is_replaced_by_a_new_file(built: Path, tmp_path: Path) -> None:
     import sqlite3
 

@@ -116,7 +116,7 @@ class BuildCache:
         self.pending: dict[str, dict[str, bytes]] = {"posts": {}, "pages": {}}
         self.pending_bytes = 0
         self.created = False  # this build made the file: a build that fails leaves none
-        self.keep: dict[str, list[str]] = {}
+        self.keep: dict[str, tuple[list[str], list[str] | None]] = {}
         self.path = folder / DATABASE if folder is not None else None
         self.db: sqlite3.Connection | None = None
         self.broken = False
@@ -205,14 +205,18 @@ class BuildCache:
         self.pending = {table: {} for table in self.pending}
         self.pending_bytes = 0
 
-    def prune(self, table: str, keep: Iterable[str]) -> None:
-        """At commit, forget every entry this build did not use, so the file does not grow without end."""
-        self.keep[table] = list(keep)
+    def prune(self, table: str, keep: Iterable[str], known: Iterable[str] | None = None) -> None:
+        """At commit, forget every entry this build did not use, so the file does not grow without end.
+
+        ``known``: the keys the table is thought to hold (the last build's). Those not kept are
+        deleted by key; the whole table is compared with ``keep`` only if it still holds more rows
+        than that (a build that died before its prune, another process's rows)."""
+        self.keep[table] = (list(keep), list(known) if known is not None else None)
 
     def keep_also(self, table: str, key: str) -> None:
         """Keep one more entry through the next prune (set after ``prune`` was called)."""
         if table in self.keep:
-            self.keep[table].append(key)
+            self.keep[table][0].append(key)
 
     def commit(self) -> None:
         """Write what this build made; called only once the build has passed every check."""
@@ -224,7 +228,12 @@ class BuildCache:
         try:
             if not self.db.in_transaction:
                 self.db.execute("BEGIN")
-            for table, keep in self.keep.items():
+            for table, (keep, known) in self.keep.items():
+                wanted = set(keep)
+                if known is not None:
+                    self.db.executemany(f"DELETE FROM {table} WHERE key = ?", ((k,) for k in known if k not in wanted))
+                    if self.db.execute(f"SELECT count(*) FROM {table}").fetchone()[0] <= len(wanted):
+                        continue  # no more rows than kept keys: nothing (or as much as is missing) is stale
                 self.db.execute("CREATE TEMP TABLE IF NOT EXISTS keep (key TEXT PRIMARY KEY)")
                 self.db.execute("DELETE FROM keep")
                 self.db.executemany("INSERT OR IGNORE INTO keep VALUES (?)", ((k,) for k in keep))
