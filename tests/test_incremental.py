@@ -382,6 +382,26 @@ def test_a_damaged_memo_is_ignored_with_a_note(built: Path, tmp_path: Path) -> N
     assert tree(built / "public") == clean_build(built, tmp_path)
 
 
+def test_the_memo_is_written_over_in_place_and_a_torn_write_is_ignored(built: Path, tmp_path: Path) -> None:
+    """The memo file is overwritten, not replaced (cheaper): a shorter memo leaves nothing of the
+    longer one behind, and one cut short (a build killed while writing it) is never trusted."""
+    from backlying_site.builder import saved_memo
+
+    path = built / ".cache/build/memo.pickle"
+    inode, size = path.stat().st_ino, path.stat().st_size
+    with path.open("ab") as handle:
+        handle.write(b"\0" * 10_000)  # as if the last memo had been longer than the next
+    edit(built / "content/posts/later/index.md", "Short body.", "A body, edited.")
+    build(BuildOptions(source=built))
+    assert path.stat().st_ino == inode and path.stat().st_size < size + 5_000  # the zeros cut off
+    assert saved_memo(BuildOptions(source=built)).from_disk  # read back whole: nothing left over
+    path.write_bytes(path.read_bytes()[:-100])  # torn
+    edit(built / "content/posts/later/index.md", "A body, edited.", "A longer body, edited.")
+    result = build(BuildOptions(source=built))
+    assert any("memo" in note and "could not be read" in note for note in result.notes)
+    assert tree(built / "public") == clean_build(built, tmp_path)
+
+
 def test_a_post_read_back_from_the_memo_file_is_the_same_post(built: Path) -> None:
     """Posts in memo.pickle carry only what every build reads; the rest is read back from the build
     cache when first needed: every field, the images and the repr (digests are made from it) must

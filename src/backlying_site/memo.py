@@ -104,13 +104,16 @@ class Memo:
                                   page_list.uses)
         pickler.dump(state)  # (the same pickler and unpickler: it may name the rows' objects)
         data = buffer.getbuffer()  # a view, not a copy: megabytes at 5,000 posts
-        temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        with open(temporary, "wb") as handle:
-            # The layout's name, then a checksum: damage shows (a torn write cannot: os.replace).
-            handle.write(b"%s %08x\n" % (_LAYOUT, zlib.crc32(data)))
+        # Written over the last memo in place, not to a new file renamed over it: a replace frees the
+        # old file's blocks and allocates new ones (~25 ms of a ~0.5 s rebuild at 5,000 posts, against
+        # ~2). A write torn by a crash or a kill leaves a checksum that does not match: that memo is
+        # then ignored (the next build is slower, never wrong; and until this build's memo is saved,
+        # its writing marker keeps the spare distrusted anyway).
+        with open(os.open(path, os.O_WRONLY | os.O_CREAT, 0o644), "wb") as handle:
+            handle.write(b"%s %08x\n" % (_LAYOUT, zlib.crc32(data)))  # the layout's name, the checksum
             handle.write(data)
+            handle.truncate()  # what an older, longer memo left beyond
         data.release()
-        os.replace(temporary, path)
 
     @classmethod
     def load(cls, path: Path, header: Any, whole_post: "WholePost | None" = None) -> tuple["Memo", str | None]:
