@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from PIL import Image, ImageFile, JpegImagePlugin
+from PIL import Image, ImageFile, JpegImagePlugin, features
 
 import imagefactory as factory
 from backlying_site import images
@@ -127,7 +127,7 @@ def test_all_formats_available_gives_no_note() -> None:
 @pytest.mark.parametrize(("missing", "usable"), [({"avif"}, ("webp",)), ({"avif", "webp"}, ())])
 def test_missing_encoders_fall_back_with_one_note(monkeypatch: pytest.MonkeyPatch, missing: set[str],
                                                    usable: tuple[str, ...]) -> None:
-    monkeypatch.setattr(images.features, "check", lambda name: name not in missing)
+    monkeypatch.setattr(features, "check", lambda name: name not in missing)
     formats, notes = images.available_formats(("avif", "webp"))
     assert formats == usable
     assert len(notes) == 1
@@ -135,11 +135,38 @@ def test_missing_encoders_fall_back_with_one_note(monkeypatch: pytest.MonkeyPatc
 
 
 def test_without_avif_the_picture_has_no_avif_source(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(images.features, "check", lambda name: name != "avif")
+    monkeypatch.setattr(features, "check", lambda name: name != "avif")
     formats, _ = images.available_formats(("avif", "webp"))
     result = plan(factory.save(factory.photo(), tmp_path / "a.jpg"), formats=formats)
     assert result.formats == ("webp", "jpeg")
     assert not result.of_format("avif")
+
+
+def test_the_memo_remembers_what_this_pillow_can_encode(monkeypatch: pytest.MonkeyPatch) -> None:
+    import PIL
+
+    from backlying_site.builder import _available_formats
+    from backlying_site.memo import Memo
+
+    asked: list[str] = []
+    monkeypatch.setattr(features, "check", lambda name: asked.append(name) or name != "avif")
+    memo = Memo()
+    first = _available_formats(("avif", "webp"), memo)
+    assert first[0] == ("webp",) and len(first[1]) == 1 and asked == ["avif", "webp"]
+    assert _available_formats(("avif", "webp"), memo) == first and len(asked) == 2  # not asked again
+    monkeypatch.setattr(PIL, "__version__", "0.0-another")  # another Pillow: asked again
+    assert _available_formats(("avif", "webp"), memo) == first and len(asked) == 4
+
+
+def test_a_rebuild_that_encodes_nothing_never_loads_pillows_image_modules(sample_site: Path,
+                                                                          source_date_epoch: str) -> None:
+    """(~20 ms of a one-post rebuild.) The second build, in a fresh process, only reads the memo."""
+    script = ("import sys; from backlying_site.cli import main; code = main(['build', '--source', sys.argv[1]]); "
+              "print(sorted(m for m in sys.modules if m.startswith('PIL.')))")
+    for _ in range(2):
+        run = subprocess.run([sys.executable, "-c", script, str(sample_site)], capture_output=True, text=True)
+        assert run.returncode == 0, run.stderr
+    assert "PIL.Image'" not in run.stdout and "PIL.ImageCms" not in run.stdout, run.stdout
 
 
 # --- planning: names, sizes, never decoding ------------------------------------------------

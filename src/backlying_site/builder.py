@@ -99,11 +99,31 @@ def load_site(options: BuildOptions, cache: BuildCache | None = None, memo: Memo
     if problems:
         raise SiteError(problems)
     site = content.assemble(root, config, posts, authors, today(), options.drafts)
-    formats, notes = images.available_formats(config.images.formats)
+    formats, notes = _available_formats(config.images.formats, memo)
     plans, problems = plan_site_images(site, formats, memo)
     if problems:
         raise SiteError(problems)
     return site, plans, notes
+
+
+def _available_formats(wanted: tuple[str, ...], memo: Memo | None) -> tuple[tuple[str, ...], list[str]]:
+    """images.available_formats, which the memo remembers while the same Pillow is installed: asking
+    Pillow imports its image modules and codecs, ~20 ms of a one-post rebuild that encodes nothing."""
+    if memo is None:
+        return images.available_formats(wanted)
+    import PIL
+
+    try:
+        installed = os.stat(os.path.dirname(PIL.__file__ or ""))  # a reinstall changes its folder
+    except OSError:
+        return images.available_formats(wanted)
+    key = (PIL.__version__, installed.st_ino, installed.st_mtime_ns, wanted)
+    known = memo.encoders.get(key)
+    if known is None:
+        formats, notes = images.available_formats(wanted)
+        known = (formats, tuple(notes))
+        memo.encoders = {key: known}  # one Pillow at a time
+    return known[0], list(known[1])
 
 
 def load_posts(root: Path, cache: BuildCache, memo: Memo | None = None) -> tuple[list[Post], list[Problem]]:

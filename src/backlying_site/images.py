@@ -26,15 +26,20 @@ import time
 import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from functools import partial
+from functools import lru_cache, partial
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
-import PIL
-from PIL import Image, ImageCms, UnidentifiedImageError, features
+import PIL  # only its version: the package's __init__, not its image modules
 
 from .errors import Problem
 from .model import ImageRef, ImageSettings
+
+if TYPE_CHECKING:
+    from PIL import Image
+
+# Pillow is imported where pixels or headers are read, not with this module: a rebuild whose images
+# did not change reads none, and Pillow's modules cost ~20 ms of a ~0.5 s rebuild at 5,000 posts.
 
 # Bump when the processing code changes what it produces: old cache entries then miss.
 PIPELINE_VERSION = "2"
@@ -43,9 +48,9 @@ EXT = {"avif": "avif", "webp": "webp", "jpeg": "jpg", "png": "png"}
 # Only these decoders ever see an author's file: Pillow's rarer plugins are its riskiest code.
 SOURCE_FORMATS = ("JPEG", "PNG", "WEBP", "GIF", "TIFF", "BMP", "AVIF")
 ORIENTATION = 0x0112
-TRANSPOSE = {2: Image.Transpose.FLIP_LEFT_RIGHT, 3: Image.Transpose.ROTATE_180,
-             4: Image.Transpose.FLIP_TOP_BOTTOM, 5: Image.Transpose.TRANSPOSE,
-             6: Image.Transpose.ROTATE_270, 7: Image.Transpose.TRANSVERSE, 8: Image.Transpose.ROTATE_90}
+# EXIF orientation -> the Image.Transpose that makes the picture upright (1 is upright already).
+TRANSPOSE = {2: "FLIP_LEFT_RIGHT", 3: "ROTATE_180", 4: "FLIP_TOP_BOTTOM", 5: "TRANSPOSE", 6: "ROTATE_270",
+             7: "TRANSVERSE", 8: "ROTATE_90"}
 _SWAPS_SIDES = {5, 6, 7, 8}
 # JPEG DCT scaling decodes at >= this many times the largest target, then LANCZOS does the rest;
 # resize's reducing_gap does the same with a box reduce() for other formats (Pillow's own defaults).
@@ -126,6 +131,8 @@ class Picture:
 
 def available_formats(wanted: tuple[str, ...]) -> tuple[tuple[str, ...], list[str]]:
     """The wanted modern formats this Pillow can encode, and one note naming those it cannot."""
+    from PIL import features
+
     usable = tuple(fmt for fmt in wanted if features.check(fmt))
     missing = [fmt.upper() for fmt in wanted if fmt not in usable]
     if not missing:
@@ -194,6 +201,8 @@ def read_header(ref: ImageRef, data: bytes) -> tuple[tuple[int, int], int, bool]
                        "picture again")
     if _riff_cut_short(data):
         return cut_off
+    from PIL import Image, UnidentifiedImageError
+
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # Pillow's "Corrupt EXIF data" and such: no news for an author
@@ -427,6 +436,8 @@ def kept_formats(formats: tuple[str, ...], totals: dict[str, int]) -> tuple[str,
 
 def resized_frames(plan: ImagePlan) -> Iterator[tuple[int, Image.Image]]:
     """(width, upright sRGB frame) largest first; each width is resized from the one before it."""
+    from PIL import Image
+
     sizes = sorted({(v.width, v.height) for v in plan.variants}, reverse=True)
     frame = first_frame(plan)
     for size in sizes:
@@ -437,6 +448,8 @@ def resized_frames(plan: ImagePlan) -> Iterator[tuple[int, Image.Image]]:
 
 def first_frame(plan: ImagePlan) -> Image.Image:
     """The source decoded (JPEG at a reduced DCT scale), cut to the largest width, upright, sRGB, bare."""
+    from PIL import Image
+
     target = upright_size((plan.width, plan.height), plan.orientation)  # as stored, before rotating
     data = plan.source.read_bytes()
     if plan.digest and hashlib.sha256(data).hexdigest() != plan.digest:
@@ -457,7 +470,7 @@ def first_frame(plan: ImagePlan) -> Image.Image:
         frame = frame.resize(target, Image.Resampling.LANCZOS, box=box, reducing_gap=REDUCING_GAP)
     frame = to_srgb(frame, icc)
     if plan.orientation in TRANSPOSE:
-        frame = frame.transpose(TRANSPOSE[plan.orientation])
+        frame = frame.transpose(Image.Transpose[TRANSPOSE[plan.orientation]])
     frame.info = {}  # nothing of the source's metadata may reach an encoder
     return frame
 
@@ -479,11 +492,13 @@ def resample_ready(im: Image.Image) -> Image.Image:
 
 def to_srgb(im: Image.Image, icc: bytes | None) -> Image.Image:
     """Colour-manage to sRGB with the embedded profile, then end in RGB or RGBA."""
+    from PIL import ImageCms
+
     out_mode = "RGBA" if im.mode == "RGBA" else "RGB"
     if icc:
         try:
             profile = ImageCms.ImageCmsProfile(io.BytesIO(icc))
-            im = ImageCms.profileToProfile(im, profile, _SRGB, outputMode=out_mode)
+            im = ImageCms.profileToProfile(im, profile, _srgb(), outputMode=out_mode)
         except (ImageCms.PyCMSError, OSError, ValueError):
             pass  # a broken or mismatched profile: keep the pixels as they are rather than fail the build
     if im.mode == "RGBA" and im.getextrema()[3][0] == 255:
@@ -491,7 +506,11 @@ def to_srgb(im: Image.Image, icc: bytes | None) -> Image.Image:
     return im if im.mode == out_mode else im.convert(out_mode)
 
 
-_SRGB = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
+@lru_cache(maxsize=1)
+def _srgb() -> Any:
+    from PIL import ImageCms
+
+    return ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
 
 
 def encode(frame: Image.Image, fmt: str, quality: int) -> bytes:
@@ -512,6 +531,8 @@ def encode(frame: Image.Image, fmt: str, quality: int) -> bytes:
 
 def metadata_in(data: bytes) -> list[str]:
     """The metadata an encoded file carries (EXIF, XMP, ICC, comments, APPn segments), by reopening it."""
+    from PIL import Image
+
     with Image.open(io.BytesIO(data)) as im:
         found = [key for key in METADATA_KEYS if im.info.get(key)]
         found += [marker for marker, _ in getattr(im, "applist", []) if marker != "APP0"]  # JPEG APP1..15

@@ -72,6 +72,8 @@ class Memo:
     # The stats the build command's scan of the inputs took just before (path text -> signature):
     # each file's stat asked again would only be later, and 5,000 stats cost ~20 ms.
     scanned: dict[str, Signature] = field(default_factory=dict)
+    # The image formats Pillow can encode, by its version and install (builder._available_formats).
+    encoders: dict[tuple, tuple[tuple[str, ...], tuple[str, ...]]] = field(default_factory=dict)
 
     def begin(self) -> None:
         self.started = time.time_ns()

@@ -23,15 +23,14 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import PIL
-from PIL import Image
+import PIL  # its version; its image modules only where a share image is drawn (images.py says why)
 
 from . import images, parallel
 from .images import ImagePlan, Progress
 from .model import Site
 
 if TYPE_CHECKING:
-    from PIL import ImageFont
+    from PIL import Image, ImageFont
 
     from .writer import Writer
 
@@ -229,6 +228,8 @@ def _block_height(layout: Layout, title_font: ImageFont.FreeTypeFont, lines: int
 
 def _background(hero: ImagePlan | None, layout: Layout, block: int) -> tuple[Image.Image, int]:
     """The canvas without words, and the y where the words start."""
+    from PIL import Image
+
     size = (layout.width, layout.height)
     if hero is None:
         return Image.new("RGB", size, ACCENT), (layout.height - block) // 2
@@ -244,6 +245,8 @@ def _background(hero: ImagePlan | None, layout: Layout, block: int) -> tuple[Ima
 
 def darken_below(frame: Image.Image, start: int, fade: int) -> Image.Image:
     """Black laid over the frame from ``start`` down at BAND_OPACITY, fading in over ``fade`` above it."""
+    from PIL import Image
+
     column = [0 if y < start - fade else BAND_OPACITY if y >= start
               else BAND_OPACITY * (y - start + fade) // fade for y in range(frame.height)]
     mask = Image.new("L", (1, frame.height))
@@ -254,6 +257,8 @@ def darken_below(frame: Image.Image, start: int, fade: int) -> Image.Image:
 
 def hero_frame(hero: ImagePlan, size: tuple[int, int]) -> Image.Image:
     """The hero decoded through images.first_frame (upright, sRGB, bare), scaled to cover ``size``, centred."""
+    from PIL import Image
+
     scale = max(size[0] / hero.width, size[1] / hero.height)
     cover = (max(size[0], math.ceil(hero.width * scale)), max(size[1], math.ceil(hero.height * scale)))
     frame = images.first_frame(dataclasses.replace(hero, width=cover[0], height=cover[1]))
