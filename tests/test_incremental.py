@@ -8,6 +8,8 @@ build would make.
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 from typing import Callable
 
@@ -734,3 +736,45 @@ def test_an_edit_in_place_of_a_published_file_is_repaired_though_the_spare_share
         handle.write("defaced")
     build(BuildOptions(source=two_generations))
     assert tree(public) == clean_build(two_generations, tmp_path)
+
+
+# A script that builds with the work spread over processes whatever the site's size (the sample
+# site is below parallel.MIN_ITEMS), and lists the processes that rendered pages.
+ON_EVERY_CORE = """
+import os, sys
+from backlying_site import builder, parallel
+parallel.MIN_ITEMS = 1
+render_one = builder._render_one
+def recorded(*args):
+    with open(sys.argv[2], "a") as log:
+        log.write(f"{os.getpid()}\\n")
+    return render_one(*args)
+builder._render_one = recorded
+builder.build(builder.BuildOptions(source=builder.Path(sys.argv[1])))
+print(os.getpid())
+"""
+
+
+def test_a_build_on_every_core_is_the_build_made_in_one_process(sample_site: Path, source_date_epoch: str,
+                                                                 tmp_path: Path) -> None:
+    """Workers (forked, each writing the pages it renders, making their folders, pickling their
+    contexts for the memo) give the same bytes and the same memo as one process; the next
+    builds then go on from that memo."""
+    from backlying_site.builder import saved_memo
+    from backlying_site.pagekeys import fingerprint
+
+    log = tmp_path / "renderers.log"
+    run = subprocess.run([sys.executable, "-c", ON_EVERY_CORE, str(sample_site), str(log)],
+                         capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    renderers = set(log.read_text().split())
+    assert len(renderers) >= 2 and run.stdout.strip() not in renderers  # only workers rendered
+    assert tree(sample_site / "public") == clean_build(sample_site, tmp_path)
+    memo, fresh = saved_memo(BuildOptions(source=sample_site)), Memo()
+    build(BuildOptions(source=sample_site, output=tmp_path / "other"), fresh)
+    assert [fingerprint((p.context, p.deferred), {}) for p in memo.page_list.pages] == \
+        [fingerprint((p.context, p.deferred), {}) for p in fresh.page_list.pages]
+    edit(sample_site / "content/posts/later/index.md", "Short body.", "A longer body, edited.")
+    result = build(BuildOptions(source=sample_site))
+    assert 0 < result.pages_rendered < result.pages
+    assert tree(sample_site / "public") == clean_build(sample_site, tmp_path)

@@ -363,6 +363,17 @@ class _PagePickler(pickle.Pickler):
         return NotImplemented
 
 
+_page_pickler: _PagePickler | None = None  # one per process (a worker makes the rows of its pages)
+
+
+def page_content(posts: dict[str, Post], page: Page) -> bytes:
+    """A page's context and deferred part as its memo row holds them, the posts in them by slug."""
+    global _page_pickler
+    if _page_pickler is None or _page_pickler.posts is not posts:
+        _page_pickler = _PagePickler(posts)
+    return _page_pickler.bytes_of((page.context, page.deferred))
+
+
 def _post_ref(ref: Any) -> Post:  # pragma: no cover - only ever found through _PostsUnpickler
     raise pickle.UnpicklingError("a post named by reference read without its posts")
 
@@ -418,7 +429,6 @@ class _PostPickler(pickle.Pickler):
         self.memo_of_builds = memo
         self.keys = keys  # id(post) -> its build cache key
         self.rows: dict[int, int] = {}  # id(post) -> its row, once the rows are written
-        self.pages: _PagePickler | None = None
 
     def row(self, post: Post) -> Any:
         """A post's row: (eager fields' bytes, key, images, digest); a post the build cache does not
@@ -434,12 +444,11 @@ class _PostPickler(pickle.Pickler):
         return eager, key, post.images, self.memo_of_builds.digest_of(post, _post_digest)
 
     def page_row(self, page: Page) -> tuple[str, str, str, bytes]:
-        content = page.__dict__.get("_memo_page")  # a page read back and not replaced: as it was
+        # A page read back and not replaced: as it was; one a worker rendered: as it made it.
+        content = page.__dict__.get("_memo_page")
         if content is None:
-            if self.pages is None:
-                page_list = self.memo_of_builds.page_list
-                self.pages = _PagePickler(page_list.posts if page_list is not None else {})
-            content = self.pages.bytes_of((page.context, page.deferred))
+            page_list = self.memo_of_builds.page_list
+            content = page_content(page_list.posts if page_list is not None else {}, page)
         return page.path, page.template, page.origin, content
 
     def reducer_override(self, obj: Any) -> Any:

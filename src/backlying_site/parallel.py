@@ -68,17 +68,18 @@ def worker_count() -> int:
 
 
 def map_ordered(function: Callable[[Any], Any], items: Sequence[Any], workers: int | None = None,
-                min_items: int = MIN_ITEMS) -> list[Any]:
+                min_items: int | None = None) -> list[Any]:
     """``[function(item) for item in items]``, spread over processes when that pays."""
     return list(imap_ordered(function, items, workers, min_items))
 
 
 def imap_ordered(function: Callable[[Any], Any], items: Sequence[Any], workers: int | None = None,
-                 min_items: int = MIN_ITEMS) -> Iterator[Any]:
+                 min_items: int | None = None) -> Iterator[Any]:
     """The same as an iterator: results arrive in order while the workers go on. At most
     AHEAD chunks per worker are given out beyond what the caller has taken, so when the caller is
     the slower side (writing each page), finished results do not pile up in memory."""
     workers = workers or worker_count()
+    min_items = MIN_ITEMS if min_items is None else min_items  # read now: a test may lower it
     if workers <= 1 or len(items) < min_items or threading.active_count() > 1:
         yield from (function(item) for item in items)
         return
