@@ -14,10 +14,12 @@ from typing import Any
 
 import feedparser
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from backlying_site.builder import BuildOptions, build, load_site
 from backlying_site.model import Post, Site
-from backlying_site.seo import iso_minutes, og_locale, plain_text
+from backlying_site.seo import _Text, iso_minutes, og_locale, plain_text
 from conftest import SAMPLE_EPOCH
 
 BASE = "https://example.test/guide/"
@@ -349,3 +351,13 @@ def test_open_graph_locale(language: str, locale: str) -> None:
 ])
 def test_plain_text_of_rendered_markdown(markup: str, text: str) -> None:
     assert plain_text(markup) == text
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="ab \n\t\r\x0b\x0c\x1c\u00a0\u2003.&;<>/#x0123", max_size=40))
+def test_plain_text_without_tags_or_entities_is_the_parsers_text(markup: str) -> None:
+    """The shortcut for text with no '<' and no '&' gives what the HTML parser gives."""
+    parser = _Text()
+    parser.feed(markup)
+    parser.close()
+    assert plain_text(markup) == " ".join("".join(parser.parts).split())

@@ -327,6 +327,8 @@ class _Text(HTMLParser):
 
 def plain_text(markup: str) -> str:
     """Rendered inline Markdown as the words a reader sees: tags dropped, entities decoded (once)."""
+    if "<" not in markup and "&" not in markup:  # most steps: the parser would give the text back
+        return " ".join(markup.split())
     parser = _Text()
     parser.feed(markup)
     parser.close()
