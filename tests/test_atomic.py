@@ -310,6 +310,7 @@ def test_into_an_empty_spare_the_writing_process_makes_each_folder(tmp_path: Pat
     assert (staging / "tags/play/page/2/feed.xml").read_bytes() == b"feed"
     writer.write_keyed("tags/play/index.html", "k2", lambda: b"first page")  # in the parent, the same way
     assert (staging / "tags/play/index.html").read_bytes() == b"first page"
-    assert writer.new_folders == {staging / "tags/play/page/2", staging / "tags/play"}
+    writer.copy_file("tags/play/page/2/extra.txt", staging / "tags/play/index.html")  # into a folder made so
+    assert (staging / "tags/play/page/2/extra.txt").read_bytes() == b"first page"
     with pytest.raises(SiteError, match="two pages want the same address"):
         writer.reserve("tags/play/index.html", "c.md")

@@ -18,7 +18,7 @@ from backlying_site.config import load_config
 from backlying_site.discovery import AgeBand
 from backlying_site.errors import SiteError
 from backlying_site.model import AgeRange, Post, Step
-from backlying_site.render import related_posts
+from backlying_site.render import RelatedIndex, related_posts
 
 
 def text(path: Path) -> str:
@@ -186,6 +186,9 @@ def test_similar_exercises_rank_by_shared_tags_then_newest_and_never_the_post(sp
                                                          tuple(reversed(post.tags))) for p in posts)
     assert [p.slug for p in related_posts(reordered[posts.index(post)], reordered, limit)] == \
         [p.slug for p in chosen]  # the order tags are written in does not matter
+    index = RelatedIndex(posts)  # one index for every post, as a build uses it (its sets made once)
+    for one in [*posts, post]:
+        assert index.related(one, limit) == related_posts(one, posts, limit)
 
 
 def test_similar_exercises_block_on_the_sample_post(built_sample: Path) -> None:

@@ -188,12 +188,12 @@ class RelatedIndex:
             for tag in dict.fromkeys(post.tags):
                 self.by_tag.setdefault(tag, []).append(rank)
         self.sets = {tag: set(ranks) for tag, ranks in self.by_tag.items()}
+        self.shared: dict[tuple[str, ...], set[int]] = {}  # tags (sorted) -> the posts that have them all
 
     def related(self, post: Post, limit: int) -> list[Post]:
         if limit <= 0:
             return []
         tags = [tag for tag in dict.fromkeys(post.tags) if tag in self.by_tag]
-        sets = [self.sets[tag] for tag in tags]
         chosen: list[int] = []
         taken: set[int] = set()
 
@@ -205,19 +205,27 @@ class RelatedIndex:
                     chosen.append(rank)
                     taken.add(rank)
 
-        if len(sets) <= 6:
+        if len(tags) <= 6:
             # Posts sharing k or more tags, for k from all down to 2: set operations, each level in rank order.
-            for k in range(len(sets), 1, -1):
+            for k in range(len(tags), 1, -1):
                 if len(chosen) == limit:
                     break
-                level = set().union(*(set.intersection(*combo) for combo in itertools.combinations(sets, k)))
+                level = set().union(*(self._sharing(combo) for combo in itertools.combinations(sorted(tags), k)))
                 take(sorted(level - taken))
         else:
             counts = Counter(itertools.chain.from_iterable(self.by_tag[tag] for tag in tags))
             take(rank for rank, n in sorted(counts.items(), key=lambda item: (-item[1], item[0])) if n > 1)
-        take(heapq.merge(*(self.by_tag[tag] for tag in tags)))  # one shared tag, newest first
-        take(range(len(self.posts)))  # then the newest of all
+        if len(chosen) < limit:  # (most posts have their similar ones by now: no merge to set up)
+            take(heapq.merge(*(self.by_tag[tag] for tag in tags)))  # one shared tag, newest first
+            take(range(len(self.posts)))  # then the newest of all
         return [self.posts[rank] for rank in chosen]
+
+    def _sharing(self, tags: tuple[str, ...]) -> set[int]:
+        """The posts that have all of ``tags``: each set made once (many posts share two tags)."""
+        found = self.shared.get(tags)
+        if found is None:
+            found = self.shared[tags] = set.intersection(*(self.sets[tag] for tag in tags))
+        return found
 
 
 class Renderer:

@@ -125,12 +125,8 @@ class Writer:
         """Claim ``rel`` for a file that someone (say a worker process) writes with ``write_to``,
         its folder made; ``record`` it after."""
         rel = self._reserve(rel, origin)
-        if self.empty:
-            path = self.staging / rel
-            if path.parent not in self.folders:
-                self.folders.add(path.parent)  # by the time anything else is written here, it is made
-                self.new_folders.add(path.parent)
-            return rel, (str(path), True)
+        if self.empty:  # text, not a Path: ~10 us a page of path parsing and hashing (0.08 s at 7,000)
+            return rel, (f"{self.staging}/{rel}", True)
         path = self._room(rel)
         return rel, (str(path), path.parent in self.new_folders)
 
