@@ -9,8 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from markdown.treeprocessors import InlineProcessor
+from markdown.util import Registry
 
-from backlying_site.markdown import MarkdownRenderer, _QuickInline, is_plain_text, required_text
+from backlying_site.markdown import _PLAIN, MarkdownRenderer, _QuickInline, is_plain_text, required_text
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -29,6 +30,14 @@ def test_plain_text_fast_path_matches_python_markdown(text: str) -> None:
 def test_fast_path_on_text_close_to_markdown(text: str) -> None:
     if is_plain_text(text):
         assert str(RENDERER.inline(text)) == str(RENDERER._inline(text))
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.text(alphabet="ab é1٣_ ,.;:()?%/+°–—’*\n\t-:/", max_size=30))
+def test_plain_text_is_told_as_the_one_regex_told_it(text: str) -> None:
+    """is_plain_text's string tests say what its earlier regex said (each case of it is one above)."""
+    not_plain = re.compile(r"_|\.\.|://|^\d+[.)]|[^.)?%\w]$")
+    assert is_plain_text(text) == (bool(_PLAIN.match(text)) and not not_plain.search(text))
 
 
 def test_markdown_in_steps_still_renders() -> None:
@@ -75,6 +84,9 @@ def python_markdowns_own() -> MarkdownRenderer:
     for block in renderer._md.parser.blockprocessors:
         block.__dict__.pop("test", None)
         block.__dict__.pop("run", None)
+    md = renderer._md
+    for registry in (md.preprocessors, md.parser.blockprocessors, md.treeprocessors, md.postprocessors):
+        registry.__class__ = Registry
     return renderer
 
 
@@ -85,7 +97,8 @@ MARKDOWNISH = st.text(alphabet="ab c\n\n\n\t\r.,;:!?'\"*_`\\[]()<>&#-=+|{}/@~^01
 @settings(max_examples=1500, deadline=None)
 @given(st.lists(MARKDOWNISH | st.sampled_from(["[TOC]", "\\[TOC\\]", "## TOC", "* [TOC]", "Text\n{: .note }",
                                                        "## Head {: #here }", "a  \n   \n\tb",
-                                                       "| a | b |\n|---|:-:|\n| 1 | 2 |", "a | b\n--|--\n1 | 2"]), min_size=1, max_size=4)
+                                                       "| a | b |\n|---|:-:|\n| 1 | 2 |", "a | b\n--|--\n1 | 2",
+                                                       "Title\n===", "Sub\n---  \nmore", "a\n- b"]), min_size=1, max_size=4)
        .map("\n\n".join))
 def test_quick_inline_gives_python_markdowns_html(text: str) -> None:
     assert str(RENDERER.block(text)) == str(REFERENCE.block(text))
@@ -121,7 +134,7 @@ def test_quick_inline_still_renders_each_kind_of_markup(markdown: str, html: str
 def test_paragraph_searches_are_skipped_where_they_cannot_match() -> None:
     quick = [type(block).__name__ for block in RENDERER._md.parser.blockprocessors if block.__dict__.keys() & {"test", "run"}]
     assert sorted(quick) == ["BlockQuoteProcessor", "HRProcessor", "HashHeaderProcessor", "ReferenceProcessor",
-                             "TableProcessor"]
+                             "SetextHeaderProcessor", "TableProcessor"]
     assert str(RENDERER.block("> quoted\n\n# Title\n\n---\n\n[x]: /y 'Y'\n\nsee [x]")) == (
         '<blockquote>\n<p>quoted</p>\n</blockquote>\n<h2 id="title">Title</h2>\n<hr>\n'
         '<p>see <a href="/y" title="Y">x</a></p>')
