@@ -214,6 +214,21 @@ def test_a_post_just_under_the_limit_is_accepted(tmp_path: Path, capsys: pytest.
     assert (code, err) == (0, "")
 
 
+def test_a_post_that_grows_while_it_is_read_is_read_whole(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The read is sized by the file's size (not the limit); a file longer by then is read on."""
+    from backlying_site import frontmatter
+
+    path = tmp_path / "post.md"
+    path.write_bytes(b"x" * 5000)
+    stat = os.fstat
+    monkeypatch.setattr(frontmatter.os, "fstat", lambda fd: os.stat_result((0, 0, 0, 0, 0, 0, 10, 0, 0, 0)))
+    assert frontmatter.read_text(path, "post.md") == ("x" * 5000, [])  # the size said 10 bytes
+    monkeypatch.setattr(frontmatter.os, "fstat", stat)
+    path.write_bytes(b"x" * 101)
+    text, problems = frontmatter.read_text(path, "post.md", limit=100)
+    assert text is None and "more than the" in problems[0].message
+
+
 def test_a_post_linked_from_outside_the_site_is_refused(tmp_path: Path,
                                                         capsys: pytest.CaptureFixture[str]) -> None:
     site = make_site(tmp_path / "site")
