@@ -176,6 +176,27 @@ def test_the_cache_holds_the_posts_of_the_site_as_it_is_after_each_build(built: 
     assert len(keys()) == 5 and "from-elsewhere" not in keys()
 
 
+def test_a_first_builds_cache_written_without_a_journal_is_whole_and_then_shared(
+        sample_site: Path, source_date_epoch: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The first build writes its new cache file with no journal (it removes the file if it fails);
+    the file is then sound, and the next build turns on the write-ahead log that lets the preview
+    and workers read while a build writes."""
+    import sqlite3
+
+    monkeypatch.setattr(cache_module, "SPILL_BYTES", 1)  # rows written during the build, not at its end
+    build(BuildOptions(source=sample_site))
+    database = sample_site / ".cache/build/build.sqlite"
+    with sqlite3.connect(database) as db:
+        assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        assert db.execute("PRAGMA journal_mode").fetchone() != ("wal",)
+    edit(sample_site / "content/posts/later/index.md", "Short body.", "A longer body, edited.")
+    build(BuildOptions(source=sample_site))
+    with sqlite3.connect(database) as db:
+        assert db.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+        assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    assert rows(database) == 5
+
+
 def test_a_cache_of_an_older_version_is_replaced_by_a_new_file(built: Path, tmp_path: Path) -> None:
     import sqlite3
 

@@ -191,6 +191,12 @@ class BuildCache:
         if self.db is None and self.path is not None:
             self.created = not self.path.exists()
             self.db = self._open(self.path)
+            if self.created and self.db is not None:
+                # A file this build made is removed if the build does not commit (close), so it
+                # needs no journal to roll back: its rows go straight into it, where the
+                # write-ahead log held all of a cold build's 40 MB and copied them into the file
+                # at the commit (~0.08 s at 5,000 posts). The next build opens it in WAL mode.
+                self.db.execute("PRAGMA journal_mode=OFF")
         if self.db is None:
             return  # cannot be opened (noted): keep them in memory
         try:
