@@ -173,6 +173,30 @@ def test_a_sites_own_card_partial_makes_every_card(sample_site: Path, source_dat
     assert re.search(r'<p class="own-card">[^<]+ 3</p>', post)  # the similar exercises, level 3
 
 
+def test_a_card_partial_without_its_macro_is_a_clear_template_error(
+        sample_site: Path, source_date_epoch: str, capsys: pytest.CaptureFixture[str]) -> None:
+    (sample_site / "templates/partials").mkdir(parents=True)
+    (sample_site / "templates/partials/card.html").write_text(
+        "{% macro tile(post) %}{{ post.title }}{% endmacro %}\n", encoding="utf-8")
+    assert main(["build", "--source", str(sample_site)]) == 1
+    err = capsys.readouterr().err
+    assert "does not export the requested name 'card'" in err and "Traceback" not in err
+    assert re.search(r"templates/\w+\.html:\d+: ", err), err
+
+
+def test_a_sites_own_cards_take_the_arguments_its_templates_give(sample_site: Path, source_date_epoch: str) -> None:
+    """A macro with fewer parameters works as it did when templates imported it: each call passes
+    only what it gives."""
+    (sample_site / "templates/partials").mkdir(parents=True)
+    (sample_site / "templates/partials/card.html").write_text(
+        '{% macro card(post, first=false) %}<p class="own">{{ post.title }}</p>{% endmacro %}\n', encoding="utf-8")
+    for name in ("post.html", "author.html"):  # the site's own, calling card() without a level
+        theme = (REPO / "templates" / name).read_text(encoding="utf-8")
+        (sample_site / "templates" / name).write_text(theme.replace(", level=3)", ")"), encoding="utf-8")
+    build(BuildOptions(source=sample_site))
+    assert 'class="own"' in text(sample_site / "public/first-steps/index.html")
+
+
 def test_a_card_is_rendered_once_per_post_and_arguments() -> None:
     import jinja2
 
@@ -189,6 +213,8 @@ def test_a_card_is_rendered_once_per_post_and_arguments() -> None:
     assert cards(one, level=3) == "<h3>One &amp; all</h3>" and cards(one, first=True) == "<h2>One &amp; all</h2>!"
     assert cards(two) == "<h2>Two</h2>"
     assert made == ["One & all", "One & all", "One & all", "Two"]
+    assert cards(one, first=1) == "<h2>One &amp; all</h2>!" and len(made) == 5  # 1 is not True: its own entry
+    assert cards(one, True, 3) == "<h3>One &amp; all</h3>!" and cards(one, first=[1]) == "<h2>One &amp; all</h2>!"
 
 
 def test_template_error_is_reported_with_file_and_line(sample_site: Path, capsys: pytest.CaptureFixture[str],

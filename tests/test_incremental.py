@@ -765,6 +765,7 @@ ON_EVERY_CORE = """
 import os, sys
 from backlying_site import builder, parallel
 parallel.MIN_ITEMS = 1
+parallel.worker_count = lambda: 2  # a worker even on a machine of one core
 render_one = builder._render_one
 def recorded(*args):
     with open(sys.argv[2], "a") as log:

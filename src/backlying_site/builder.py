@@ -113,11 +113,18 @@ def _available_formats(wanted: tuple[str, ...], memo: Memo | None) -> tuple[tupl
         return images.available_formats(wanted)
     import PIL
 
+    # Pillow's folder (a reinstall changes it) and its codec modules with the libraries a wheel
+    # brings beside them (pillow.libs): what decides the answer short of system-wide libraries.
+    folder = os.path.dirname(PIL.__file__ or "")
     try:
-        installed = os.stat(os.path.dirname(PIL.__file__ or ""))  # a reinstall changes its folder
+        with os.scandir(folder) as entries:
+            codecs = sorted((entry.name, entry.stat().st_mtime_ns, entry.stat().st_size) for entry in entries
+                            if entry.name.startswith(("_avif", "_webp", "_imaging.")))
+        libraries = sorted(os.listdir(folder + "/../pillow.libs")) if os.path.isdir(folder + "/../pillow.libs") else []
+        installed = os.stat(folder)
     except OSError:
         return images.available_formats(wanted)
-    key = (PIL.__version__, installed.st_ino, installed.st_mtime_ns, wanted)
+    key = (PIL.__version__, installed.st_ino, installed.st_mtime_ns, tuple(codecs), tuple(libraries), wanted)
     known = memo.encoders.get(key)
     if known is None:
         formats, notes = images.available_formats(wanted)

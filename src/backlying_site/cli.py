@@ -86,8 +86,10 @@ def add_build_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--drafts", action="store_true", help="include drafts and future-dated posts")
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, then_exit: bool = False) -> int:
+    """``then_exit``: the process ends right after (run), which a build may count on."""
     args = make_parser().parse_args(argv)
+    args.then_exit = then_exit
     try:
         return COMMANDS[args.command](args)
     except SiteError as exc:
@@ -109,10 +111,11 @@ def report(exc: SiteError, with_severity: bool = False) -> int:
 def run_build(args: argparse.Namespace) -> int:
     from .builder import BuildOptions, build
 
-    # One build, then out (run): no cycle collection at all. The build turns it off while it works
-    # (builder._no_gc_pauses); turned on again at its end, the first pass walked the memo's hundreds
-    # of thousands of objects (~16 ms at 5,000 posts) for the few cycles a build leaves.
-    gc.disable()
+    if args.then_exit:
+        # One build, then out: no cycle collection at all. The build turns it off while it works
+        # (builder._no_gc_pauses); on again at its end, the first pass walked the memo's hundreds
+        # of thousands of objects (~16 ms at 5,000 posts) for the few cycles a build leaves.
+        gc.disable()
     result = build(BuildOptions(source=args.source, output=args.output, base_url=args.base_url,
                                 drafts=args.drafts))
     for note in result.notes:
@@ -177,7 +180,7 @@ def run(argv: Sequence[str] | None = None) -> NoReturn:
     ~30 ms of a one-post rebuild; the system takes the memory back anyway. Every file a command
     writes is closed before it returns (read-only connections to the build cache may stay open);
     only the standard streams are left to flush."""
-    code = main(argv)
+    code = main(argv, then_exit=True)
     for stream in (sys.stdout, sys.stderr):
         try:
             if stream is not None:  # None: started with it closed

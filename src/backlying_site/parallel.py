@@ -106,17 +106,14 @@ def imap_ordered(function: Callable[[Any], Any], items: Sequence[Any], workers: 
         with ProcessPoolExecutor(forked, mp_context=multiprocessing.get_context("fork"),
                                  initializer=_start_worker) as pool:
             pending: deque[Future[list[Any]] | list[Any]] = deque()  # in order: given out, or done here
-            out = 0  # chunks given out and not yet taken back
-            for number, bound in enumerate(bounds):
+            for bound in bounds:
                 while pending and (isinstance(pending[0], list) or pending[0].done()):
                     head = pending.popleft()
-                    if not isinstance(head, list):
-                        out -= 1
-                        head = head.result()
-                    yield from head
-                if out < forked * AHEAD:
+                    yield from head if isinstance(head, list) else head.result()
+                # Chunks the workers have yet to finish (one finished behind a slower one is free).
+                busy = sum(1 for chunk in pending if not isinstance(chunk, list) and not chunk.done())
+                if busy < forked * AHEAD:
                     pending.append(pool.submit(_run_chunk, bound))
-                    out += 1
                 else:  # the workers have enough: this one is done here, while they go on
                     pending.append([function(items[i]) for i in range(*bound)])
             while pending:

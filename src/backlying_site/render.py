@@ -54,15 +54,25 @@ class Cards:
 
     def __init__(self, env: jinja2.Environment) -> None:
         self.env = env
-        self.made: dict[tuple[int, Any, Any], tuple[Any, Markup]] = {}
+        self.made: dict[tuple, tuple[Any, Markup]] = {}
 
-    def __call__(self, post: Any, first: Any = False, level: Any = 2) -> Markup:
-        key = (id(post), first, level)
-        found = self.made.get(key)
+    def __call__(self, post: Any, *args: Any, **kwargs: Any) -> Markup:
+        # Passed on as given, as a call of the imported macro would (a site's own macro may take
+        # fewer arguments); keyed with their types too, as True and 1 are equal keys.
+        key = (id(post), args, tuple(sorted(kwargs.items())), tuple(map(type, (*args, *kwargs.values()))))
+        try:
+            found = self.made.get(key)
+        except TypeError:  # an argument that cannot be a key: made each time
+            return self._macro()(post, *args, **kwargs)
         if found is None or found[0] is not post:  # the post held: its id is not reused meanwhile
-            html = self.env.get_template("partials/card.html").module.card(post, first=first, level=level)
-            found = self.made[key] = (post, html)
+            found = self.made[key] = (post, self._macro()(post, *args, **kwargs))
         return found[1]
+
+    def _macro(self) -> Any:
+        macro = getattr(self.env.get_template("partials/card.html").module, "card", None)
+        if macro is None:  # Jinja's own words, as an import of it would say
+            raise jinja2.UndefinedError("the template 'partials/card.html' does not export the requested name 'card'")
+        return macro
 
 
 @dataclass(frozen=True)
