@@ -116,11 +116,12 @@ def _available_formats(wanted: tuple[str, ...], memo: Memo | None) -> tuple[tupl
     # Pillow's folder (a reinstall changes it) and its codec modules with the libraries a wheel
     # brings beside them (pillow.libs): what decides the answer short of system-wide libraries.
     folder = os.path.dirname(PIL.__file__ or "")
+    wheel_libraries = os.path.join(folder, os.pardir, "pillow.libs")
     try:
         with os.scandir(folder) as entries:
             codecs = sorted((entry.name, entry.stat().st_mtime_ns, entry.stat().st_size) for entry in entries
                             if entry.name.startswith(("_avif", "_webp", "_imaging.")))
-        libraries = sorted(os.listdir(folder + "/../pillow.libs")) if os.path.isdir(folder + "/../pillow.libs") else []
+        libraries = sorted(os.listdir(wheel_libraries)) if os.path.isdir(wheel_libraries) else []
         installed = os.stat(folder)
     except OSError:
         return images.available_formats(wanted)
@@ -141,9 +142,10 @@ def load_posts(root: Path, cache: BuildCache, memo: Memo | None = None) -> tuple
     stats = {}
     unread: list[Path] = []
     files = content.find_post_files(root, memo.paths if memo else None)
+    pruning = memo is None or memo.page_list is None or memo.from_disk  # the preview: at its first build only
     # The keys the cache held after the last build (which pruned it to them): the prune at commit
     # deletes those no longer used by key, not by a scan of the table (~30 ms at 5,000 posts).
-    before = [value[1][0] for value in memo.files.values() if value[0][0] == "post"] if memo else None
+    before = [value[1][0] for value in memo.files.values() if value[0][0] == "post"] if memo and pruning else None
     for path in files:
         known = memo.recall(path, "post") if memo else None
         if known is not None and all(signature(source) == found for source, found in known[2]):
@@ -175,7 +177,7 @@ def load_posts(root: Path, cache: BuildCache, memo: Memo | None = None) -> tuple
         memo.forget_missing(set(files), "post")
         if len(memo.paths) > 2 * len(files) + 100:  # posts renamed many times over: forget the old names
             memo.paths = {str(path): path for path in files}
-    if memo is None or memo.page_list is None or memo.from_disk:  # the preview: at its first build only
+    if pruning:
         cache.prune("posts", [key for key, _ in loaded.values()], known=before)
     return [loaded[path][1] for path in files if path in loaded], problems
 
