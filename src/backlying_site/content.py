@@ -236,17 +236,21 @@ def _outside_problem(path: Path, root: Path, rel: str) -> Problem | None:
 
 def _linked(path: Path, folder: Path) -> bool:
     """Whether ``path`` or a folder between it and ``folder`` is a symbolic link (a few lstat calls,
-    where resolving the whole path costs one per component: thousands of posts make it add up)."""
-    current = path
-    while current != folder and current != current.parent:
-        if current.is_symlink():
+    where resolving the whole path costs one per component: thousands of posts make it add up).
+    On the paths' text: pathlib's parents and lstat took ~12 us of a post's ~50 to read."""
+    current, stop = str(path), str(folder)
+    while current != stop:
+        parent = os.path.dirname(current)
+        if parent == current:
+            return True  # the file system's root, and not within ``folder``
+        if os.path.islink(current):
             return True
-        current = current.parent
-    return current != folder
+        current = parent
+    return False
 
 
 def _not_a_file_problem(path: Path, rel: str) -> Problem | None:
-    if path.is_file():
+    if os.path.isfile(path):
         return None
     return Problem(rel, 0, "", "is not a regular file (a folder, a device or a pipe); keep only posts "
                    "ending in .md in content/posts/")
