@@ -197,6 +197,23 @@ def test_a_first_builds_cache_written_without_a_journal_is_whole_and_then_shared
     assert rows(database) == 5
 
 
+@pytest.mark.parametrize("unjournaled, mode", [(True, "off"), (False, "wal")])
+def test_a_new_cache_file_goes_without_a_journal_only_when_no_one_reads_it_meanwhile(
+        tmp_path: Path, unjournaled: bool, mode: str) -> None:
+    """Without a journal its writer holds the file: a build whose memo reads posts back from it
+    (read_value) keeps the write-ahead log, where readers never wait."""
+    cache = cache_module.BuildCache(tmp_path)
+    cache.unjournaled = unjournaled
+    cache.put("posts", "k", "a post")
+    cache._spill()
+    assert cache.db is not None and cache.db.execute("PRAGMA journal_mode").fetchone() == (mode,)
+    if mode == "wal":  # another connection reads what is committed while this one writes
+        assert cache_module.read_value(tmp_path / cache_module.DATABASE, "posts", "k") is None
+    cache.commit()
+    assert cache_module.read_value(tmp_path / cache_module.DATABASE, "posts", "k") == "a post"
+    cache.close()
+
+
 def test_a_cache_of_an_older_version_is_replaced_by_a_new_file(built: Path, tmp_path: Path) -> None:
     import sqlite3
 

@@ -337,6 +337,7 @@ def build(options: BuildOptions, memo: Memo | None = None) -> BuildResult:
         with locked(output) if early else nullcontext(), _no_gc_pauses():
             memo, note = Memo.load(options.build_cache / MEMO_FILE, _memo_header(options), _whole_post(options)) \
                 if cache.db is not None else (Memo(), None)
+            cache.unjournaled = not memo.from_disk  # no post of this build is read back from the file
             memo.begin()
             memo.scanned = {path: stat[:4] for path, stat, _ in inputs if len(stat) == 5 and not stat[4]}  # not links
             result = _build(options, cache, started, memo, record_state=True, lock=not early)

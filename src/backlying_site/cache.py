@@ -120,6 +120,9 @@ class BuildCache:
         self.path = folder / DATABASE if folder is not None else None
         self.db: sqlite3.Connection | None = None
         self.broken = False
+        # Whether a file this build creates may go without a journal (see _spill): only when nothing
+        # else reads it meanwhile (posts read back from a memo do, through read_value).
+        self.unjournaled = False
         # Opened only if it exists: a refused build writes nothing at all, not even a cache.
         if self.path is not None and self.path.is_file():
             self.db = self._open(self.path)
@@ -191,11 +194,12 @@ class BuildCache:
         if self.db is None and self.path is not None:
             self.created = not self.path.exists()
             self.db = self._open(self.path)
-            if self.created and self.db is not None:
+            if self.created and self.unjournaled and self.db is not None:
                 # A file this build made is removed if the build does not commit (close), so it
                 # needs no journal to roll back: its rows go straight into it, where the
                 # write-ahead log held all of a cold build's 40 MB and copied them into the file
-                # at the commit (~0.08 s at 5,000 posts). The next build opens it in WAL mode.
+                # at the commit (~0.08 s at 5,000 posts). The next build opens it in WAL mode. (A
+                # reader would wait for its lock: without the log, a writer holds the file.)
                 self.db.execute("PRAGMA journal_mode=OFF")
         if self.db is None:
             return  # cannot be opened (noted): keep them in memory
