@@ -569,14 +569,14 @@ def _render_pages(renderer: Renderer, memo: Memo | None = None, writer: Writer |
     writer (check), every page is rendered and none kept.
     """
     pages, made = pages_and_keys(renderer, memo)
-    rows: dict[str, Post] | None = None
+    by_slug: dict[str, Post] | None = None  # given to the workers: they pickle their pages for the memo
     if writer is not None and not writer.known and live is None:
         # Nothing to keep or link (a first build): every page is rendered, and the keys, needed
         # only to record what was written, are made here while the workers render. Each worker
         # also pickles the contexts of its pages for the memo (else the memo's save does, ~0.15 s
         # at 5,000 posts, alone at the end).
         todo, keys = list(range(len(pages))), _Later(made)
-        rows = {post.slug: post for post in renderer.site.posts} if memo is not None else None
+        by_slug = {post.slug: post for post in renderer.site.posts} if memo is not None else None
     else:
         keys = list(made)
         todo = [i for i, (page, key) in enumerate(zip(pages, keys))
@@ -602,7 +602,7 @@ def _render_pages(renderer: Renderer, memo: Memo | None = None, writer: Writer |
         targets = [None] * len(todo)
     problems: list[Problem] = []
     jobs = [(pages[i], target) for i, target in zip(todo, targets)]
-    results = parallel.imap_ordered(lambda job: _render_one(renderer, *job, rows), jobs)
+    results = parallel.imap_ordered(lambda job: _render_one(renderer, *job, by_slug), jobs)
     for i, rel, target, (ok, result, row) in zip(todo, rels, targets, results):
         if not ok:
             problems.append(result)
@@ -633,8 +633,8 @@ class _Later:
         yield from self.made
 
 
-def _render_one(renderer: Renderer, page: Page, target: Target | None = None, rows: dict[str, Post] | None = None
-                ) -> tuple[bool, bool | str | Problem, bytes | None]:
+def _render_one(renderer: Renderer, page: Page, target: Target | None = None,
+                by_slug: dict[str, Post] | None = None) -> tuple[bool, bool | str | Problem, bytes | None]:
     """A page rendered, and written to ``target`` if given: (True, whether its bytes changed),
     (True, the HTML) without a target, or (False, the template's problem); then, given the posts
     by slug, the page's context as the memo keeps it (memo.page_content)."""
@@ -643,7 +643,7 @@ def _render_one(renderer: Renderer, page: Page, target: Target | None = None, ro
     except jinja2.TemplateError as exc:
         return False, template_problem(page, exc, renderer.site.root), None
     result = write_to(target, text.encode("utf-8")) if target is not None else text
-    return True, result, page_content(rows, page) if rows is not None else None
+    return True, result, page_content(by_slug, page) if by_slug is not None else None
 
 
 def template_problem(page: Page, exc: jinja2.TemplateError, root: Path) -> Problem:

@@ -123,7 +123,7 @@ class Writer:
 
     def reserve(self, rel: str, origin: str) -> tuple[str, "Target"]:
         """Claim ``rel`` for a file that someone (say a worker process) writes with ``write_to``,
-        its folder made; ``record`` it after."""
+        its folder made (in an empty spare, by ``write_to``); ``record`` it after."""
         rel = self._reserve(rel, origin)
         if self.empty:  # text, not a Path: ~10 us a page of path parsing and hashing (0.08 s at 7,000)
             return rel, (f"{self.staging}/{rel}", True)
