@@ -817,3 +817,97 @@ def test_a_build_on_every_core_is_the_build_made_in_one_process(sample_site: Pat
     result = build(BuildOptions(source=sample_site))
     assert 0 < result.pages_rendered < result.pages
     assert tree(sample_site / "public") == clean_build(sample_site, tmp_path)
+
+
+# --- the spare a first build leaves: made by a child while the build saves its memo --------------
+
+
+def test_a_first_build_leaves_the_next_spare_as_hard_links_that_the_next_build_trusts(
+        sample_site: Path, source_date_epoch: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The first rebuild would otherwise copy the whole site (thousands of folders) before writing
+    its one page. A real `build` command, as an author runs it (a child is forked only when no
+    other thread runs, which a test process cannot promise)."""
+    from backlying_site import builder
+
+    subprocess.run([sys.executable, "-m", "backlying_site.cli", "build", "--source", str(sample_site)],
+                   check=True, capture_output=True)
+    public, spare = sample_site / "public", sample_site / ".public.spare"
+    assert tree(spare) == tree(public)
+    assert all(path.stat().st_ino == (spare / path.relative_to(public)).stat().st_ino
+               for path in public.rglob("*") if path.is_file())
+    assert sorted(p.name for p in sample_site.glob(".public.*")) == [".public.lock", ".public.spare"]
+
+    writers = []
+    real = builder.Writer
+    monkeypatch.setattr(builder, "Writer", lambda *args, **kwargs: writers.append(real(*args, **kwargs))
+                        or writers[-1])
+    edit(sample_site / "content/posts/later/index.md", "Short body.", "A longer body, edited.")
+    build(BuildOptions(source=sample_site))
+    # The published folder's manifest, taken for the copy without a look at its files.
+    assert writers[0].known is not None and set(writers[0].known) == set(tree(spare))
+    assert writers[0].changed < len(writers[0].written) // 2
+    monkeypatch.undo()
+    assert tree(public) == clean_build(sample_site, tmp_path)
+
+
+# Scripts run in a process of their own: a child is forked only while no other thread runs, which
+# this test process (after the preview's and the browser's tests) cannot promise.
+COPY_FAILS = """
+import sys
+from backlying_site import builder, writer
+def broken(source, target):  # runs in the child: a fork has the patch too
+    raise OSError("no room left")
+writer._link_entries = broken
+start = builder.copy_in_background
+def started(output):
+    copy = start(output)
+    print("forked" if copy is not None else "not forked")
+    return copy
+builder.copy_in_background = started
+builder.build(builder.BuildOptions(source=builder.Path(sys.argv[1])))
+"""
+
+LOCK_HELD = """
+import sys, time
+from pathlib import Path
+from backlying_site import writer
+from backlying_site.errors import SiteError
+output = Path(sys.argv[1])
+real = writer._link_entries
+def slow(source, target):
+    time.sleep(1)
+    real(source, target)
+writer._link_entries = slow
+with writer.locked(output):
+    copy = writer.copy_in_background(output)
+assert copy is not None
+try:
+    with writer.locked(output):
+        print("free while copying")
+except SiteError:
+    print("held while copying")
+print("whole" if copy.finish() else "not whole")
+with writer.locked(output):
+    print("free after")
+"""
+
+
+def test_a_spare_copy_that_fails_leaves_no_trace_and_nothing_trusted(
+        sample_site: Path, source_date_epoch: str, tmp_path: Path) -> None:
+    run = subprocess.run([sys.executable, "-c", COPY_FAILS, str(sample_site)], capture_output=True, text=True)
+    assert (run.returncode, run.stdout) == (0, "forked\n"), run.stderr
+    # The marker of a build that began writing the spare stays: nothing there is trusted.
+    assert sorted(p.name for p in sample_site.glob(".public.*")) == [".public.lock", ".public.writing"]
+    edit(sample_site / "content/posts/later/index.md", "Short body.", "A longer body, edited.")
+    build(BuildOptions(source=sample_site))
+    assert tree(sample_site / "public") == clean_build(sample_site, tmp_path)
+
+
+def test_the_child_copying_the_spare_holds_the_lock_until_it_is_done(tmp_path: Path) -> None:
+    output = tmp_path / "public"
+    (output / "posts/a").mkdir(parents=True)
+    (output / "posts/a/index.html").write_bytes(b"page")
+    run = subprocess.run([sys.executable, "-c", LOCK_HELD, str(output)], capture_output=True, text=True)
+    assert (run.returncode, run.stdout) == (0, "held while copying\nwhole\nfree after\n"), run.stderr
+    copy = tmp_path / ".public.spare/posts/a/index.html"
+    assert copy.stat().st_ino == (output / "posts/a/index.html").stat().st_ino

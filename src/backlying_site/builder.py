@@ -28,8 +28,8 @@ from .memo import Memo, WholePost, page_content
 from .model import ImageRef, Post, Site
 from .pagekeys import pages_and_keys, read_template
 from .render import Page, Renderer, make_environment, template_files
-from .writer import (Manifest, Target, Writer, lock_path, locked, recover_and_clean, signature, spare_dir, swap_in,
-                     write_to, writing_marker)
+from .writer import (Manifest, Target, Writer, copy_in_background, lock_path, locked, recover_and_clean, signature,
+                     spare_dir, swap_in, write_to, writing_marker)
 
 
 MEMO_FILE = "memo.pickle"  # beside build.sqlite: what the last build learned (memo.Memo)
@@ -355,10 +355,13 @@ def build(options: BuildOptions, memo: Memo | None = None) -> BuildResult:
             except Exception as exc:  # noqa: BLE001 - the site is built; the next build is only slower
                 (options.build_cache / MEMO_FILE).unlink(missing_ok=True)
                 result.notes.append(f"the build memo could not be saved ({type(exc).__name__}: {exc})")
-            else:  # this memo tells both folders as they are now
-                writing_marker(options.output_dir).unlink(missing_ok=True)
+            else:  # this memo tells both folders as they are now (the spare, once its copy is whole)
+                if memo.copying is None or memo.copying.finish():
+                    writing_marker(options.output_dir).unlink(missing_ok=True)
         return result
     finally:
+        if memo is not None and memo.copying is not None:
+            memo.copying.abandon()  # no-op once finished
         cache.close()
 
 
@@ -450,7 +453,8 @@ def _build(options: BuildOptions, cache: BuildCache, started: float, memo: Memo 
             memo.forget_output(output)
             memo.spare_untouched = False
         known, state = memo.output_manifest(spare) if memo else (None, None)
-        if known is None and seeded and live is not None:  # the spare is a whole copy (hard links) of it
+        copied = memo is not None and memo.copied_spare(spare)  # seeded by the last build, as it left it
+        if known is None and (seeded or copied) and live is not None:  # a whole copy (hard links) of it
             known, state = dict(live), unchanged.seeded_state(live_state, spare) if live_state else None
         empty = not seeded and _is_empty(spare)
         if known is None and empty:  # a first build: nothing to compare or delete
@@ -471,7 +475,11 @@ def _build(options: BuildOptions, cache: BuildCache, started: float, memo: Memo 
         for rel, data in search_files.items():
             writer.write_keyed(rel, hashlib.sha256(data).hexdigest(), lambda data=data: data, "Pagefind")
         writer.remove_stale()
+        first = not output.exists()
         swap_in(writer.staging, output)
+        if record_state and first and memo is not None:  # the next rebuild's spare: made meanwhile
+            memo.copying = copy_in_background(output)
+            memo.spare_copy = memo.copying.identity if memo.copying else None
         if memo:
             memo.record_output(output, writer.manifest)  # the folder written is now the output
             memo.note_folders(output, writer.staging)

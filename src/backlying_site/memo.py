@@ -74,6 +74,10 @@ class Memo:
     scanned: dict[str, Signature] = field(default_factory=dict)
     # The image formats Pillow can encode, by its version and install (builder._available_formats).
     encoders: dict[tuple, tuple[tuple[str, ...], tuple[str, ...]]] = field(default_factory=dict)
+    # The spare a first build copied from the site it published (writer.SpareCopy), by identity:
+    # the published folder's manifest holds for it too. And that copy while its child makes it.
+    spare_copy: tuple[int, int] | None = None
+    copying: Any = None
 
     def begin(self) -> None:
         self.started = time.time_ns()
@@ -236,6 +240,12 @@ class Memo:
         if state is not None and (on_trust or same_state(folder, state)):
             return manifest, state
         return None, None
+
+    def copied_spare(self, folder: Path) -> bool:
+        """Whether ``folder``, the spare, is the copy the last build made of the folder it published
+        (taken: asked once), and no build has written it since the memo was saved."""
+        copy, self.spare_copy = self.spare_copy, None
+        return self.from_disk and self.spare_untouched and copy is not None and folder_key(folder) == copy
 
     def forget_output(self, folder: Path) -> None:
         """``folder`` is not as its last build left it: nothing recorded of it holds any more."""
@@ -470,7 +480,7 @@ class _PostPickler(pickle.Pickler):
 # Meaningful only inside one process: object ids, Markdown instances, the preview's search bundle,
 # share images seen in the cache (a later command checks the cache again), the last prune.
 _PROCESS_ONLY = frozenset({"digests", "kept", "search", "share_files", "pruned", "started", "from_disk", "folders",
-                           "spare_untouched", "scanned"})
+                           "spare_untouched", "scanned", "copying"})
 
 
 def _identity(folder: Path) -> tuple[tuple[int, int] | None, int | None]:

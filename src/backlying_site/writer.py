@@ -18,7 +18,9 @@ import errno
 import fcntl
 import os
 import shutil
+import signal
 import sys
+import threading
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path, PurePosixPath
@@ -357,10 +359,20 @@ def locked(output: Path) -> Iterator[None]:
         except BlockingIOError:
             raise SiteError([Problem(str(output), 0, "", "another build is writing this folder right now; "
                                      "wait for it to finish, then run again")]) from None
+        _held.add(str(output))
         try:
             yield
         finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+            _held.discard(str(output))
+            # A child copying the spare (SpareCopy) keeps the folder locked until it is done: the
+            # lock goes when the last process that has the file open closes it.
+            if str(output) not in _kept:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+            _kept.discard(str(output))
+
+
+_held: set[str] = set()  # output folders this process has locked now
+_kept: set[str] = set()  # ... whose lock a child holds on after (see copy_in_background)
 
 
 def lock_path(output: Path) -> Path:
@@ -406,6 +418,10 @@ def _link_tree(source: str, target: str) -> None:
     shutil.copytree also copies each folder's times, mode and extended attributes: four more calls
     a folder, which the spare does not need (a rebuild writes what differs)."""
     os.mkdir(target)
+    _link_entries(source, target)
+
+
+def _link_entries(source: str, target: str) -> None:
     with os.scandir(source) as entries:
         for entry in entries:
             destination = os.path.join(target, entry.name)
@@ -415,6 +431,72 @@ def _link_tree(source: str, target: str) -> None:
                 os.symlink(os.readlink(entry.path), destination)
             else:
                 os.link(entry.path, destination)
+
+
+class SpareCopy:
+    """The next spare in the making, by a forked child: hard links to the site a first build has
+    just published. The first rebuild would otherwise make it before writing its one page (at
+    5,000 posts, 7,000 folders and links: ~0.45 s of a ~0.5 s rebuild); here the child makes it
+    while this process saves its cache and memo. The child holds the folders' lock until it ends."""
+
+    def __init__(self, pid: int, folder: Path, spare: Path) -> None:
+        self.pid: int | None = pid
+        self.folder = folder  # where the child links, renamed to ``spare`` once it is whole
+        self.spare = spare
+        info = os.lstat(folder)
+        self.identity = (info.st_dev, info.st_ino)  # kept by the rename: how the memo knows the spare
+        self.whole = False
+
+    def finish(self) -> bool:
+        """Wait for the child; True when the copy is whole and in place as the spare."""
+        if self.pid is not None:
+            _, status = os.waitpid(self.pid, 0)
+            self.pid = None
+            try:
+                if os.waitstatus_to_exitcode(status) == 0 and not os.path.lexists(self.spare):
+                    os.rename(self.folder, self.spare)
+                    self.whole = True
+            except OSError:
+                pass
+            if not self.whole:
+                shutil.rmtree(self.folder, ignore_errors=True)
+        return self.whole
+
+    def abandon(self) -> None:
+        """The build failed or was stopped: no copy (the next rebuild makes its spare itself)."""
+        if self.pid is not None:
+            try:
+                os.kill(self.pid, signal.SIGKILL)
+            except ProcessLookupError:  # pragma: no cover - already reaped
+                pass
+            self.finish()
+
+
+def copy_in_background(output: Path) -> SpareCopy | None:
+    """Start copying ``output`` as the spare (see SpareCopy); None where no child can be forked
+    safely (not POSIX, or other threads running, as in the preview) or a spare is already there."""
+    spare = spare_path(output)
+    if not hasattr(os, "fork") or threading.active_count() > 1 or os.path.lexists(spare):
+        return None
+    folder = output.parent / f".{output.name}.tmp-{os.getpid()}"  # a killed run's: recover_and_clean
+    shutil.rmtree(folder, ignore_errors=True)
+    os.mkdir(folder)
+    try:
+        pid = os.fork()
+    except OSError:
+        os.rmdir(folder)
+        return None
+    if pid != 0 and str(output) in _held:
+        _kept.add(str(output))
+    if pid == 0:  # the child: it links, then leaves, whatever happens; never back into the build
+        code = 1
+        try:
+            signal.signal(signal.SIGINT, signal.SIG_DFL)  # Ctrl-C: gone, without a traceback
+            _link_entries(str(output), str(folder))
+            code = 0
+        finally:
+            os._exit(code)
+    return SpareCopy(pid, folder, spare)
 
 
 def recover_and_clean(output: Path) -> None:
