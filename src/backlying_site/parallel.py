@@ -25,6 +25,7 @@ MIN_ITEMS = 200  # below this, starting workers costs more than it saves
 AHEAD = 2  # chunks given out per worker beyond what the caller has taken
 
 _job: tuple[Callable[[Any], Any], Sequence[Any]] | None = None
+forked = False  # True in a worker: what it returns is pickled to the parent
 
 
 def _run_chunk(bounds: tuple[int, int]) -> list[Any]:
@@ -57,6 +58,8 @@ def _start_worker() -> None:
     """In each forked worker: what it inherited is frozen (the collector never walks it, so never
     writes to those pages, which stay shared with the parent), and the collector runs on what the
     worker makes itself (a build turns it off in the parent: see builder._no_gc_pauses)."""
+    global forked
+    forked = True
     gc.freeze()
     gc.enable()
 
