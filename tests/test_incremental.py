@@ -839,63 +839,23 @@ def test_a_first_build_leaves_the_next_spare_as_hard_links_that_the_next_build_t
 
     writers = []
     real = builder.Writer
-    monkeypatch.setattr(builder, "Writer", lambda *args, **kwargs: writers.append(real(*args, **kwargs))
-                        or writers[-1])
     edit(sample_site / "content/posts/later/index.md", "Short body.", "A longer body, edited.")
-    build(BuildOptions(source=sample_site))
+    with monkeypatch.context() as patch:
+        patch.setattr(builder, "Writer", lambda *args, **kwargs: writers.append(real(*args, **kwargs)) or writers[-1])
+        build(BuildOptions(source=sample_site))
     # The published folder's manifest, taken for the copy without a look at its files.
     assert writers[0].known is not None and set(writers[0].known) == set(tree(spare))
     assert writers[0].changed < len(writers[0].written) // 2
-    monkeypatch.undo()
     assert tree(public) == clean_build(sample_site, tmp_path)
 
 
-# Scripts run in a process of their own: a child is forked only while no other thread runs, which
-# this test process (after the preview's and the browser's tests) cannot promise.
-COPY_FAILS = """
-import sys
-from backlying_site import builder, writer
-def broken(source, target):  # runs in the child: a fork has the patch too
-    raise OSError("no room left")
-writer._link_entries = broken
-start = builder.copy_in_background
-def started(output):
-    copy = start(output)
-    print("forked" if copy is not None else "not forked")
-    return copy
-builder.copy_in_background = started
-builder.build(builder.BuildOptions(source=builder.Path(sys.argv[1])))
-"""
-
-LOCK_HELD = """
-import sys, time
-from pathlib import Path
-from backlying_site import writer
-from backlying_site.errors import SiteError
-output = Path(sys.argv[1])
-real = writer._link_entries
-def slow(source, target):
-    time.sleep(1)
-    real(source, target)
-writer._link_entries = slow
-with writer.locked(output):
-    copy = writer.copy_in_background(output)
-assert copy is not None
-try:
-    with writer.locked(output):
-        print("free while copying")
-except SiteError:
-    print("held while copying")
-print("whole" if copy.finish() else "not whole")
-with writer.locked(output):
-    print("free after")
-"""
-
-
 def test_a_spare_copy_that_fails_leaves_no_trace_and_nothing_trusted(
-        sample_site: Path, source_date_epoch: str, tmp_path: Path) -> None:
-    run = subprocess.run([sys.executable, "-c", COPY_FAILS, str(sample_site)], capture_output=True, text=True)
-    assert (run.returncode, run.stdout) == (0, "forked\n"), run.stderr
+        sample_site: Path, source_date_epoch: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from backlying_site import writer
+
+    with monkeypatch.context() as patch:
+        patch.setattr(writer, "copy_command", lambda source, target: [sys.executable, "-c", "raise SystemExit(1)"])
+        build(BuildOptions(source=sample_site))
     # The marker of a build that began writing the spare stays: nothing there is trusted.
     assert sorted(p.name for p in sample_site.glob(".public.*")) == [".public.lock", ".public.writing"]
     edit(sample_site / "content/posts/later/index.md", "Short body.", "A longer body, edited.")
@@ -903,11 +863,70 @@ def test_a_spare_copy_that_fails_leaves_no_trace_and_nothing_trusted(
     assert tree(sample_site / "public") == clean_build(sample_site, tmp_path)
 
 
-def test_the_child_copying_the_spare_holds_the_lock_until_it_is_done(tmp_path: Path) -> None:
-    output = tmp_path / "public"
-    (output / "posts/a").mkdir(parents=True)
-    (output / "posts/a/index.html").write_bytes(b"page")
-    run = subprocess.run([sys.executable, "-c", LOCK_HELD, str(output)], capture_output=True, text=True)
-    assert (run.returncode, run.stdout) == (0, "held while copying\nwhole\nfree after\n"), run.stderr
-    copy = tmp_path / ".public.spare/posts/a/index.html"
-    assert copy.stat().st_ino == (output / "posts/a/index.html").stat().st_ino
+def test_a_first_build_holds_the_lock_until_the_copy_is_in_place_and_known(
+        sample_site: Path, source_date_epoch: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Another build started meanwhile could delete the copy half made, or write the spare after
+    this one's memo says it is a whole copy: it is refused until all is saved and the marker gone."""
+    from backlying_site import builder, writer
+    from backlying_site.errors import SiteError
+
+    output = sample_site / "public"
+    seen: list[str] = []
+
+    def another_build() -> None:
+        try:
+            with writer.locked(output):
+                seen.append("let in")
+        except SiteError:
+            seen.append("refused")
+    save, finish = Memo.save, writer.SpareCopy.finish
+    with monkeypatch.context() as patch:
+        patch.setattr(Memo, "save", lambda *args: (another_build(), save(*args))[1])
+        patch.setattr(writer.SpareCopy, "finish", lambda self: (another_build(), finish(self))[1])
+        build(BuildOptions(source=sample_site))
+    assert seen == ["refused", "refused"]
+    assert not (sample_site / ".public.writing").exists()
+    another_build()  # and free once the build is done
+    assert seen[-1] == "let in"
+    assert builder.saved_memo(BuildOptions(source=sample_site)).spare_copy is not None
+
+
+def test_the_copy_is_trusted_once_then_known_as_any_spare(sample_site: Path, source_date_epoch: str,
+                                                         tmp_path: Path) -> None:
+    from backlying_site.builder import saved_memo
+
+    build(BuildOptions(source=sample_site))
+    for body in ("Second body.", "Third body."):
+        edit(sample_site / "content/posts/later/index.md", "Short body." if body == "Second body." else
+             "Second body.", body)
+        build(BuildOptions(source=sample_site))
+        assert saved_memo(BuildOptions(source=sample_site)).spare_copy is None
+        assert tree(sample_site / "public") == clean_build(sample_site, tmp_path)
+    # The copy, swapped out by the first rebuild, holds that rebuild's site now, not the first build's.
+    assert b"Second body." in (sample_site / ".public.spare/later/index.html").read_bytes()
+
+
+def test_a_first_build_stopped_while_the_copy_is_made_leaves_a_site_the_next_build_repairs(
+        sample_site: Path, source_date_epoch: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from backlying_site import cache as cache_module
+    from backlying_site import writer
+
+    copies = []
+    start = writer.copy_in_background
+
+    def stopped(*args, **kwargs):
+        raise KeyboardInterrupt
+    with monkeypatch.context() as patch:
+        patch.setattr("backlying_site.builder.copy_in_background",
+                      lambda output: copies.append(start(output)) or copies[-1])
+        patch.setattr(cache_module.BuildCache, "commit", stopped)
+        with pytest.raises(KeyboardInterrupt):
+            build(BuildOptions(source=sample_site))
+    process = copies[0].started
+    assert process is not None and process.returncode is not None  # the copying process ended (reaped)
+    assert copies[0].lock is None  # and the lock was let go
+    assert (sample_site / ".public.writing").exists() and not (sample_site / ".public.spare").exists()
+    edit(sample_site / "content/posts/later/index.md", "Short body.", "A longer body, edited.")
+    build(BuildOptions(source=sample_site))
+    assert tree(sample_site / "public") == clean_build(sample_site, tmp_path)
+    assert sorted(p.name for p in sample_site.glob(".public.*")) == [".public.lock", ".public.spare"]

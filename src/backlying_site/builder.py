@@ -367,7 +367,7 @@ def build(options: BuildOptions, memo: Memo | None = None) -> BuildResult:
         return result
     finally:
         if memo is not None and memo.copying is not None:
-            memo.copying.abandon()  # no-op once finished
+            memo.copying.close()  # the lock it kept goes now, once the marker is gone
         cache.close()
 
 

@@ -18,15 +18,15 @@ import errno
 import fcntl
 import os
 import shutil
-import signal
+import subprocess
 import sys
-import threading
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path, PurePosixPath
 from typing import Callable, Iterable, Iterator
 
 from .errors import Problem, SiteError
+from .linkcopy import link_tree
 
 _RENAME_EXCHANGE = 2
 _AT_FDCWD = -100
@@ -359,20 +359,20 @@ def locked(output: Path) -> Iterator[None]:
         except BlockingIOError:
             raise SiteError([Problem(str(output), 0, "", "another build is writing this folder right now; "
                                      "wait for it to finish, then run again")]) from None
-        _held.add(str(output))
+        _held[str(output)] = handle.fileno()
         try:
             yield
         finally:
-            _held.discard(str(output))
-            # A child copying the spare (SpareCopy) keeps the folder locked until it is done: the
-            # lock goes when the last process that has the file open closes it.
+            _held.pop(str(output), None)
+            # Kept locked past this block by a duplicate of the file (SpareCopy's, until it closes
+            # it): the lock goes with the last descriptor of the file, not unlocked here.
             if str(output) not in _kept:
                 fcntl.flock(handle, fcntl.LOCK_UN)
             _kept.discard(str(output))
 
 
-_held: set[str] = set()  # output folders this process has locked now
-_kept: set[str] = set()  # ... whose lock a child holds on after (see copy_in_background)
+_held: dict[str, int] = {}  # output folder -> the descriptor of its lock file, while locked here
+_kept: set[str] = set()  # ... whose lock stays held after (see copy_in_background)
 
 
 def lock_path(output: Path) -> Path:
@@ -403,7 +403,7 @@ def spare_dir(output: Path) -> tuple[Path, bool]:
         seed = output.parent / f".{output.name}.tmp-{os.getpid()}"
         shutil.rmtree(seed, ignore_errors=True)
         try:
-            _link_tree(str(output), str(seed))
+            link_tree(str(output), str(seed))
         except OSError:
             shutil.rmtree(seed, ignore_errors=True)
         else:
@@ -413,47 +413,29 @@ def spare_dir(output: Path) -> tuple[Path, bool]:
     return path, seeded
 
 
-def _link_tree(source: str, target: str) -> None:
-    """``target`` as a copy of ``source`` made of hard links (symbolic links copied as such).
-    shutil.copytree also copies each folder's times, mode and extended attributes: four more calls
-    a folder, which the spare does not need (a rebuild writes what differs)."""
-    os.mkdir(target)
-    _link_entries(source, target)
-
-
-def _link_entries(source: str, target: str) -> None:
-    with os.scandir(source) as entries:
-        for entry in entries:
-            destination = os.path.join(target, entry.name)
-            if entry.is_dir(follow_symlinks=False):
-                _link_tree(entry.path, destination)
-            elif entry.is_symlink():
-                os.symlink(os.readlink(entry.path), destination)
-            else:
-                os.link(entry.path, destination)
-
-
 class SpareCopy:
-    """The next spare in the making, by a forked child: hard links to the site a first build has
-    just published. The first rebuild would otherwise make it before writing its one page (at
-    5,000 posts, 7,000 folders and links: ~0.45 s of a ~0.5 s rebuild); here the child makes it
-    while this process saves its cache and memo. The child holds the folders' lock until it ends."""
+    """The next spare in the making: hard links to the site a first build has just published, made
+    by a small process of its own (linkcopy.py) while the build saves its cache and memo. The first
+    rebuild would otherwise make it before writing its one page (at 5,000 posts, 7,000 folders and
+    links: ~0.45 s of a ~0.9 s rebuild). It holds the output's lock (a duplicate of the locked file)
+    until ``close``, after the build has put the copy in place and saved what it knows of it."""
 
-    def __init__(self, pid: int, folder: Path, spare: Path) -> None:
-        self.pid: int | None = pid
-        self.folder = folder  # where the child links, renamed to ``spare`` once it is whole
+    def __init__(self, process: subprocess.Popen[bytes], folder: Path, spare: Path, lock: int | None) -> None:
+        self.started = process
+        self.process: subprocess.Popen[bytes] | None = process  # until waited for
+        self.folder = folder  # where the copy is made, renamed to ``spare`` once it is whole
         self.spare = spare
+        self.lock = lock
         info = os.lstat(folder)
         self.identity = (info.st_dev, info.st_ino)  # kept by the rename: how the memo knows the spare
         self.whole = False
 
     def finish(self) -> bool:
-        """Wait for the child; True when the copy is whole and in place as the spare."""
-        if self.pid is not None:
-            _, status = os.waitpid(self.pid, 0)
-            self.pid = None
+        """Wait for the copy; True when it is whole and in place as the spare."""
+        process, self.process = self.process, None
+        if process is not None:
             try:
-                if os.waitstatus_to_exitcode(status) == 0 and not os.path.lexists(self.spare):
+                if process.wait() == 0 and not os.path.lexists(self.spare):
                     os.rename(self.folder, self.spare)
                     self.whole = True
             except OSError:
@@ -462,41 +444,41 @@ class SpareCopy:
                 shutil.rmtree(self.folder, ignore_errors=True)
         return self.whole
 
-    def abandon(self) -> None:
-        """The build failed or was stopped: no copy (the next rebuild makes its spare itself)."""
-        if self.pid is not None:
-            try:
-                os.kill(self.pid, signal.SIGKILL)
-            except ProcessLookupError:  # pragma: no cover - already reaped
-                pass
-            self.finish()
+    def close(self) -> None:
+        """Done with it, whole or not: the copying process ended, the lock let go."""
+        process, self.process = self.process, None
+        if process is not None:  # the build failed or was stopped: no copy (the next build cleans it)
+            process.kill()
+            process.wait()
+        lock, self.lock = self.lock, None
+        if lock is not None:
+            os.close(lock)
+
+
+def copy_command(source: Path, target: Path) -> list[str]:
+    """The copying process's command: this Python, isolated, without its site packages."""
+    return [sys.executable, "-I", "-S", str(Path(__file__).with_name("linkcopy.py")), str(source), str(target)]
 
 
 def copy_in_background(output: Path) -> SpareCopy | None:
-    """Start copying ``output`` as the spare (see SpareCopy); None where no child can be forked
-    safely (not POSIX, or other threads running, as in the preview) or a spare is already there."""
+    """Start copying ``output`` as the spare (see SpareCopy); None if a spare is already there or
+    no process could be started."""
     spare = spare_path(output)
-    if not hasattr(os, "fork") or threading.active_count() > 1 or os.path.lexists(spare):
+    if os.path.lexists(spare):
         return None
     folder = output.parent / f".{output.name}.tmp-{os.getpid()}"  # a killed run's: recover_and_clean
     shutil.rmtree(folder, ignore_errors=True)
     os.mkdir(folder)
     try:
-        pid = os.fork()
+        process = subprocess.Popen(copy_command(output, folder), stdin=subprocess.DEVNULL,
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     except OSError:
         os.rmdir(folder)
         return None
-    if pid != 0 and str(output) in _held:
+    held = _held.get(str(output))
+    if held is not None:
         _kept.add(str(output))
-    if pid == 0:  # the child: it links, then leaves, whatever happens; never back into the build
-        code = 1
-        try:
-            signal.signal(signal.SIGINT, signal.SIG_DFL)  # Ctrl-C: gone, without a traceback
-            _link_entries(str(output), str(folder))
-            code = 0
-        finally:
-            os._exit(code)
-    return SpareCopy(pid, folder, spare)
+    return SpareCopy(process, folder, spare, os.dup(held) if held is not None else None)
 
 
 def recover_and_clean(output: Path) -> None:
