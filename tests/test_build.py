@@ -217,6 +217,47 @@ def test_a_card_is_rendered_once_per_post_and_arguments() -> None:
     assert cards(one, True, 3) == "<h3>One &amp; all</h3>!" and cards(one, first=[1]) == "<h2>One &amp; all</h2>!"
 
 
+def test_template_calls_pass_the_context_environment_and_loop_only_to_what_asks(tmp_path: Path) -> None:
+    """Our quicker call() (render._Context) must answer as Jinja's does for every kind of callable."""
+    import jinja2
+
+    from backlying_site.render import make_environment
+
+    class Site:
+        def plain(self, text: str = "") -> str:
+            return f"plain {text}"
+
+        @jinja2.pass_context
+        def asks(self, context, text: str) -> str:
+            return f"{context['who']} {text}"
+
+    class Callable:
+        @jinja2.pass_environment
+        def __call__(self, environment, text: str) -> str:
+            return f"{environment.trim_blocks} {text}"
+
+    def stops() -> str:
+        raise StopIteration
+
+    @jinja2.pass_eval_context
+    def evaluated(eval_context, text: str) -> str:
+        return f"{eval_context.autoescape} {text}"
+
+    env = make_environment([tmp_path])
+    env.globals.update(site=Site(), fn=lambda text: f"fn {text}", ctx=jinja2.pass_context(lambda c, t: f"{c['who']}{t}"),
+                       callable=Callable(), stops=stops, evaluated=evaluated)
+    source = ("{% macro m(a) %}<{{ a }}>{% endmacro %}"
+              "{{ site.plain('x') }}|{{ site.asks('y') }}|{{ fn('z') }}|{{ ctx('!') }}|{{ callable('c') }}|"
+              "{% for i in [1] %}{% set who = 'set in a loop' %}{{ ctx('?') }}{{ site.plain(text=who) }}{% endfor %}|"
+              "{{ 'a-b'.replace('-', ' ') }}|{{ m(1) }}|{{ stops() is undefined }}|{{ evaluated('e') }}")
+    template = env.from_string(source)
+    assert type(template.new_context({})).__name__ == "_Context"
+    ours = template.render(who="me")
+    assert ours == "plain x|me y|fn z|me!|True c|set in a loop?plain set in a loop|a b|<1>|True|True e"
+    env.context_class = jinja2.runtime.Context
+    assert env.from_string(source).render(who="me") == ours
+
+
 def test_template_error_is_reported_with_file_and_line(sample_site: Path, capsys: pytest.CaptureFixture[str],
                                                        source_date_epoch: str) -> None:
     (sample_site / "templates").mkdir()

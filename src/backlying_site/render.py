@@ -10,14 +10,16 @@ from __future__ import annotations
 import datetime as dt
 import heapq
 import itertools
-from collections import Counter
+from collections import ChainMap, Counter
 import json
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from types import BuiltinMethodType, FunctionType, MethodType
 from typing import Any, Callable, Iterable
 
 import jinja2
+import jinja2.runtime
 from markupsafe import Markup
 
 from .images import ImagePlan, Picture, picture
@@ -123,6 +125,37 @@ class TemplatesAsRead(jinja2.BaseLoader):
                        for folder in self.folders if path.is_relative_to(folder)})
 
 
+class _Context(jinja2.runtime.Context):
+    """Jinja's template context, calling plain functions, methods and macros at once.
+
+    Jinja's call() asks every callable whether it wants the context, the evaluation context or the
+    environment passed first (a ``jinja_pass_arg`` attribute, on it and on its ``__call__``): for
+    a plain method that is two lookups that fail, each raising and catching AttributeError, ~1.3 us
+    of each of a page's 30-50 calls (asset, urls.path, inline, picture, card...). For the kinds
+    below, where the attribute can only be in the function's own ``__dict__`` or nowhere, the same
+    answer is had by a dict lookup; anything else goes through Jinja's call.
+    """
+
+    def call(__self, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805 - Jinja's signature
+        kind = type(__obj)
+        if kind is MethodType:
+            plain = "jinja_pass_arg" not in getattr(__obj.__func__, "__dict__", {"jinja_pass_arg": None})
+        elif kind is FunctionType:
+            plain = "jinja_pass_arg" not in __obj.__dict__
+        else:
+            plain = kind is BuiltinMethodType or kind is jinja2.runtime.Macro
+        if not plain:
+            return super().call(__obj, *args, **kwargs)
+        if kwargs:
+            kwargs.pop("_block_vars", None)
+            kwargs.pop("_loop_vars", None)
+        try:
+            return __obj(*args, **kwargs)
+        except StopIteration:
+            return __self.environment.undefined("value was undefined because a callable raised a"
+                                                " StopIteration exception")
+
+
 def make_environment(template_dirs: list[Path], compiled: jinja2.BytecodeCache | None = None,
                      files: dict[Path, bytes] | None = None) -> jinja2.Environment:
     """``files``: the template folders' files as read (template_files); read now if not given."""
@@ -138,6 +171,7 @@ def make_environment(template_dirs: list[Path], compiled: jinja2.BytecodeCache |
         # every render stat-ed each template it uses (base, partials: ~6 a page, ~40,000 a cold build).
         auto_reload=False,
     )
+    env.context_class = _Context
     env.filters["date_long"] = lambda d: f"{d:%-d %B %Y}" if d else ""
     env.filters["isodate"] = lambda d: d.isoformat() if d else ""
     env.filters["json_ld"] = json_ld
@@ -262,6 +296,12 @@ class Renderer:
         env.globals.update(authors=site.authors, config=site.config, urls=self.urls, asset=self.asset,
                            picture=self.picture, markdown=self.md.block, inline=self.md.inline,
                            build_drafts=drafts, card=Cards(env))
+        # A template reads the globals through a ChainMap (Jinja's, so one added later still shows),
+        # which each render, include and import copied and iterated key by key, in Python. They are
+        # all set now: each template loaded (builder loads them all first) takes a plain copy.
+        for template in env.cache.values() if env.cache is not None else ():
+            if isinstance(template.globals, ChainMap):
+                template.globals = dict(template.globals)
 
     @cached_property
     def related(self) -> RelatedIndex:
