@@ -258,6 +258,40 @@ def test_template_calls_pass_the_context_environment_and_loop_only_to_what_asks(
     assert env.from_string(source).render(who="me") == ours
 
 
+def test_template_output_is_escaped_as_jinja_escapes_it(tmp_path: Path) -> None:
+    """Our templates' escaping (render._escape: a plain string back for a plain string) must give
+    the very bytes Jinja's does, for every kind of value and wherever a template puts one."""
+    import jinja2
+    from markupsafe import Markup
+
+    from backlying_site.render import make_environment
+
+    class Html:
+        def __html__(self) -> str:
+            return "<em>safe & sound</em>"
+
+    class Shown:
+        def __str__(self) -> str:
+            return "a < b & 'c'"
+
+    class Text(str):
+        pass
+
+    (tmp_path / "part.html").write_text("[{{ value }}]", encoding="utf-8")
+    values = ["plain", "<b>&'\"", "", Markup("<i>ok</i>"), 42, 3.5, Html(), Shown(), Text("<sub>")]
+    source = ("{% macro m(v) %}({{ v }}){% endmacro %}{% macro c() %}{{ caller() }}{% endmacro %}"
+              "{% for value in values %}<a title=\"{{ value }}\">{{ value }}</a>{{ m(value) }}"
+              "{% set block %}<{{ value }}>{% endset %}{{ block }}{{ value ~ '&' }}{{ value | e }}{{ value | safe }}"
+              "{% call c() %}{{ value }}{% endcall %}{% include 'part.html' %}"
+              "{% autoescape false %}{{ value }}{% endautoescape %}{{ [value, '<'] | join('|') }}\n{% endfor %}")
+    ours = make_environment([tmp_path])
+    theirs = make_environment([tmp_path])
+    theirs.template_class, theirs.context_class = jinja2.Template, jinja2.runtime.Context
+    made = ours.from_string(source).render(values=values)
+    assert made == theirs.from_string(source).render(values=values)
+    assert "<a title=\"&lt;b&gt;&amp;&#39;&#34;\">" in made and "(<i>ok</i>)" in made  # escaped once, not twice
+
+
 def test_template_error_is_reported_with_file_and_line(sample_site: Path, capsys: pytest.CaptureFixture[str],
                                                        source_date_epoch: str) -> None:
     (sample_site / "templates").mkdir()

@@ -20,6 +20,7 @@ from typing import Any, Callable, Iterable
 
 import jinja2
 import jinja2.runtime
+import markupsafe
 from markupsafe import Markup
 
 from .images import ImagePlan, Picture, picture
@@ -125,6 +126,13 @@ class TemplatesAsRead(jinja2.BaseLoader):
                        for folder in self.folders if path.is_relative_to(folder)})
 
 
+try:  # markupsafe's own escaping of a str, without the Markup around it
+    from markupsafe import _escape_inner as _escape_text  # type: ignore[attr-defined]
+except ImportError:  # pragma: no cover - another markupsafe: the same text, by the public function
+    def _escape_text(text: str) -> str:
+        return str.__str__(markupsafe.escape(text))
+
+
 class _Context(jinja2.runtime.Context):
     """Jinja's template context, calling plain functions, methods and macros at once.
 
@@ -143,7 +151,7 @@ class _Context(jinja2.runtime.Context):
         elif kind is FunctionType:
             plain = "jinja_pass_arg" not in __obj.__dict__
         else:
-            plain = kind is BuiltinMethodType or kind is jinja2.runtime.Macro
+            plain = kind is BuiltinMethodType or kind is jinja2.runtime.Macro or kind is Cards
         if not plain:
             return super().call(__obj, *args, **kwargs)
         if kwargs:
@@ -154,6 +162,33 @@ class _Context(jinja2.runtime.Context):
         except StopIteration:
             return __self.environment.undefined("value was undefined because a callable raised a"
                                                 " StopIteration exception")
+
+
+def _escape(value: Any) -> str:
+    """What a template's ``{{ value }}`` shows, as markupsafe.escape gives it, but a plain string for
+    a plain string (and a Markup as it is): its Markup result went through a Python-level
+    ``Markup.__new__`` for every value of every page (~5% of rendering), and a template only ever
+    joins these results into its output (a block set, a macro or a caller wraps them in Markup)."""
+    kind = type(value)
+    if kind is str:
+        return _escape_text(value)
+    if kind is Markup:
+        return value
+    return markupsafe.escape(value)
+
+
+class _Template(jinja2.Template):
+    """A template whose output expressions use ``_escape`` (the name the compiled code imports)."""
+
+    @classmethod
+    def from_code(cls, environment: jinja2.Environment, code: Any, globals: Any,
+                  uptodate: Callable[[], bool] | None = None) -> "jinja2.Template":
+        namespace = {"environment": environment, "__file__": code.co_filename}
+        exec(code, namespace)  # as Jinja's from_code does; then the escape it imported is replaced
+        namespace["escape"] = _escape
+        template = cls._from_namespace(environment, namespace, globals)
+        template._uptodate = uptodate
+        return template
 
 
 def make_environment(template_dirs: list[Path], compiled: jinja2.BytecodeCache | None = None,
@@ -170,8 +205,10 @@ def make_environment(template_dirs: list[Path], compiled: jinja2.BytecodeCache |
         # One environment per build, its templates read once (TemplatesAsRead): with reloading on,
         # every render stat-ed each template it uses (base, partials: ~6 a page, ~40,000 a cold build).
         auto_reload=False,
+        cache_size=-1,  # all its templates, in a dict (Jinja's LRU cache locks and reorders on each use)
     )
     env.context_class = _Context
+    env.template_class = _Template
     env.filters["date_long"] = lambda d: f"{d:%-d %B %Y}" if d else ""
     env.filters["isodate"] = lambda d: d.isoformat() if d else ""
     env.filters["json_ld"] = json_ld
