@@ -292,6 +292,20 @@ def test_template_output_is_escaped_as_jinja_escapes_it(tmp_path: Path) -> None:
     assert "<a title=\"&lt;b&gt;&amp;&#39;&#34;\">" in made and "(<i>ok</i>)" in made  # escaped once, not twice
 
 
+def test_urlencode_gives_what_jinjas_gives() -> None:
+    from jinja2.filters import do_urlencode
+    from markupsafe import Markup
+
+    from backlying_site.render import urlencode
+
+    texts = ["".join(map(chr, range(256))), "Back-lying: “stiff” hamstrings & more\n\nhttps://x.test/a b/?q=1#f",
+             "", "ünïcödé 😀 %20 +", Markup("<b>Tom & Jerry</b>")]
+    for text in texts:
+        assert urlencode(text) == do_urlencode(text)
+    for other in ({"a b": "c&d", "e": 1}, [("x", "y z")], 42):
+        assert urlencode(other) == do_urlencode(other)
+
+
 def test_template_error_is_reported_with_file_and_line(sample_site: Path, capsys: pytest.CaptureFixture[str],
                                                        source_date_epoch: str) -> None:
     (sample_site / "templates").mkdir()
