@@ -138,6 +138,60 @@ class _QuickInline(InlineProcessor):
         self._needs = needs
         return needs
 
+    def run(self, tree: etree.Element, ancestors: list[str] | None = None) -> etree.Element:
+        """Python-Markdown's walk (InlineProcessor.run) with one check added: a text or tail in
+        which no pattern can match is left as it is. The stock walk takes it out, finds nothing to
+        do in it, and puts the same text back (SmartyPants walks every body a second time so:
+        ~0.06 ms of a post's ~0.3 ms of Markdown, for a body without a quote or a dash)."""
+        self._needs or self._learn()
+        if self._any is None:
+            return super().run(tree, ancestors)
+        worth = self._any.search
+        if not worth("".join(tree.itertext())):  # (the patterns' texts are literals: a match in
+            return tree                          # one text or tail is a match in all of them joined)
+        handle, place = self._InlineProcessor__handleInline, self._InlineProcessor__processPlaceholders
+        self.stashed_nodes: dict[str, etree.Element | str] = {}
+        tree_parents = [] if ancestors is None else ancestors[:]
+        self.parent_map = {c: p for p in tree.iter() for c in p}
+        stack = [(tree, tree_parents)]
+        self._InlineProcessor__build_ancestors(tree, tree_parents)
+        while stack:
+            current, parents = stack.pop(0)
+            self.ancestors = parents
+            if current is not tree:
+                self.ancestors.append(current.tag.lower())
+            queue = []
+            for child in current:
+                if child.text and not isinstance(child.text, util.AtomicString) and worth(child.text):
+                    self.ancestors.append(child.tag.lower())
+                    text = child.text
+                    child.text = None
+                    found = place(handle(text), child)
+                    for item in found:
+                        self.parent_map[item[0]] = child
+                    stack += found
+                    queue.append((child, found))
+                    self.ancestors.pop()
+                if child.tail and worth(child.tail):
+                    tail = handle(child.tail)
+                    dummy = etree.Element("d")
+                    child.tail = None
+                    tail_result = place(tail, dummy, False)
+                    if dummy.tail:
+                        child.tail = dummy.tail
+                    position = list(current).index(child) + 1
+                    tail_result.reverse()
+                    for new in tail_result:
+                        self.parent_map[new[0]] = current
+                        current.insert(position, new[0])
+                if len(child):
+                    self.parent_map[child] = current
+                    stack.append((child, self.ancestors[:]))
+            for element, found in queue:
+                for i, item in enumerate(found):
+                    element.insert(i, item[0])
+        return tree
+
     # Python-Markdown's loop (InlineProcessor.__handleInline) with one check added: a pattern whose
     # required text is absent gets what a failed search gets (next pattern, from the start).
     def _InlineProcessor__handleInline(self, data: str, patternIndex: int = 0) -> str:  # noqa: N802, N803
