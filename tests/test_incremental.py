@@ -930,3 +930,32 @@ def test_a_first_build_stopped_while_the_copy_is_made_leaves_a_site_the_next_bui
     build(BuildOptions(source=sample_site))
     assert tree(sample_site / "public") == clean_build(sample_site, tmp_path)
     assert sorted(p.name for p in sample_site.glob(".public.*")) == [".public.lock", ".public.spare"]
+
+
+def test_a_state_updated_by_the_paths_changed_is_what_a_walk_finds(tmp_path: Path) -> None:
+    """unchanged.updated_state and seeded_state stat only what changed (relative to the folder):
+    the same state as a walk, for files at the top, in new and emptied folders, and in a copy."""
+    import os
+
+    from backlying_site import unchanged
+
+    site = tmp_path / "public"
+    for rel, text in [("index.html", "home"), ("a/index.html", "a"), ("gone/index.html", "old")]:
+        (site / rel).parent.mkdir(parents=True, exist_ok=True)
+        (site / rel).write_text(text, encoding="utf-8")
+    before = unchanged.output_state(site)
+    (site / "index.html").write_text("home, edited", encoding="utf-8")
+    (site / "b/c").mkdir(parents=True)
+    (site / "b/c/index.html").write_text("new", encoding="utf-8")
+    (site / "gone/index.html").unlink()
+    (site / "gone").rmdir()
+    changed = {"index.html", "b/c/index.html", "gone/index.html"}
+    assert unchanged.updated_state(before, site, changed) == unchanged.output_state(site)
+    assert unchanged.same_state(site, unchanged.output_state(site))
+    copy = tmp_path / "copy"
+    for folder, _, files in os.walk(site):
+        target = copy / Path(folder).relative_to(site)
+        target.mkdir(parents=True, exist_ok=True)
+        for name in files:
+            os.link(Path(folder) / name, target / name)
+    assert unchanged.seeded_state(unchanged.output_state(site), copy) == unchanged.output_state(copy)

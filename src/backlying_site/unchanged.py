@@ -13,7 +13,10 @@ from __future__ import annotations
 import hashlib
 import os
 import stat as file_mode
+from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
+from typing import Callable, Iterator
 
 from . import theme
 
@@ -108,9 +111,25 @@ def output_state(output: Path) -> State | None:
     return state
 
 
-def _folder_path(base: str, key: str) -> str:
-    """The folder a state's key names ("a/b/", or "/" for the folder itself)."""
-    return f"{base}/{key[:-1]}" if key != "/" else base
+@contextmanager
+def _lstat_in(folder: str) -> Iterator[Callable[[str], os.stat_result]]:
+    """lstat of a path relative to ``folder`` ("." for itself). Through a descriptor of the folder
+    where the system allows: each call then walks the path from there, not the folder's own path
+    again (a fifth of a check of 14,000 entries)."""
+    # (os.supports_dir_fd lists os.stat, not os.lstat, which is os.stat not following links.)
+    if os.stat not in os.supports_dir_fd:  # pragma: no cover - Windows
+        yield lambda rel: os.lstat(os.path.join(folder, rel))
+        return
+    fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    try:
+        yield partial(os.lstat, dir_fd=fd)
+    finally:
+        os.close(fd)
+
+
+def _folder_rel(key: str) -> str:
+    """The folder a state's key names ("a/b/", or "/" for the folder itself), relative to it."""
+    return key[:-1] if key != "/" else "."
 
 
 def same_state(output: Path, state: State | None) -> bool:
@@ -121,18 +140,18 @@ def same_state(output: Path, state: State | None) -> bool:
     program's last write there (a few ms) could go unseen."""
     if state is None or "/" not in state:
         return state is None and not output.is_dir()
-    base = str(output)
-    lstat, is_dir = os.lstat, file_mode.S_ISDIR
+    is_dir = file_mode.S_ISDIR
     try:
-        for rel, (size, mtime, ino) in state.items():
-            if size == FOLDER:
-                info = lstat(_folder_path(base, rel))
-                if not is_dir(info.st_mode) or info.st_mtime_ns != mtime or info.st_ino != ino:
-                    return False
-            else:
-                info = lstat(f"{base}/{rel}")
-                if is_dir(info.st_mode) or (info.st_size, info.st_mtime_ns, info.st_ino) != (size, mtime, ino):
-                    return False
+        with _lstat_in(str(output)) as lstat:
+            for rel, (size, mtime, ino) in state.items():
+                if size == FOLDER:
+                    info = lstat(_folder_rel(rel))
+                    if not is_dir(info.st_mode) or info.st_mtime_ns != mtime or info.st_ino != ino:
+                        return False
+                else:
+                    info = lstat(rel)
+                    if is_dir(info.st_mode) or (info.st_size, info.st_mtime_ns, info.st_ino) != (size, mtime, ino):
+                        return False
     except OSError:
         return False
     return True
@@ -145,35 +164,35 @@ def updated_state(before: State, folder: Path, changed: set[str]) -> State:
     folder meanwhile; then a later comparison finds a difference and trusts nothing: slower, never
     wrong.)"""
     state = dict(before)
-    base = str(folder)
     folders: set[str] = set()
-    for rel in changed:
-        parent = rel.rpartition("/")[0]
-        while parent not in folders:
-            folders.add(parent)
-            if not parent:
-                break
-            parent = parent.rpartition("/")[0]
-        try:
-            info = os.lstat(f"{base}/{rel}")
-        except OSError:
-            info = None
-        if info is None or file_mode.S_ISDIR(info.st_mode):
-            state.pop(rel, None)  # a folder's own entry, if it is above a changed path, comes next
-        else:
-            state[rel] = (info.st_size, info.st_mtime_ns, info.st_ino)
-            state.pop(f"{rel}/", None)
-    for rel in folders:
-        key = f"{rel}/" if rel else "/"
-        try:
-            info = os.lstat(f"{base}/{rel}" if rel else base)
-        except OSError:
-            info = None
-        if info is None or not file_mode.S_ISDIR(info.st_mode):
-            state.pop(key, None)
-        else:
-            state[key] = (FOLDER, info.st_mtime_ns, info.st_ino)
-            state.pop(rel, None)  # a file of before where a folder now stands (the writer replaced it)
+    with _lstat_in(str(folder)) as lstat:
+        for rel in changed:
+            parent = rel.rpartition("/")[0]
+            while parent not in folders:
+                folders.add(parent)
+                if not parent:
+                    break
+                parent = parent.rpartition("/")[0]
+            try:
+                info = lstat(rel)
+            except OSError:
+                info = None
+            if info is None or file_mode.S_ISDIR(info.st_mode):
+                state.pop(rel, None)  # a folder's own entry, if it is above a changed path, comes next
+            else:
+                state[rel] = (info.st_size, info.st_mtime_ns, info.st_ino)
+                state.pop(f"{rel}/", None)
+        for rel in folders:
+            key = f"{rel}/" if rel else "/"
+            try:
+                info = lstat(rel or ".")
+            except OSError:
+                info = None
+            if info is None or not file_mode.S_ISDIR(info.st_mode):
+                state.pop(key, None)
+            else:
+                state[key] = (FOLDER, info.st_mtime_ns, info.st_ino)
+                state.pop(rel, None)  # a file of before where a folder now stands (the writer replaced it)
     return state
 
 
@@ -181,8 +200,9 @@ def seeded_state(state: State, copy: Path) -> State:
     """The state of ``copy``, a copy of the folder in ``state`` made of hard links: the same files
     (inodes and all), in folders of its own."""
     fresh = {rel: value for rel, value in state.items() if value[0] != FOLDER}
-    for rel, value in state.items():
-        if value[0] == FOLDER:
-            info = os.lstat(_folder_path(str(copy), rel))
-            fresh[rel] = (FOLDER, info.st_mtime_ns, info.st_ino)
+    with _lstat_in(str(copy)) as lstat:
+        for rel, value in state.items():
+            if value[0] == FOLDER:
+                info = lstat(_folder_rel(rel))
+                fresh[rel] = (FOLDER, info.st_mtime_ns, info.st_ino)
     return fresh
