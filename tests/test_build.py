@@ -258,6 +258,26 @@ def test_template_calls_pass_the_context_environment_and_loop_only_to_what_asks(
     assert env.from_string(source).render(who="me") == ours
 
 
+def test_macros_escape_as_where_they_are_called(tmp_path: Path) -> None:
+    """Found by review: a macro takes the caller's evaluation context (Jinja's call passes it), so
+    one from a template not autoescaped, or called in an autoescape-off block, is not escaped twice."""
+    import jinja2
+
+    from backlying_site.render import make_environment
+
+    (tmp_path / "links.txt").write_text('{% macro link(to) %}<a href="{{ to }}">go</a>{% endmacro %}', encoding="utf-8")
+    (tmp_path / "page.html").write_text(
+        "{% from 'links.txt' import link %}{% macro b(x) %}<b>{{ x }}</b>{% endmacro %}"
+        "{{ link('/x') }}|{% set ns = namespace() %}{% autoescape false %}{% set ns.y = b('<i>') %}"
+        "{% endautoescape %}{{ ns.y }}|"
+        "{% block main %}{% for i in [1] %}{{ b(i) }}{% endfor %}{% endblock %}", encoding="utf-8")
+    ours = make_environment([tmp_path]).get_template("page.html").render()
+    theirs = make_environment([tmp_path])
+    theirs.context_class = jinja2.runtime.Context
+    assert ours == theirs.get_template("page.html").render()
+    assert ours.startswith('<a href="/x">go</a>|')
+
+
 def test_template_output_is_escaped_as_jinja_escapes_it(tmp_path: Path) -> None:
     """Our templates' escaping (render._escape: a plain string back for a plain string) must give
     the very bytes Jinja's does, for every kind of value and wherever a template puts one."""

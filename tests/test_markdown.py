@@ -105,6 +105,15 @@ def test_quick_inline_gives_python_markdowns_html(text: str) -> None:
     assert RENDERER.toc() == REFERENCE.toc()
 
 
+@pytest.mark.parametrize("text", ["**a *b `c`** d*", "*a **b [l](/x)* d**", "*Hold **then *[release](/r)** slowly*",
+                                  "**a *b `c` it's** d*", "_a __b <https://x.test/>__ c_ &amp; d"])
+def test_emphasis_in_emphasis_keeps_what_it_holds(text: str) -> None:
+    """Found by review: a pattern that makes nested elements leaves their placeholders to the walk."""
+    html = str(RENDERER.block(text))
+    assert html == str(REFERENCE.block(text)) and "\x02" not in html
+    assert str(RENDERER.inline(text)) == str(REFERENCE.inline(text))
+
+
 def test_a_toc_marker_still_becomes_the_table_of_contents() -> None:
     text = "[TOC]\n\n## Why it helps\n\nText.\n\n## How long\n\nText."
     html = str(RENDERER.block(text))

@@ -141,8 +141,9 @@ class _Context(jinja2.runtime.Context):
     environment passed first (a ``jinja_pass_arg`` attribute, on it and on its ``__call__``): for
     a plain method that is two lookups that fail, each raising and catching AttributeError, ~1.3 us
     of each of a page's 30-50 calls (asset, urls.path, inline, picture, card...). For the kinds
-    below, where the attribute can only be in the function's own ``__dict__`` or nowhere, the same
-    answer is had by a dict lookup; anything else goes through Jinja's call.
+    below, where the attribute can only be in the function's own ``__dict__`` or nowhere (or, for a
+    macro, is always the evaluation context), the same answer is had by a dict lookup; anything else
+    goes through Jinja's call.
     """
 
     def call(__self, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805 - Jinja's signature
@@ -151,8 +152,11 @@ class _Context(jinja2.runtime.Context):
             plain = "jinja_pass_arg" not in getattr(__obj.__func__, "__dict__", {"jinja_pass_arg": None})
         elif kind is FunctionType:
             plain = "jinja_pass_arg" not in __obj.__dict__
+        elif kind is jinja2.runtime.Macro:  # its __call__ takes the caller's evaluation context
+            args = (__self.eval_ctx, *args)  # (autoescaped where it is called, or not: found by review)
+            plain = True
         else:
-            plain = kind is BuiltinMethodType or kind is jinja2.runtime.Macro or kind is Cards
+            plain = kind is BuiltinMethodType or kind is Cards
         if not plain:
             return super().call(__obj, *args, **kwargs)
         if kwargs:
