@@ -173,7 +173,9 @@ def _escape(value: Any) -> str:
     """What a template's ``{{ value }}`` shows, as markupsafe.escape gives it, but a plain string for
     a plain string (and a Markup as it is): its Markup result went through a Python-level
     ``Markup.__new__`` for every value of every page (~5% of rendering), and a template only ever
-    joins these results into its output (a block set, a macro or a caller wraps them in Markup)."""
+    joins these results into its output (a block set, a macro or a caller wraps them in Markup).
+    Only the chunks of Template.generate() and stream(), which this program does not use, differ:
+    plain strings where Jinja's are Markup, the same text."""
     kind = type(value)
     if kind is str:
         return _escape_text(value)
@@ -354,7 +356,8 @@ class Renderer:
                            build_drafts=drafts, card=Cards(env))
         # A template reads the globals through a ChainMap (Jinja's, so one added later still shows),
         # which each render, include and import copied and iterated key by key, in Python. They are
-        # all set now: each template loaded (builder loads them all first) takes a plain copy.
+        # all set now: each template loaded (builder loads them all first) takes a plain copy. (One
+        # Renderer per environment, as every build makes its own: a second would not reach them.)
         for template in env.cache.values() if env.cache is not None else ():
             if isinstance(template.globals, ChainMap):
                 template.globals = dict(template.globals)
