@@ -208,8 +208,8 @@ def _read_then_parse(paths: list[Path], root: Path, code: str, cache: BuildCache
     found = cache.get_many("posts", [key for _, key in texts.values() if key not in same]) | same
     cached = {key: post for key, post in found.items() if _still_valid(post, root)}
     todo = [(path, text, root) for path, (text, key) in texts.items() if key not in cached]
-    for (path, _, _), (encoded, problems) in zip(todo, parallel.map_ordered(_parse_post, todo)):
-        out[path] = (texts[path][1], None, encoded, problems)
+    for (path, _, _), (post, encoded, problems) in zip(todo, parallel.map_ordered(_parse_post, todo)):
+        out[path] = (texts[path][1], post, encoded, problems)
     for path, (_, key) in texts.items():
         if key in cached:
             out[path] = (key, cached[key], None, [])
@@ -226,19 +226,18 @@ def _read_and_parse(job: tuple[Path, Path, str]) -> Loaded:
     text, problems = content.read_post(path, root)
     if text is None:
         return None, None, None, problems
-    post, problems = content.post_from_text(text, path, root)
-    encoded = encode(post) if post is not None else None
-    # A worker sends the post encoded (the cache takes those bytes, the parent decodes them); the
-    # building process keeps the one it made as well (half the posts not decoded: ~0.1 s at 5,000).
-    return _post_key(code, root, path, text), (None if parallel.forked else post), encoded, problems
+    post, encoded, problems = _parse_post((path, text, root))
+    return _post_key(code, root, path, text), post, encoded, problems
 
 
-def _parse_post(job: tuple[Path, str, Path]) -> tuple[bytes | None, list[Problem]]:
-    """A post parsed, as the build cache stores it: encoded (pickled) here, in the worker,
-    so the parent only decodes it, and the cache takes the same bytes."""
+def _parse_post(job: tuple[Path, str, Path]) -> tuple[Post | None, bytes | None, list[Problem]]:
+    """A post parsed, and encoded (pickled) as the build cache stores it. A worker sends only the
+    bytes (the cache takes them, the parent decodes them); the building process keeps the post it
+    made as well (half the posts of a first build not decoded: ~0.1 s at 5,000)."""
     path, text, root = job
     post, problems = content.post_from_text(text, path, root)
-    return (encode(post) if post is not None else None), problems
+    encoded = encode(post) if post is not None else None
+    return (None if parallel.forked else post), encoded, problems
 
 
 def _named_refs(post: Post) -> list[ImageRef]:
