@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as etree
 from functools import lru_cache
-from typing import Any
+from typing import Any, Callable
 
 import markdown as md
 from markdown import blockprocessors, util
@@ -125,11 +125,28 @@ def _rarity(strings: frozenset[str]) -> tuple[int, int]:
     return min(len(s) + 10 * bool(re.search(r"[^\w\s]", s)) for s in strings), -len(strings)
 
 
+def _contains_any(strings: set[str]) -> Callable[[str], bool]:
+    """Whether a text holds one of the strings. One `in` each, shortest first, leaving out a string
+    that holds a shorter one ("---" holds "--"): ~2-4x faster than one regex of them all, which
+    tries every alternative at every position of a post's ~5 KB."""
+    needles: list[str] = []
+    for string in sorted(strings, key=lambda s: (len(s), s)):
+        if not any(needle in string for needle in needles):
+            needles.append(string)
+
+    def contains_any(text: str) -> bool:
+        for needle in needles:
+            if needle in text:
+                return True
+        return False
+    return contains_any
+
+
 class _QuickInline(InlineProcessor):
     """Python-Markdown's InlineProcessor, skipping the patterns a text cannot match."""
 
     _needs: list[frozenset[str] | None] | None = None
-    _any: re.Pattern[str] | None = None
+    _any: Callable[[str], bool] | None = None
 
     def _learn(self) -> list[frozenset[str] | None]:
         needs = [required_text(pattern.getCompiledRegExp()) for pattern in self.inlinePatterns]
@@ -137,8 +154,7 @@ class _QuickInline(InlineProcessor):
             # A text worth a look: one a pattern may match, or one holding a placeholder of this run
             # (a pattern that made nested elements, emphasis in emphasis, leaves the deeper levels'
             # placeholders to the walk: found by review, `**a *b `c`** d*` lost its code span).
-            wanted = sorted(set().union(*needs)) + [util.INLINE_PLACEHOLDER_PREFIX]
-            self._any = re.compile("|".join(re.escape(s) for s in wanted))
+            self._any = _contains_any(set().union(*needs) | {util.INLINE_PLACEHOLDER_PREFIX})
         self._needs = needs
         return needs
 
@@ -150,7 +166,7 @@ class _QuickInline(InlineProcessor):
         self._needs or self._learn()
         if self._any is None:
             return super().run(tree, ancestors)
-        worth = self._any.search
+        worth = self._any
         if not worth("".join(tree.itertext())):  # (the patterns' texts are literals: a match in
             return tree                          # one text or tail is a match in all of them joined)
         handle, place = self._InlineProcessor__handleInline, self._InlineProcessor__processPlaceholders
@@ -202,7 +218,7 @@ class _QuickInline(InlineProcessor):
         if isinstance(data, util.AtomicString):
             return data
         needs = self._needs or self._learn()
-        if self._any is not None and not self._any.search(data):
+        if self._any is not None and not self._any(data):
             return data
         apply = self._InlineProcessor__applyPattern
         start = 0
