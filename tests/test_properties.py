@@ -96,6 +96,29 @@ def test_parse_yaml_never_raises(text: str) -> None:
     assert all(line >= 1 for line in lines.values())
 
 
+# Texts that YAML reads as something else than a string when plain, and as a string when quoted.
+LOOKALIKES = ["yes", "No", "on", "off", "true", "True", "null", "~", "", "12", "012", "0x1f", "0o17", "1_000", "+1",
+              "-0", "1e3", "6.5", ".5", ".inf", "-.Inf", ".nan", "2026-01-01", "2026-1-1 10:00:00", "2026-02-30",
+              "12:30", "190:20:30", "abc", "a b", "=", "<<"]
+
+
+@SETTINGS
+@given(st.lists(st.tuples(st.sampled_from(LOOKALIKES), st.sampled_from(["{}", "'{}'", '"{}"'])), max_size=12))
+def test_parse_yaml_reads_every_value_as_yamls_safe_loader_does(entries: list[tuple[str, str]]) -> None:
+    """Tags are remembered by text across files (frontmatter._Loader), and strings taken as they
+    are: the same values as PyYAML's own safe loader, however often a text comes back, plain or quoted."""
+    text = "".join(f"k{i}: {form.format(value)}\n" for i, (value, form) in enumerate(entries))
+    for _ in range(2):  # the second time, every tag comes from what the first remembered
+        data, _, problems = parse_yaml(text, "x.yaml")
+        try:
+            expected = yaml.load(text, Loader=yaml.SafeLoader)  # the pure-Python one: no cache, no libyaml
+        except (ValueError, yaml.YAMLError):
+            assert problems  # a date that does not exist is a problem here
+            continue
+        assert not problems
+        assert repr(data) == repr(expected or {})  # (repr: NaN is not equal to itself)
+
+
 @SETTINGS
 @given(raw=st.binary(max_size=200))
 @example(raw=b"\xef\xbb\xbf\xff")

@@ -18,9 +18,33 @@ import yaml
 from .errors import Problem, quoted
 
 try:  # libyaml is ten times faster; fall back quietly where it is missing.
-    _Loader: type = yaml.CSafeLoader
+    _Base: type = yaml.CSafeLoader
 except AttributeError:  # pragma: no cover - depends on the PyYAML build
-    _Loader = yaml.SafeLoader
+    _Base = yaml.SafeLoader
+
+
+class _Loader(_Base):  # type: ignore[misc, valid-type]
+    """The safe loader, with each plain scalar's tag remembered by its text: libyaml calls back into
+    Python to resolve every scalar, and posts repeat their keys ('image:', 'alt:', 'text:') and
+    values ('true', ages) thousands of times. The safe loader resolves by the text alone: it has no
+    path resolvers (which would make the tag depend on where the scalar is)."""
+
+    _tags: dict[tuple[str, bool, bool], str] = {}
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+        if kind is not yaml.ScalarNode or len(value) > 64:
+            return super().resolve(kind, value, implicit)
+        key = (value, *implicit)
+        tag = self._tags.get(key)
+        if tag is None:
+            tag = super().resolve(kind, value, implicit)
+            if len(self._tags) < 10_000:  # bounded: a site's distinct short values are far fewer
+                self._tags[key] = tag
+        return tag
+
+
+assert not _Loader.yaml_path_resolvers  # see _Loader
+_STR = "tag:yaml.org,2002:str"
 
 # A post is a page of text and a list of steps; 1 MB is far beyond any real
 # post and keeps a runaway file (issue 8: a 50 MB file) from filling memory.
@@ -210,6 +234,8 @@ class _Walker:
         return result
 
     def scalar(self, node: yaml.Node, path: KeyPath, line: int) -> Any:
+        if node.tag == _STR:  # most values: the text itself (what SafeConstructor would return)
+            return node.value
         try:
             return self.loader.construct_object(node, deep=True)
         except (ValueError, OverflowError, yaml.YAMLError) as exc:
