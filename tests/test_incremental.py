@@ -849,6 +849,55 @@ def test_a_first_build_leaves_the_next_spare_as_hard_links_that_the_next_build_t
     assert tree(public) == clean_build(sample_site, tmp_path)
 
 
+def test_the_copying_process_makes_the_folders_it_is_told_then_links_the_site_on_go(tmp_path: Path) -> None:
+    """The folders first, while the build still renders (a folder costs ~25 µs, and a site has one a
+    page); the files only once the site is published. One listed that the site lacks is not kept."""
+    import os
+
+    from backlying_site import writer
+
+    source, target = tmp_path / "site", tmp_path / "copy"
+    for rel in ("a/b/index.html", "a/c/index.html", "index.html"):
+        (source / rel).parent.mkdir(parents=True, exist_ok=True)
+        (source / rel).write_text(rel, encoding="utf-8")
+    (source / "here").symlink_to("a/b/index.html")
+    target.mkdir()
+    told = b"a/b\nnever/made\n\n"  # "a" and "a/c" not listed; "never/made" not in the site
+    run = subprocess.run(writer.copy_command(source, target), input=told + b"go\n", capture_output=True)
+    assert run.returncode == 0, run.stderr
+    assert tree(target) == tree(source) and not (target / "never").exists()
+    assert (target / "here").is_symlink() and os.readlink(target / "here") == "a/b/index.html"
+    assert (target / "a/c/index.html").stat().st_ino == (source / "a/c/index.html").stat().st_ino
+
+    unfinished = tmp_path / "unfinished"
+    unfinished.mkdir()
+    run = subprocess.run(writer.copy_command(source, unfinished), input=told, capture_output=True)
+    assert run.returncode == 1  # no "go": the build failed or was stopped, nothing is linked
+    assert [p for p in unfinished.rglob("*") if not p.is_dir()] == []
+
+
+def test_a_first_build_failing_while_it_renders_stops_the_copy_and_leaves_nothing(
+        sample_site: Path, source_date_epoch: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The copy starts before the pages are rendered: a template's mistake then ends it, its folder
+    gone, and the next build starts as a first one."""
+    from backlying_site import writer
+    from backlying_site.errors import SiteError
+
+    copies = []
+    start = writer.copy_in_background
+    monkeypatch.setattr("backlying_site.builder.copy_in_background",
+                        lambda output: copies.append(start(output)) or copies[-1])
+    (sample_site / "templates").mkdir(exist_ok=True)
+    (sample_site / "templates/post.html").write_text("{{ post.no_such_field.deeper }}", encoding="utf-8")
+    with pytest.raises(SiteError):
+        build(BuildOptions(source=sample_site))
+    assert copies[0] is not None and copies[0].prepared  # it was making the folders
+    assert copies[0].started.returncode is not None and copies[0].lock is None
+    assert not (sample_site / "public").exists()
+    # No copy's folder left (the spare holds what was written, unpublished, marked as being written).
+    assert sorted(p.name for p in sample_site.glob(".public*")) == [".public.lock", ".public.spare", ".public.writing"]
+
+
 def test_a_spare_copy_that_fails_leaves_no_trace_and_nothing_trusted(
         sample_site: Path, source_date_epoch: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from backlying_site import writer

@@ -28,8 +28,8 @@ from .memo import Memo, WholePost, page_content
 from .model import ImageRef, Post, Site
 from .pagekeys import pages_and_keys, read_template
 from .render import Page, Renderer, make_environment, template_files
-from .writer import (Manifest, Target, Writer, copy_in_background, lock_path, locked, recover_and_clean, signature,
-                     spare_dir, swap_in, write_to, writing_marker)
+from .writer import (Manifest, SpareCopy, Target, Writer, copy_in_background, lock_path, locked, recover_and_clean,
+                     signature, spare_dir, swap_in, write_to, writing_marker)
 
 
 MEMO_FILE = "memo.pickle"  # beside build.sqlite: what the last build learned (memo.Memo)
@@ -465,7 +465,12 @@ def _build(options: BuildOptions, cache: BuildCache, started: float, memo: Memo 
         if known is None and empty:  # a first build: nothing to compare or delete
             known, state = {}, {}
         writer = Writer(spare, known, empty=empty)
-        rendered = _render_pages(renderer, memo, writer, (output, live) if live is not None else None)
+        first = not output.exists()
+        if record_state and first and memo is not None:  # the next rebuild's spare: made meanwhile
+            memo.copying = copy_in_background(output)
+            memo.spare_copy = memo.copying.identity if memo.copying else None
+        rendered = _render_pages(renderer, memo, writer, (output, live) if live is not None else None,
+                                 memo.copying if memo else None)
         cache.prune("pages", [])  # the table keeps only the search bundle (and the build record)
         # ~50 ms each, cached: no progress line.
         share.process_shares(renderer.shares.values(), options.image_cache,
@@ -480,11 +485,9 @@ def _build(options: BuildOptions, cache: BuildCache, started: float, memo: Memo 
         for rel, data in search_files.items():
             writer.write_keyed(rel, hashlib.sha256(data).hexdigest(), lambda data=data: data, "Pagefind")
         writer.remove_stale()
-        first = not output.exists()
         swap_in(writer.staging, output)
-        if record_state and first and memo is not None:  # the next rebuild's spare: made meanwhile
-            memo.copying = copy_in_background(output)
-            memo.spare_copy = memo.copying.identity if memo.copying else None
+        if memo is not None and memo.copying is not None:
+            memo.copying.go()
         if memo:
             memo.record_output(output, writer.manifest)  # the folder written is now the output
             memo.note_folders(output, writer.staging)
@@ -573,7 +576,7 @@ def _renderer(site: Site, plans: dict[Path, ImagePlan], options: BuildOptions,
 
 
 def _render_pages(renderer: Renderer, memo: Memo | None = None, writer: Writer | None = None,
-                  live: tuple[Path, Manifest] | None = None) -> Rendered:
+                  live: tuple[Path, Manifest] | None = None, copying: SpareCopy | None = None) -> Rendered:
     """Every page and its key (a hash of all it is made from), each made ready in ``writer``'s folder.
 
     The published pages are the store of rendered HTML: a page whose key the spare already shows is
@@ -613,6 +616,8 @@ def _render_pages(renderer: Renderer, memo: Memo | None = None, writer: Writer |
                 refused = exc
     if refused is not None:
         targets = [None] * len(todo)
+    elif copying is not None:  # the copy of the site to be published makes its folders meanwhile
+        copying.prepare(os.path.dirname(rel) for rel in rels)
     problems: list[Problem] = []
     jobs = [(pages[i], target) for i, target in zip(todo, targets)]
     results = parallel.imap_ordered(lambda job: _render_one(renderer, *job, by_slug), jobs)
