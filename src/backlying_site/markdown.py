@@ -147,6 +147,7 @@ class _QuickInline(InlineProcessor):
 
     _needs: list[frozenset[str] | None] | None = None
     _any: Callable[[str], bool] | None = None
+    _holds: list[Callable[[str], bool] | None]
 
     def _learn(self) -> list[frozenset[str] | None]:
         needs = [required_text(pattern.getCompiledRegExp()) for pattern in self.inlinePatterns]
@@ -155,6 +156,7 @@ class _QuickInline(InlineProcessor):
             # (a pattern that made nested elements, emphasis in emphasis, leaves the deeper levels'
             # placeholders to the walk: found by review, `**a *b `c`** d*` lost its code span).
             self._any = _contains_any(set().union(*needs) | {util.INLINE_PLACEHOLDER_PREFIX})
+        self._holds = [_contains_any(need) if need else None for need in needs]
         self._needs = needs
         return needs
 
@@ -217,14 +219,14 @@ class _QuickInline(InlineProcessor):
     def _InlineProcessor__handleInline(self, data: str, patternIndex: int = 0) -> str:  # noqa: N802, N803
         if isinstance(data, util.AtomicString):
             return data
-        needs = self._needs or self._learn()
+        self._needs or self._learn()
         if self._any is not None and not self._any(data):
             return data
-        apply = self._InlineProcessor__applyPattern
+        apply, holds = self._InlineProcessor__applyPattern, self._holds
         start = 0
-        while patternIndex < len(needs):
-            wanted = needs[patternIndex]
-            if wanted is not None and not any(s in data for s in wanted):
+        while patternIndex < len(holds):
+            wanted = holds[patternIndex]
+            if wanted is not None and not wanted(data):
                 patternIndex += 1
                 start = 0
                 continue
@@ -256,13 +258,13 @@ def _quick_block(processor: Any) -> None:
     needs = needs or required_text(regex)
     if not needs:
         return
-    original = getattr(processor, method)
+    original, holds = getattr(processor, method), _contains_any(needs)
     if method == "test":
         def quick(parent: etree.Element, block: str) -> bool:
-            return any(s in block for s in needs) and original(parent, block)
+            return holds(block) and original(parent, block)
     else:
         def quick(parent: etree.Element, blocks: list[str]) -> bool:
-            return any(s in blocks[0] for s in needs) and original(parent, blocks)
+            return holds(blocks[0]) and original(parent, blocks)
     setattr(processor, method, quick)  # on the instance: del it and the class's own method is back
 
 
