@@ -849,9 +849,31 @@ def test_a_first_build_leaves_the_next_spare_as_hard_links_that_the_next_build_t
     assert tree(public) == clean_build(sample_site, tmp_path)
 
 
-def test_the_copying_process_makes_the_folders_it_is_told_then_links_the_site_on_go(tmp_path: Path) -> None:
-    """The folders first, while the build still renders (a folder costs ~25 µs, and a site has one a
-    page); the files only once the site is published. One listed that the site lacks is not kept."""
+def test_a_first_build_makes_the_copys_folders_as_it_writes_its_pages(
+        sample_site: Path, source_date_epoch: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A folder costs ~25 µs and a site has one a page: each is made, for the copy too, by the
+    process that writes the page, so the copy has only files left to link once the site is out."""
+    from backlying_site import writer
+
+    before_linking: list[set[str]] = []
+    start = writer.SpareCopy.start
+
+    def folders(root: Path) -> set[str]:
+        return {p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_dir()}
+
+    def start_and_look(copy: writer.SpareCopy) -> None:
+        before_linking.append(folders(copy.folder))
+        assert not any(p.is_file() for p in copy.folder.rglob("*"))
+        start(copy)
+    monkeypatch.setattr(writer.SpareCopy, "start", start_and_look)
+    build(BuildOptions(source=sample_site))
+    public, spare = sample_site / "public", sample_site / ".public.spare"
+    pages = {p.parent.relative_to(public).as_posix() for p in public.rglob("index.html")} - {"."}
+    assert pages and pages <= before_linking[0] <= folders(public)
+    assert tree(spare) == tree(public) and folders(spare) == folders(public)
+
+
+def test_the_copying_process_links_into_the_folders_made_ahead(tmp_path: Path) -> None:
     import os
 
     from backlying_site import writer
@@ -861,38 +883,29 @@ def test_the_copying_process_makes_the_folders_it_is_told_then_links_the_site_on
         (source / rel).parent.mkdir(parents=True, exist_ok=True)
         (source / rel).write_text(rel, encoding="utf-8")
     (source / "here").symlink_to("a/b/index.html")
-    target.mkdir()
-    told = b"a/b\nnever/made\n\n"  # "a" and "a/c" not listed; "never/made" not in the site
-    run = subprocess.run(writer.copy_command(source, target), input=told + b"go\n", capture_output=True)
+    (target / "a/b").mkdir(parents=True)  # made ahead; "a/c" not
+    run = subprocess.run(writer.copy_command(source, target), capture_output=True)
     assert run.returncode == 0, run.stderr
-    assert tree(target) == tree(source) and not (target / "never").exists()
+    assert tree(target) == tree(source)
     assert (target / "here").is_symlink() and os.readlink(target / "here") == "a/b/index.html"
     assert (target / "a/c/index.html").stat().st_ino == (source / "a/c/index.html").stat().st_ino
 
-    unfinished = tmp_path / "unfinished"
-    unfinished.mkdir()
-    run = subprocess.run(writer.copy_command(source, unfinished), input=told, capture_output=True)
-    assert run.returncode == 1  # no "go": the build failed or was stopped, nothing is linked
-    assert [p for p in unfinished.rglob("*") if not p.is_dir()] == []
 
-
-def test_a_first_build_failing_while_it_renders_stops_the_copy_and_leaves_nothing(
+def test_a_first_build_failing_while_it_renders_leaves_no_copy(
         sample_site: Path, source_date_epoch: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The copy starts before the pages are rendered: a template's mistake then ends it, its folder
-    gone, and the next build starts as a first one."""
+    """The copy's folder is made before the pages are written: a template's mistake then removes it
+    (no process was started), and the next build starts as a first one."""
     from backlying_site import writer
     from backlying_site.errors import SiteError
 
     copies = []
-    start = writer.copy_in_background
-    monkeypatch.setattr("backlying_site.builder.copy_in_background",
-                        lambda output: copies.append(start(output)) or copies[-1])
+    prepare = writer.prepare_copy
+    monkeypatch.setattr("backlying_site.builder.prepare_copy", lambda output: copies.append(prepare(output)) or copies[-1])
     (sample_site / "templates").mkdir(exist_ok=True)
     (sample_site / "templates/post.html").write_text("{{ post.no_such_field.deeper }}", encoding="utf-8")
     with pytest.raises(SiteError):
         build(BuildOptions(source=sample_site))
-    assert copies[0] is not None and copies[0].prepared  # it was making the folders
-    assert copies[0].started.returncode is not None and copies[0].lock is None
+    assert copies[0].started is None and copies[0].lock is None
     assert not (sample_site / "public").exists()
     # No copy's folder left (the spare holds what was written, unpublished, marked as being written).
     assert sorted(p.name for p in sample_site.glob(".public*")) == [".public.lock", ".public.spare", ".public.writing"]
@@ -961,13 +974,12 @@ def test_a_first_build_stopped_while_the_copy_is_made_leaves_a_site_the_next_bui
     from backlying_site import writer
 
     copies = []
-    start = writer.copy_in_background
+    prepare = writer.prepare_copy
 
     def stopped(*args, **kwargs):
         raise KeyboardInterrupt
     with monkeypatch.context() as patch:
-        patch.setattr("backlying_site.builder.copy_in_background",
-                      lambda output: copies.append(start(output)) or copies[-1])
+        patch.setattr("backlying_site.builder.prepare_copy", lambda output: copies.append(prepare(output)) or copies[-1])
         patch.setattr(cache_module.BuildCache, "commit", stopped)
         with pytest.raises(KeyboardInterrupt):
             build(BuildOptions(source=sample_site))

@@ -28,8 +28,8 @@ from .memo import Memo, WholePost, page_content
 from .model import ImageRef, Post, Site
 from .pagekeys import pages_and_keys, read_template
 from .render import Page, Renderer, make_environment, template_files
-from .writer import (Manifest, SpareCopy, Target, Writer, copy_in_background, lock_path, locked, recover_and_clean,
-                     signature, spare_dir, swap_in, write_to, writing_marker)
+from .writer import (Manifest, Target, Writer, lock_path, locked, prepare_copy, recover_and_clean, signature,
+                     spare_dir, swap_in, write_to, writing_marker)
 
 
 MEMO_FILE = "memo.pickle"  # beside build.sqlite: what the last build learned (memo.Memo)
@@ -464,13 +464,11 @@ def _build(options: BuildOptions, cache: BuildCache, started: float, memo: Memo 
         empty = not seeded and _is_empty(spare)
         if known is None and empty:  # a first build: nothing to compare or delete
             known, state = {}, {}
-        writer = Writer(spare, known, empty=empty)
-        first = not output.exists()
-        if record_state and first and memo is not None:  # the next rebuild's spare: made meanwhile
-            memo.copying = copy_in_background(output)
-            memo.spare_copy = memo.copying.identity if memo.copying else None
-        rendered = _render_pages(renderer, memo, writer, (output, live) if live is not None else None,
-                                 memo.copying if memo else None)
+        if record_state and memo is not None and not output.exists():  # the next rebuild's spare
+            memo.copying = prepare_copy(output)
+            memo.spare_copy = memo.copying.identity
+        writer = Writer(spare, known, empty=empty, mirror=memo.copying.folder if memo and memo.copying else None)
+        rendered = _render_pages(renderer, memo, writer, (output, live) if live is not None else None)
         cache.prune("pages", [])  # the table keeps only the search bundle (and the build record)
         # ~50 ms each, cached: no progress line.
         share.process_shares(renderer.shares.values(), options.image_cache,
@@ -487,7 +485,7 @@ def _build(options: BuildOptions, cache: BuildCache, started: float, memo: Memo 
         writer.remove_stale()
         swap_in(writer.staging, output)
         if memo is not None and memo.copying is not None:
-            memo.copying.go()
+            memo.copying.start()  # linked while the rest is saved
         if memo:
             memo.record_output(output, writer.manifest)  # the folder written is now the output
             memo.note_folders(output, writer.staging)
@@ -576,7 +574,7 @@ def _renderer(site: Site, plans: dict[Path, ImagePlan], options: BuildOptions,
 
 
 def _render_pages(renderer: Renderer, memo: Memo | None = None, writer: Writer | None = None,
-                  live: tuple[Path, Manifest] | None = None, copying: SpareCopy | None = None) -> Rendered:
+                  live: tuple[Path, Manifest] | None = None) -> Rendered:
     """Every page and its key (a hash of all it is made from), each made ready in ``writer``'s folder.
 
     The published pages are the store of rendered HTML: a page whose key the spare already shows is
@@ -616,8 +614,6 @@ def _render_pages(renderer: Renderer, memo: Memo | None = None, writer: Writer |
                 refused = exc
     if refused is not None:
         targets = [None] * len(todo)
-    elif copying is not None:  # the copy of the site to be published makes its folders meanwhile
-        copying.prepare(os.path.dirname(rel) for rel in rels)
     problems: list[Problem] = []
     jobs = [(pages[i], target) for i, target in zip(todo, targets)]
     results = parallel.imap_ordered(lambda job: _render_one(renderer, *job, by_slug), jobs)

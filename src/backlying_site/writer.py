@@ -45,13 +45,17 @@ class Writer:
     ``manifest`` is what the folder holds after this build, for the next one.
     """
 
-    def __init__(self, staging: Path, known: Manifest | None = None, empty: bool = False) -> None:
+    def __init__(self, staging: Path, known: Manifest | None = None, empty: bool = False,
+                 mirror: Path | None = None) -> None:
         self.staging = staging
         self.known = known
         # Known to hold nothing yet (a first build): every folder is new, and the process that
         # writes a reserved file makes its folder (a cold build's 7,000 mkdir, ~0.6 s, spread over
         # the workers instead of made one by one here before they start).
         self.empty = empty
+        # Where a copy of this folder will be made (SpareCopy; with ``empty`` only): each new folder
+        # is made there too, by the same process, so the copy has only files left to link.
+        self.mirror = mirror if empty else None
         self.manifest: Manifest = {}
         self.written: dict[str, str] = {}  # output path -> what made it
         self.changed = 0  # files whose bytes were (re)written
@@ -128,9 +132,9 @@ class Writer:
         its folder made (in an empty spare, by ``write_to``); ``record`` it after."""
         rel = self._reserve(rel, origin)
         if self.empty:  # text, not a Path: ~10 us a page of path parsing and hashing (0.08 s at 7,000)
-            return rel, (f"{self.staging}/{rel}", True)
+            return rel, (f"{self.staging}/{rel}", True, f"{self.mirror}/{rel}" if self.mirror else None)
         path = self._room(rel)
-        return rel, (str(path), path.parent in self.new_folders)
+        return rel, (str(path), path.parent in self.new_folders, None)
 
     def record(self, rel: str, key: str | None, changed: bool) -> None:
         """A file reserved has been written (``changed``) or found already holding those bytes."""
@@ -241,27 +245,28 @@ def signature(path: Path) -> Signature | None:
     return (info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns)
 
 
-Target = tuple[str, bool]  # a reserved file's path, and whether its folder is new in this build
+# A reserved file's path; whether its folder is new in this build; the same path in the folder that
+# will copy the output (Writer.mirror), whose folder is made with the file's.
+Target = tuple[str, bool, str | None]
 
 
 def write_to(target: Target, data: bytes) -> bool:
     """Write a reserved file (in any process); True if its bytes changed. In a folder new in this
     build there is nothing to read, compare or replace (a cold build's case); the folder is made
     here if the writer left that to the writing process (Writer.empty)."""
-    path, new_folder = target
+    path, new_folder, mirror = target
     if new_folder:
         # The system's calls themselves: Python's open() adds a buffer object, an fstat and an ioctl
         # to each of a cold build's thousands of files.
         try:
             fd = os.open(path, _NEW_FILE, 0o666)
         except FileNotFoundError:
-            folder = os.path.dirname(path)
-            try:
-                os.mkdir(folder)  # most pages: a folder of their own, in one that exists
-            except FileNotFoundError:
-                os.makedirs(folder, exist_ok=True)  # another worker may make some of it meanwhile
-            except FileExistsError:
-                pass  # made by another worker just now
+            _make_folder(os.path.dirname(path))
+            if mirror is not None:
+                try:
+                    _make_folder(os.path.dirname(mirror))
+                except OSError:
+                    pass  # the copy makes what it lacks
             fd = os.open(path, _NEW_FILE, 0o666)
         try:
             view = memoryview(data)
@@ -271,6 +276,15 @@ def write_to(target: Target, data: bytes) -> bool:
             os.close(fd)
         return True
     return write_if_changed(Path(path), data)
+
+
+def _make_folder(folder: str) -> None:
+    try:
+        os.mkdir(folder)  # most pages: a folder of their own, in one that exists
+    except FileNotFoundError:
+        os.makedirs(folder, exist_ok=True)  # another worker may make some of it meanwhile
+    except FileExistsError:
+        pass  # made by another worker just now
 
 
 _NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
@@ -414,54 +428,34 @@ def spare_dir(output: Path) -> tuple[Path, bool]:
 
 
 class SpareCopy:
-    """The next spare in the making: hard links to the site a first build publishes, made by a small
-    process of its own (linkcopy.py). The first rebuild would otherwise make it before writing its
-    one page (at 5,000 posts, 7,000 folders and links: ~0.45 s of a ~0.9 s rebuild). Started before
-    the pages are rendered, it makes their folders (``prepare``) while they are; once the site is
-    published (``go``) it links the files, while the build saves its cache and memo. It holds the
-    output's lock (a duplicate of the locked file) until ``close``, after the build has put the copy
-    in place and saved what it knows of it."""
+    """The next spare in the making: hard links to the site a first build publishes. The first
+    rebuild would otherwise make it before writing its one page (at 5,000 posts, 7,000 folders and
+    links: ~0.45 s of a ~0.9 s rebuild). Its folder is made before the pages are written, and each
+    process that writes a page in a new folder makes that folder there too (Writer.mirror): folders
+    cost ~25 µs each, spread so over the workers. Once the site is published, ``start`` has a small
+    process of its own (linkcopy.py) link the files while the build saves its cache and memo. It
+    holds the output's lock (a duplicate of the locked file) until ``close``, after the build has
+    put the copy in place and saved what it knows of it."""
 
-    def __init__(self, process: subprocess.Popen[bytes], folder: Path, spare: Path, lock: int | None) -> None:
-        self.started = process
-        self.process: subprocess.Popen[bytes] | None = process  # until waited for
+    def __init__(self, output: Path, folder: Path, spare: Path, lock: int | None) -> None:
+        self.output = output
+        self.started: subprocess.Popen[bytes] | None = None
+        self.process: subprocess.Popen[bytes] | None = None  # until waited for
         self.folder = folder  # where the copy is made, renamed to ``spare`` once it is whole
         self.spare = spare
         self.lock = lock
         info = os.lstat(folder)
         self.identity = (info.st_dev, info.st_ino)  # kept by the rename: how the memo knows the spare
         self.whole = False
-        self.prepared = False
 
-    def prepare(self, folders: Iterable[str]) -> None:
-        """Have the folders the site will have made now (relative to it; parents are made too)."""
-        if self.process is None or self.prepared:
-            return
-        self.prepared = True
-        wanted = sorted({folder for folder in folders if folder and "\n" not in folder})
-        self._send("".join(f"{folder}\n" for folder in wanted).encode("utf-8", "surrogateescape") + b"\n")
-
-    def go(self) -> None:
-        """The site is published: link its files."""
-        if self.process is not None:
-            self.prepare([])
-            self._send(b"go\n")
-            self._hang_up()
-
-    def _send(self, data: bytes) -> None:
-        assert self.process is not None and self.process.stdin is not None
+    def start(self) -> None:
+        """The site is published: link its files (False from ``finish`` if no process starts)."""
         try:
-            self.process.stdin.write(data)
-            self.process.stdin.flush()
-        except OSError:  # the process is gone: finish() finds it failed
-            self._hang_up()
-
-    def _hang_up(self) -> None:
-        if self.process is not None and self.process.stdin is not None:
-            try:
-                self.process.stdin.close()
-            except OSError:
-                pass
+            self.started = self.process = subprocess.Popen(
+                copy_command(self.output, self.folder), stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        except OSError:
+            pass
 
     def finish(self) -> bool:
         """Wait for the copy; True when it is whole and in place as the spare."""
@@ -473,21 +467,17 @@ class SpareCopy:
                     self.whole = True
             except OSError:
                 pass
-            if not self.whole:
-                shutil.rmtree(self.folder, ignore_errors=True)
+        if not self.whole:
+            shutil.rmtree(self.folder, ignore_errors=True)
         return self.whole
 
     def close(self) -> None:
         """Done with it, whole or not: the copying process ended, the lock let go."""
         process, self.process = self.process, None
-        if process is not None:  # the build failed or was stopped: no copy
+        if process is not None:  # the build failed or was stopped
             process.kill()
             process.wait()
-            if process.stdin is not None:
-                try:
-                    process.stdin.close()
-                except OSError:
-                    pass
+        if not self.whole:
             shutil.rmtree(self.folder, ignore_errors=True)  # (else the next build's recover_and_clean)
         lock, self.lock = self.lock, None
         if lock is not None:
@@ -499,29 +489,17 @@ def copy_command(source: Path, target: Path) -> list[str]:
     return [sys.executable, "-I", "-S", str(Path(__file__).with_name("linkcopy.py")), str(source), str(target)]
 
 
-def copy_in_background(output: Path) -> SpareCopy | None:
-    """Start the process that will copy ``output``, once published, as the spare (see SpareCopy);
-    None if no process could be started. (Meanwhile the spare's place is the folder being written,
-    to be published: the copy takes it only if it is free by then.)"""
-    spare = spare_path(output)
+def prepare_copy(output: Path) -> SpareCopy:
+    """The folder of the copy that ``output``, once published, will have as its spare (SpareCopy).
+    (Meanwhile the spare's place is the folder being written, to be published: the copy takes it
+    only if it is free by then.)"""
     folder = output.parent / f".{output.name}.tmp-{os.getpid()}"  # a killed run's: recover_and_clean
     shutil.rmtree(folder, ignore_errors=True)
     os.mkdir(folder)
-    try:
-        process = subprocess.Popen(copy_command(output, folder), stdin=subprocess.PIPE,
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    except OSError:
-        os.rmdir(folder)
-        return None
-    if process.stdin is not None and hasattr(fcntl, "F_SETPIPE_SZ"):
-        try:  # the folders of a site of thousands of pages in one write that never waits (~150 KB)
-            fcntl.fcntl(process.stdin.fileno(), fcntl.F_SETPIPE_SZ, 1 << 20)
-        except OSError:
-            pass  # the reader takes it all before making any folder: a write waits only for that
     held = _held.get(str(output))
     if held is not None:
         _kept.add(str(output))
-    return SpareCopy(process, folder, spare, os.dup(held) if held is not None else None)
+    return SpareCopy(output, folder, spare_path(output), os.dup(held) if held is not None else None)
 
 
 def recover_and_clean(output: Path) -> None:
