@@ -278,9 +278,10 @@ class Site:
     posts: tuple[Post, ...]  # published ones, newest first
     authors: dict[str, Author]
 
-    @property
+    @cached_property
     def tags(self) -> dict[str, tuple[Post, ...]]:
-        """Tag -> its posts (newest first), tags sorted by name."""
+        """Tag -> its posts (newest first), tags sorted by name. (Made once: the page list, the page
+        keys and the lint each ask; ~10 ms at 5,000 posts. A Site is never changed once made.)"""
         by_tag: dict[str, list[Post]] = {}
         for post in self.posts:
             for tag in post.tags:
