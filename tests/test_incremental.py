@@ -861,10 +861,10 @@ def test_a_first_build_makes_the_copys_folders_as_it_writes_its_pages(
     def folders(root: Path) -> set[str]:
         return {p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_dir()}
 
-    def start_and_look(copy: writer.SpareCopy) -> None:
+    def start_and_look(copy: writer.SpareCopy, files: list[str]) -> None:
         before_linking.append(folders(copy.folder))
         assert not any(p.is_file() for p in copy.folder.rglob("*"))
-        start(copy)
+        start(copy, files)
     monkeypatch.setattr(writer.SpareCopy, "start", start_and_look)
     build(BuildOptions(source=sample_site))
     public, spare = sample_site / "public", sample_site / ".public.spare"
@@ -873,22 +873,28 @@ def test_a_first_build_makes_the_copys_folders_as_it_writes_its_pages(
     assert tree(spare) == tree(public) and folders(spare) == folders(public)
 
 
-def test_the_copying_process_links_into_the_folders_made_ahead(tmp_path: Path) -> None:
+def test_the_copying_process_links_the_files_it_is_told_into_the_folders_made_ahead(tmp_path: Path) -> None:
+    """Told the files (the build's manifest), it walks nothing; a folder not made ahead is made."""
     import os
 
     from backlying_site import writer
 
     source, target = tmp_path / "site", tmp_path / "copy"
-    for rel in ("a/b/index.html", "a/c/index.html", "index.html"):
+    for rel in ("a/b/index.html", "a/c/index.html", "index.html", "not/listed.html"):
         (source / rel).parent.mkdir(parents=True, exist_ok=True)
         (source / rel).write_text(rel, encoding="utf-8")
     (source / "here").symlink_to("a/b/index.html")
     (target / "a/b").mkdir(parents=True)  # made ahead; "a/c" not
-    run = subprocess.run(writer.copy_command(source, target), capture_output=True)
+    listed = b"a/b/index.html\0a/c/index.html\0index.html\0here\0"
+    run = subprocess.run(writer.copy_command(source, target), input=listed, capture_output=True)
     assert run.returncode == 0, run.stderr
-    assert tree(target) == tree(source)
+    assert tree(target) == {rel: data for rel, data in tree(source).items() if rel != "not/listed.html"}
     assert (target / "here").is_symlink() and os.readlink(target / "here") == "a/b/index.html"
     assert (target / "a/c/index.html").stat().st_ino == (source / "a/c/index.html").stat().st_ino
+    missing = tmp_path / "missing"
+    missing.mkdir()
+    run = subprocess.run(writer.copy_command(source, missing), input=b"index.html\0gone.html\0", capture_output=True)
+    assert run.returncode != 0  # a file the build wrote is not there: no copy (the spare is made anew)
 
 
 def test_a_first_build_failing_while_it_renders_leaves_no_copy(

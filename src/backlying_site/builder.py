@@ -485,7 +485,7 @@ def _build(options: BuildOptions, cache: BuildCache, started: float, memo: Memo 
         writer.remove_stale()
         swap_in(writer.staging, output)
         if memo is not None and memo.copying is not None:
-            memo.copying.start()  # linked while the rest is saved
+            memo.copying.start(writer.manifest)  # linked while the rest is saved
         if memo:
             memo.record_output(output, writer.manifest)  # the folder written is now the output
             memo.note_folders(output, writer.staging)

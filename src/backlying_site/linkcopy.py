@@ -1,10 +1,14 @@
 """A folder copied as hard links: the spare generation's first state (see writer).
 
-Used in-process, and run as a script of its own (``python -I -S linkcopy.py SOURCE TARGET``, TARGET
-made) by writer.SpareCopy: a small process that shares no memory with the build (a fork of the
-build would, and each page the build then wrote would be copied for the child: ~45 MB at 5,000
-posts). It imports nothing of this package, so it starts in ~15 ms. Folders TARGET already has are
-used as they are: a first build makes most of them ahead, as it writes the pages (writer.write_to).
+Used in-process (``link_tree``), and run as a script of its own by writer.SpareCopy::
+
+    python -I -S linkcopy.py SOURCE TARGET < files
+
+(the files' paths relative to SOURCE, each ended by a NUL byte; TARGET made): a small process that
+shares no memory with the build (a fork of the build would, and each page the build then wrote
+would be copied for the child: ~45 MB at 5,000 posts). It imports nothing of this package, so it
+starts in ~15 ms. Told the files, it walks nothing, and the folders a first build made ahead as it
+wrote the pages (writer.write_to) are there already: one link() a file, ~0.1 s for 7,000.
 """
 
 import os
@@ -25,16 +29,25 @@ def link_entries(source: str, target: str) -> None:
         for entry in entries:
             destination = os.path.join(target, entry.name)
             if entry.is_dir(follow_symlinks=False):
-                try:
-                    os.mkdir(destination)
-                except FileExistsError:
-                    pass  # made ahead
-                link_entries(entry.path, destination)
+                link_tree(entry.path, destination)
             elif entry.is_symlink():
                 os.symlink(os.readlink(entry.path), destination)
             else:
                 os.link(entry.path, destination)
 
 
+def link_listed(source: str, target: str, files: "list[str]") -> None:
+    """The ``files`` (relative paths) of ``source`` linked into ``target``, their folders made as
+    needed. A symbolic link is linked as itself, as link_entries copies it."""
+    for rel in files:
+        destination = os.path.join(target, rel)
+        try:
+            os.link(os.path.join(source, rel), destination, follow_symlinks=False)
+        except FileNotFoundError:  # its folder not made yet (or the file missing: then it fails again)
+            os.makedirs(os.path.dirname(destination), exist_ok=True)
+            os.link(os.path.join(source, rel), destination, follow_symlinks=False)
+
+
 if __name__ == "__main__":
-    link_entries(sys.argv[1], sys.argv[2])
+    listed = sys.stdin.buffer.read().split(b"\0")
+    link_listed(sys.argv[1], sys.argv[2], [os.fsdecode(rel) for rel in listed if rel])
