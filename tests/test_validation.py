@@ -14,7 +14,7 @@ import pytest
 
 from backlying_site import schema as s
 from backlying_site.config import load_config
-from backlying_site.content import cross_check, load_authors, load_post, post_from_text
+from backlying_site.content import cross_check, load_authors, load_post, post_from_text, relative
 from backlying_site.errors import Problem, SiteError
 from backlying_site.frontmatter import (MAX_DEPTH, decode_utf8, format_path, parse_document, parse_yaml,
                                         read_text, split_front_matter)
@@ -449,3 +449,20 @@ def test_problem_format() -> None:
 def test_site_error_lists_problems_in_file_and_line_order() -> None:
     error = SiteError([Problem("b.md", 1, "", "x"), Problem("a.md", 10, "", "y"), Problem("a.md", 2, "", "z")])
     assert str(error) == "a.md:2: z\na.md:10: y\nb.md:1: x"
+
+
+@pytest.mark.parametrize("path, root", [
+    ("/site/content/posts/a.md", "/site"), ("/site/content/posts/a/index.md", "/site/"), ("/site2/a.md", "/site"),
+    ("/site/../x/a.md", "/site"), ("/a.md", "/"), ("/site", "/site"), ("relative/a.md", "relative"),
+])
+def test_a_posts_relative_path_is_what_pathlib_says(path: str, root: str) -> None:
+    """content.relative works on the paths' texts (pathlib's relative_to was ~5 us, three times a post)."""
+    try:
+        expected: str | type = Path(path).relative_to(Path(root)).as_posix()
+    except ValueError:
+        expected = ValueError
+    try:
+        found: str | type = relative(Path(path), Path(root))
+    except ValueError:
+        found = ValueError
+    assert found == expected

@@ -218,7 +218,7 @@ def _read_then_parse(paths: list[Path], root: Path, code: str, cache: BuildCache
 
 def _post_key(code: str, root: Path, path: Path, text: str) -> str:
     # The text as bytes: digest() would hash its repr, escaping 6 KB per post first.
-    return digest(code, str(root), path.relative_to(root).as_posix(), text.encode("utf-8", "surrogatepass"))
+    return digest(code, str(root), content.relative(path, root), text.encode("utf-8", "surrogatepass"))
 
 
 def _read_and_parse(job: tuple[Path, Path, str]) -> Loaded:

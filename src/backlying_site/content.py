@@ -189,9 +189,18 @@ def load_post(path: Path, root: Path) -> tuple[Post | None, list[Problem]]:
     return post_from_text(text, path, root)
 
 
+def relative(path: Path, root: Path) -> str:
+    """``path``, which is under ``root``, as a site-relative POSIX path: by the paths' texts where
+    they allow (pathlib's relative_to parses both, ~5 us; asked three times a post)."""
+    text, base = str(path), str(root)
+    if os.sep == "/" and text.startswith(base) and text[len(base):len(base) + 1] == "/" and "//" not in text:
+        return text[len(base) + 1:]
+    return path.relative_to(root).as_posix()
+
+
 def read_post(path: Path, root: Path) -> tuple[str | None, list[Problem]]:
     """The post's text, refusing links out of the content folder and anything but a plain file."""
-    rel = path.relative_to(root).as_posix()
+    rel = relative(path, root)
     refused = _outside_problem(path, root, rel) or _not_a_file_problem(path, rel)
     if refused:
         return None, [refused]
@@ -199,7 +208,7 @@ def read_post(path: Path, root: Path) -> tuple[str | None, list[Problem]]:
 
 
 def post_from_text(text: str, path: Path, root: Path) -> tuple[Post | None, list[Problem]]:
-    rel = path.relative_to(root).as_posix()
+    rel = relative(path, root)
     doc = parse_document(text, rel)
     if doc.problems and not doc.checkable:
         return None, doc.problems
