@@ -21,10 +21,10 @@ class Lines:
 
     def __init__(self, lines: dict[tuple[str | int, ...], int] | None = None) -> None:
         # One "path<TAB>line" row each; a path's repr has no newline or tab of its own (escaped).
-        self._text = "".join(f"{path!r}\t{line}\n" for path, line in (lines or {}).items())
+        self._text = "".join([f"{_repr(path)}\t{line}\n" for path, line in (lines or {}).items()])
 
     def get(self, path: tuple[str | int, ...]) -> int | None:
-        needle = f"{path!r}\t"
+        needle = f"{_repr(path)}\t"
         at = -1
         while True:
             at = self._text.find(needle, at + 1)
@@ -48,6 +48,20 @@ class Lines:
 
     def __setstate__(self, text: str) -> None:
         self._text = text
+
+
+_REPRS: dict[tuple[str | int, ...], str] = {}
+
+
+def _repr(path: tuple[str | int, ...]) -> str:
+    """repr(path), remembered: every post has the same few dozen paths (('steps', 0, 'text')...),
+    and repr of a tuple was ~13% of reading a post's front matter."""
+    text = _REPRS.get(path)
+    if text is None:
+        text = repr(path)
+        if len(_REPRS) < 10_000:  # bounded: a site's distinct paths are a few hundred
+            _REPRS[path] = text
+    return text
 
 
 @dataclass(frozen=True)
