@@ -7,8 +7,8 @@ Used in-process (``link_tree``), and run as a script of its own by writer.SpareC
 (the files' paths relative to SOURCE, each ended by a NUL byte; TARGET made): a small process that
 shares no memory with the build (a fork of the build would, and each page the build then wrote
 would be copied for the child: ~45 MB at 5,000 posts). It imports nothing of this package, so it
-starts in ~15 ms. Told the files, it walks nothing, and the folders a first build made ahead as it
-wrote the pages (writer.write_to) are there already: one link() a file, ~0.1 s for 7,000.
+starts in ~15 ms. Told the files, it walks nothing; the pages a first build linked as it wrote
+them (writer.write_to) are there already, and it links the rest.
 """
 
 import os
@@ -38,11 +38,15 @@ def link_entries(source: str, target: str) -> None:
 
 def link_listed(source: str, target: str, files: "list[str]") -> None:
     """The ``files`` (relative paths) of ``source`` linked into ``target``, their folders made as
-    needed. A symbolic link is linked as itself, as link_entries copies it."""
+    needed; one ``target`` has already is taken to be linked (the build links the pages it writes
+    as it writes them: ``target`` is that build's own). A symbolic link is linked as itself, as
+    link_entries copies it."""
     for rel in files:
         destination = os.path.join(target, rel)
         try:
             os.link(os.path.join(source, rel), destination, follow_symlinks=False)
+        except FileExistsError:
+            pass
         except FileNotFoundError:  # its folder not made yet (or the file missing: then it fails again)
             os.makedirs(os.path.dirname(destination), exist_ok=True)
             os.link(os.path.join(source, rel), destination, follow_symlinks=False)
