@@ -105,6 +105,13 @@ def test_quick_inline_gives_python_markdowns_html(text: str) -> None:
     assert RENDERER.toc() == REFERENCE.toc()
 
 
+@pytest.mark.parametrize("text", ["a\x02klzzwxh:0\x03 *b*", "\x02\x03", "x\r\ny\rz *w*", "\tcode\n\n\ta\tb",
+                                  "line  \n  \n\x03next"])
+def test_whitespace_is_normalised_as_python_markdown_does(text: str) -> None:
+    """_QuickWhitespace replaces only where its characters are: the same as stock where they are."""
+    assert str(RENDERER.block(text)) == str(REFERENCE.block(text))
+
+
 @pytest.mark.parametrize("text", ["**a *b `c`** d*", "*a **b [l](/x)* d**", "*Hold **then *[release](/r)** slowly*",
                                   "**a *b `c` it's** d*", "_a __b <https://x.test/>__ c_ &amp; d"])
 def test_emphasis_in_emphasis_keeps_what_it_holds(text: str) -> None:
