@@ -238,9 +238,16 @@ def make_environment(template_dirs: list[Path], compiled: jinja2.BytecodeCache |
 
 def json_ld(data: Any) -> Markup:
     """JSON for a <script type="application/ld+json">: '<', '>' and '&' escaped so no string ends the script."""
-    text = json.dumps(data, ensure_ascii=False, sort_keys=False, separators=(",", ":"), default=str)
-    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    text = _JSON_LD.encode(data)
+    for char, escaped in _JSON_LD_ESCAPES:
+        if char in text:
+            text = text.replace(char, escaped)
     return Markup(text)
+
+
+# One encoder for every page (json.dumps with options makes one per call).
+_JSON_LD = json.JSONEncoder(ensure_ascii=False, sort_keys=False, separators=(",", ":"), default=str)
+_JSON_LD_ESCAPES = (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"))
 
 
 class Urls:
