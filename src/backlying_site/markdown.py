@@ -7,6 +7,7 @@ health content, and nothing an author pastes may run in a parent's browser.
 
 from __future__ import annotations
 
+import html
 import re
 import xml.etree.ElementTree as etree
 from functools import lru_cache
@@ -20,6 +21,7 @@ from markdown.extensions.attr_list import AttrListExtension, AttrListTreeprocess
 from markdown.extensions.sane_lists import SaneListExtension
 from markdown.extensions.smarty import SmartyExtension
 from markdown.extensions.tables import TableExtension, TableProcessor
+from markdown.extensions import toc
 from markdown.extensions.toc import TocExtension, TocTreeprocessor
 from markdown.treeprocessors import InlineProcessor, Treeprocessor
 from markupsafe import Markup
@@ -282,6 +284,46 @@ class _QuickToc(TocTreeprocessor):
     def replace_marker(self, root: etree.Element, elem: etree.Element) -> None:
         if self.wanted:
             super().replace_marker(root, elem)
+
+    def run(self, doc: etree.Element) -> None:
+        """TocTreeprocessor.run in one walk of the tree, not two, and without the table's HTML
+        (``md.toc`` is the empty table stock makes when it is not wanted). Stock's own run when
+        the table is wanted, or headings get anchors or permalinks."""
+        if self.wanted or self.use_anchors or self.use_permalinks not in (False, None):
+            super().run(doc)
+            return
+        used_ids, headings, heading = set(), [], self.header_rgx.match
+        for el in doc.iter():
+            if "id" in el.attrib:
+                used_ids.add(el.attrib["id"])
+            if isinstance(el.tag, str) and heading(el.tag):
+                headings.append(el)
+        id_counters: dict[str, int] = {}
+        tokens = []
+        for el in headings:  # (stock's loop, for these elements)
+            self.set_level(el)
+            inner = toc.render_inner_html(toc.remove_fnrefs(el), self.md)
+            name = toc.strip_tags(inner)
+            if "id" not in el.attrib:
+                el.attrib["id"] = toc.unique(self.slugify(html.unescape(name), self.sep), used_ids, id_counters)
+            label = ""
+            if "data-toc-label" in el.attrib:
+                label = toc.run_postprocessors(toc.unescape(el.attrib["data-toc-label"]), self.md)
+                name = toc.escape_cdata(toc.strip_tags(label))
+                del el.attrib["data-toc-label"]
+            level = int(el.tag[-1])
+            if self.toc_top <= level <= self.toc_bottom:
+                tokens.append({"level": level, "id": toc.unescape(el.attrib["id"]), "name": name, "html": inner,
+                               "data-toc-label": label})
+        self.md.toc_tokens = toc.nest_toc_tokens(tokens)
+        if self._empty is None:
+            empty = self.md.serializer(self.build_toc_div([]))
+            for processor in self.md.postprocessors:
+                empty = processor.run(empty)
+            self._empty = empty
+        self.md.toc = self._empty
+
+    _empty: str | None = None
 
 
 class _QuickAttrList(AttrListTreeprocessor):
