@@ -24,7 +24,7 @@ from .cache import DATABASE, BuildCache, code_fingerprint, decode, digest, encod
 from .config import load_config
 from .errors import Problem, SiteError
 from .images import ImagePlan
-from .memo import Memo, WholePost, page_content
+from .memo import Memo, WholePost, eager_bytes, page_content
 from .model import ImageRef, Post, Site
 from .pagekeys import pages_and_keys, read_template
 from .render import Page, Renderer, make_environment, template_files
@@ -163,13 +163,14 @@ def load_posts(root: Path, cache: BuildCache, memo: Memo | None = None) -> tuple
         results = _read_then_parse(unread, root, code, cache, memo)
     problems: list[Problem] = []
     loaded = dict(recalled)
-    for path, (key, post, encoded, found) in zip(unread, results):
+    for path, (key, post, parsed, found) in zip(unread, results):
         problems += found
-        if encoded is not None:
+        if parsed is not None:
+            encoded, digest, eager = parsed
             post = post if post is not None else decode(encoded)
             cache.put_encoded("posts", key, encoded)
-            if memo:  # its digest for page keys: of the bytes at hand (a repr of it costs 50 µs more)
-                memo.digests[id(post)] = (post, hashlib.sha256(encoded).hexdigest())
+            if memo:
+                memo.parsed(post, digest, eager)
         if post is not None:
             loaded[path] = (key, post)
             if memo:
@@ -185,9 +186,13 @@ def load_posts(root: Path, cache: BuildCache, memo: Memo | None = None) -> tuple
 
 
 # What loading a post file gave: its cache key (None if it could not be read), the post when it came
-# from the cache or the memo (or was parsed in this process), the post encoded for the cache when it
-# was parsed now, and problems.
-Loaded = tuple[str | None, Post | None, bytes | None, list[Problem]]
+# from the cache or the memo (or was parsed in this process), what parsing it now made (Parsed), and
+# problems.
+Loaded = tuple[str | None, Post | None, "Parsed | None", list[Problem]]
+# A post parsed now: encoded for the build cache; the digest of those bytes (the page keys' and
+# the memo's; a repr of the post costs 50 µs more); its memo row's eager part (memo.eager_bytes).
+# Made where it was parsed: in a worker, on every core, not after, in the building process.
+Parsed = tuple[bytes, str, bytes]
 
 
 def _read_then_parse(paths: list[Path], root: Path, code: str, cache: BuildCache, memo: Memo | None
@@ -208,8 +213,8 @@ def _read_then_parse(paths: list[Path], root: Path, code: str, cache: BuildCache
     found = cache.get_many("posts", [key for _, key in texts.values() if key not in same]) | same
     cached = {key: post for key, post in found.items() if _still_valid(post, root)}
     todo = [(path, text, root) for path, (text, key) in texts.items() if key not in cached]
-    for (path, _, _), (post, encoded, problems) in zip(todo, parallel.map_ordered(_parse_post, todo)):
-        out[path] = (texts[path][1], post, encoded, problems)
+    for (path, _, _), (post, parsed, problems) in zip(todo, parallel.map_ordered(_parse_post, todo)):
+        out[path] = (texts[path][1], post, parsed, problems)
     for path, (_, key) in texts.items():
         if key in cached:
             out[path] = (key, cached[key], None, [])
@@ -226,18 +231,21 @@ def _read_and_parse(job: tuple[Path, Path, str]) -> Loaded:
     text, problems = content.read_post(path, root)
     if text is None:
         return None, None, None, problems
-    post, encoded, problems = _parse_post((path, text, root))
-    return _post_key(code, root, path, text), post, encoded, problems
+    post, parsed, problems = _parse_post((path, text, root))
+    return _post_key(code, root, path, text), post, parsed, problems
 
 
-def _parse_post(job: tuple[Path, str, Path]) -> tuple[Post | None, bytes | None, list[Problem]]:
-    """A post parsed, and encoded (pickled) as the build cache stores it. A worker sends only the
-    bytes (the cache takes them, the parent decodes them); the building process keeps the post it
-    made as well (half the posts of a first build not decoded: ~0.1 s at 5,000)."""
+def _parse_post(job: tuple[Path, str, Path]) -> tuple[Post | None, Parsed | None, list[Problem]]:
+    """A post parsed, and encoded (pickled) as the build cache stores it (see Parsed). A worker
+    sends only the bytes (the cache takes them, the parent decodes them); the building process
+    keeps the post it made as well (half the posts of a first build not decoded: ~0.1 s at 5,000)."""
     path, text, root = job
     post, problems = content.post_from_text(text, path, root)
-    encoded = encode(post) if post is not None else None
-    return (None if parallel.forked else post), encoded, problems
+    if post is None:
+        return None, None, problems
+    encoded = encode(post)
+    parsed = (encoded, hashlib.sha256(encoded).hexdigest(), eager_bytes(post))
+    return (None if parallel.forked else post), parsed, problems
 
 
 def _named_refs(post: Post) -> list[ImageRef]:

@@ -200,6 +200,12 @@ class Memo:
         self.digests[id(value)] = (value, result)
         return result
 
+    def parsed(self, post: Post, digest: str, eager: bytes) -> None:
+        """A post parsed in this build, with its digest and its row's eager bytes (made by the
+        process that parsed it: the save then pickles nothing of it again)."""
+        self.digests[id(post)] = (post, digest)
+        post.__dict__["_memo_eager"] = eager
+
     def keep_digests_of(self, values: list[object]) -> None:
         """Forget the digests of objects no longer in the site (they would keep them alive)."""
         alive = {id(v) for v in values}
@@ -287,6 +293,12 @@ _LAZY = ("benefits", "steps", "body", "body_line", "dosage", "equipment", "helps
 
 
 _EAGER = tuple(f.name for f in dataclasses.fields(Post) if f.name not in _LAZY)
+
+
+def eager_bytes(post: Post) -> bytes:
+    """What every build reads of a post, pickled: its row in the memo file (see Memo.save)."""
+    state = post.__dict__
+    return pickle.dumps({name: state[name] for name in _EAGER}, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 class LazyPost(Post):
@@ -449,8 +461,7 @@ class _PostPickler(pickle.Pickler):
             return post
         # What every build reads of it, as its own bytes: a post read back is saved again as the
         # same bytes (a fifth of the time its dozen values took).
-        eager = state.get("_memo_eager") or pickle.dumps({name: state[name] for name in _EAGER},
-                                                         protocol=pickle.HIGHEST_PROTOCOL)
+        eager = state.get("_memo_eager") or eager_bytes(post)
         return eager, key, post.images, self.memo_of_builds.digest_of(post, _post_digest)
 
     def page_row(self, page: Page) -> tuple[str, str, str, bytes]:
