@@ -197,6 +197,29 @@ def test_a_first_builds_cache_written_without_a_journal_is_whole_and_then_shared
     assert rows(database) == 5
 
 
+def test_the_parsed_posts_are_out_of_memory_before_the_pages_are_rendered(
+        sample_site: Path, source_date_epoch: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rows waiting for the commit (up to SPILL_BYTES of parsed posts) go into the open transaction
+    once the posts are loaded: not held through the rendering, when the build's memory peaks."""
+    from backlying_site import builder
+
+    pending: list[int] = []
+    render = builder._render_pages
+    monkeypatch.setattr(builder, "_render_pages", lambda renderer, memo=None, writer=None, live=None:
+                        pending.append(caches[0].pending_bytes) or render(renderer, memo, writer, live))
+    caches: list[cache_module.BuildCache] = []
+    made = cache_module.BuildCache.__init__
+
+    def remember(self: cache_module.BuildCache, folder: Path | None) -> None:
+        made(self, folder)
+        caches.append(self)
+    monkeypatch.setattr(cache_module.BuildCache, "__init__", remember)
+    build(BuildOptions(source=sample_site))
+    assert pending == [0]
+    assert rows(sample_site / ".cache/build/build.sqlite") == 5  # every post, committed at the end
+    assert tree(sample_site / "public") == clean_build(sample_site, tmp_path)
+
+
 @pytest.mark.parametrize("unjournaled, mode", [(True, "off"), (False, "wal")])
 def test_a_new_cache_file_goes_without_a_journal_only_when_no_one_reads_it_meanwhile(
         tmp_path: Path, unjournaled: bool, mode: str) -> None:

@@ -24,7 +24,7 @@ from .cache import DATABASE, BuildCache, code_fingerprint, decode, digest, encod
 from .config import load_config
 from .errors import Problem, SiteError
 from .images import ImagePlan
-from .memo import Memo, WholePost, eager_bytes, page_content
+from .memo import Memo, WholePost, page_content
 from .model import ImageRef, Post, Site
 from .pagekeys import pages_and_keys, read_template
 from .render import Page, Renderer, make_environment, template_files
@@ -166,11 +166,11 @@ def load_posts(root: Path, cache: BuildCache, memo: Memo | None = None) -> tuple
     for path, (key, post, parsed, found) in zip(unread, results):
         problems += found
         if parsed is not None:
-            encoded, digest, eager = parsed
+            encoded, digest = parsed
             post = post if post is not None else decode(encoded)
             cache.put_encoded("posts", key, encoded)
             if memo:
-                memo.parsed(post, digest, eager)
+                memo.digests[id(post)] = (post, digest)
         if post is not None:
             loaded[path] = (key, post)
             if memo:
@@ -189,10 +189,11 @@ def load_posts(root: Path, cache: BuildCache, memo: Memo | None = None) -> tuple
 # from the cache or the memo (or was parsed in this process), what parsing it now made (Parsed), and
 # problems.
 Loaded = tuple[str | None, Post | None, "Parsed | None", list[Problem]]
-# A post parsed now: encoded for the build cache; the digest of those bytes (the page keys' and
-# the memo's; a repr of the post costs 50 µs more); its memo row's eager part (memo.eager_bytes).
-# Made where it was parsed: in a worker, on every core, not after, in the building process.
-Parsed = tuple[bytes, str, bytes]
+# A post parsed now: encoded for the build cache, and the digest of those bytes (the page keys' and
+# the memo's; a repr of the post costs 50 µs more), made where it was parsed: in a worker, on every
+# core, not after, in the building process. (Its memo row is made when the memo is saved: made here
+# and kept, ~2 MB at 5,000 posts, it added to the build's peak of memory.)
+Parsed = tuple[bytes, str]
 
 
 def _read_then_parse(paths: list[Path], root: Path, code: str, cache: BuildCache, memo: Memo | None
@@ -244,7 +245,7 @@ def _parse_post(job: tuple[Path, str, Path]) -> tuple[Post | None, Parsed | None
     if post is None:
         return None, None, problems
     encoded = encode(post)
-    parsed = (encoded, hashlib.sha256(encoded).hexdigest(), eager_bytes(post))
+    parsed = (encoded, hashlib.sha256(encoded).hexdigest())
     return (None if parallel.forked else post), parsed, problems
 
 
@@ -443,6 +444,7 @@ def _settings(options: BuildOptions) -> tuple:
 def _build(options: BuildOptions, cache: BuildCache, started: float, memo: Memo | None = None,
            record_state: bool = False, lock: bool = True) -> BuildResult:
     site, plans, notes = load_site(options, cache, memo)
+    cache.flush()
     plans, encoded = _process_images(site, plans, options)
     renderer, assets = _renderer(site, plans, options, memo)
     output = options.output_dir

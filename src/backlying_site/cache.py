@@ -189,6 +189,12 @@ class BuildCache:
             if self.pending_bytes > SPILL_BYTES:
                 self._spill()
 
+    def flush(self) -> None:
+        """Pending rows into the open transaction now (a first build's last few megabytes of posts,
+        else held through the rendering, when the build's memory peaks)."""
+        if self.pending_bytes:
+            self._spill()
+
     def _spill(self) -> None:
         """Pending rows into the open transaction (begun here), out of memory."""
         if self.db is None and self.path is not None:

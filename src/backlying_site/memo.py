@@ -200,12 +200,6 @@ class Memo:
         self.digests[id(value)] = (value, result)
         return result
 
-    def parsed(self, post: Post, digest: str, eager: bytes) -> None:
-        """A post parsed in this build, with its digest and its row's eager bytes (made by the
-        process that parsed it: the save then pickles nothing of it again)."""
-        self.digests[id(post)] = (post, digest)
-        post.__dict__["_memo_eager"] = eager
-
     def keep_digests_of(self, values: list[object]) -> None:
         """Forget the digests of objects no longer in the site (they would keep them alive)."""
         alive = {id(v) for v in values}
