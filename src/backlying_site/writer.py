@@ -445,9 +445,9 @@ class SpareCopy:
     process that writes a page links it there too, making its folder (Writer.mirror): a folder
     costs ~30 µs and a link ~9 here, spread so over the workers. Once the site is published,
     ``start`` has a small process of its own (linkcopy.py) link the rest (told every file: one
-    already there is skipped) while the build saves its cache and memo. It
-    holds the output's lock (a duplicate of the locked file) until ``close``, after the build has
-    put the copy in place and saved what it knows of it."""
+    already there is skipped) while the build saves its cache and memo. It holds the output's lock
+    (a duplicate of the locked file) until ``close``, after the build has put the copy in place and
+    saved what it knows of it."""
 
     def __init__(self, output: Path, folder: Path, spare: Path, lock: int | None) -> None:
         self.output = output
