@@ -220,6 +220,38 @@ def test_the_parsed_posts_are_out_of_memory_before_the_pages_are_rendered(
     assert tree(sample_site / "public") == clean_build(sample_site, tmp_path)
 
 
+def test_the_pages_rows_wait_for_the_memo_in_a_file_not_in_memory(
+        sample_site: Path, source_date_epoch: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The rows the workers make of their pages (~4 MB at 5,000 posts) are spilled to an unlinked
+    file as they come and read back by the save: none is made again there, and the next build
+    goes on from them."""
+    from backlying_site import memo as memo_module
+
+    made_at_save: list[str] = []
+    save, content = memo_module.Memo.save, memo_module.page_content
+    saving = []
+
+    def counted(by_slug, page):  # noqa: ANN001, ANN202
+        if saving:
+            made_at_save.append(page.path)
+        return content(by_slug, page)
+
+    def save_noting(self, *args):  # noqa: ANN001, ANN202
+        saving.append(True)
+        try:
+            return save(self, *args)
+        finally:
+            saving.clear()
+    monkeypatch.setattr(memo_module, "page_content", counted)
+    monkeypatch.setattr(memo_module.Memo, "save", save_noting)
+    build(BuildOptions(source=sample_site))
+    assert made_at_save == []
+    edit(sample_site / "content/posts/later/index.md", "Short body.", "A longer body, edited.")
+    result = build(BuildOptions(source=sample_site))
+    assert 0 < result.pages_rendered < result.pages
+    assert tree(sample_site / "public") == clean_build(sample_site, tmp_path)
+
+
 @pytest.mark.parametrize("unjournaled, mode", [(True, "off"), (False, "wal")])
 def test_a_new_cache_file_goes_without_a_journal_only_when_no_one_reads_it_meanwhile(
         tmp_path: Path, unjournaled: bool, mode: str) -> None:

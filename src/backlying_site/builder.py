@@ -24,7 +24,7 @@ from .cache import DATABASE, BuildCache, code_fingerprint, decode, digest, encod
 from .config import load_config
 from .errors import Problem, SiteError
 from .images import ImagePlan
-from .memo import Memo, WholePost, page_content
+from .memo import Memo, RowSpill, WholePost, page_content
 from .model import ImageRef, Post, Site
 from .pagekeys import pages_and_keys, read_template
 from .render import Page, Renderer, make_environment, template_files
@@ -376,6 +376,8 @@ def build(options: BuildOptions, memo: Memo | None = None) -> BuildResult:
     finally:
         if memo is not None and memo.copying is not None:
             memo.copying.close()  # the lock it kept goes now, once the marker is gone
+        if memo is not None and memo.rows is not None:
+            memo.rows.close()
         cache.close()
 
 
@@ -477,6 +479,8 @@ def _build(options: BuildOptions, cache: BuildCache, started: float, memo: Memo 
         if record_state and memo is not None and not output.exists():  # the next rebuild's spare
             memo.copying = prepare_copy(output)
             memo.spare_copy = memo.copying.identity
+        if record_state and memo is not None and options.build_cache.is_dir():
+            memo.rows = RowSpill(options.build_cache)  # the pages' rows out of memory until the save
         writer = Writer(spare, known, empty=empty, mirror=memo.copying.folder if memo and memo.copying else None)
         rendered = _render_pages(renderer, memo, writer, (output, live) if live is not None else None)
         cache.prune("pages", [])  # the table keeps only the search bundle (and the build record)
@@ -633,7 +637,10 @@ def _render_pages(renderer: Renderer, memo: Memo | None = None, writer: Writer |
         elif writer is not None and target is not None:
             writer.record(rel, keys[i], result)
         if row is not None:
-            pages[i].__dict__["_memo_page"] = row  # what memo.page_row would make of it (Page is frozen)
+            if memo is not None and memo.rows is not None:
+                memo.rows.put(pages[i], row)
+            else:
+                pages[i].__dict__["_memo_page"] = row  # what memo.page_row would make of it (Page is frozen)
     if problems or refused:
         if memo:
             memo.page_list = None  # its pages were not all written
