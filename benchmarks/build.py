@@ -137,24 +137,40 @@ def tree_memory(pid: int) -> tuple[int, int]:
 
     Resident (RSS) counts a page shared by forked workers once per process; proportional (PSS)
     splits it among them, so its sum is the memory the whole tree really holds. A single-process
-    program (Hugo) has nearly the same two figures.
+    program (Hugo) has nearly the same two figures. The processes are read one after the other: a
+    fork in between would count the parent's pages whole (read before) and the child's share of
+    them too (read after), so a sample during which the tree changed is taken again.
     """
-    rss = pss = 0
-    todo = [pid]
+    for _ in range(5):
+        before = _tree(pid)
+        rss = pss = 0
+        for current in before:
+            try:
+                with open(f"/proc/{current}/smaps_rollup") as fh:
+                    for line in fh:
+                        if line.startswith("Rss:"):
+                            rss += int(line.split()[1]) * 1024
+                        elif line.startswith("Pss:"):
+                            pss += int(line.split()[1]) * 1024
+            except (OSError, ValueError):
+                continue
+        if _tree(pid) == before:
+            break
+    return rss, pss
+
+
+def _tree(pid: int) -> list[int]:
+    """The process and its descendants, by pid."""
+    found, todo = [], [pid]
     while todo:
         current = todo.pop()
+        found.append(current)
         try:
-            with open(f"/proc/{current}/smaps_rollup") as fh:
-                for line in fh:
-                    if line.startswith("Rss:"):
-                        rss += int(line.split()[1]) * 1024
-                    elif line.startswith("Pss:"):
-                        pss += int(line.split()[1]) * 1024
             with open(f"/proc/{current}/task/{current}/children") as fh:
                 todo += [int(c) for c in fh.read().split()]
         except (OSError, ValueError):
             continue
-    return rss, pss
+    return sorted(found)
 
 
 def measure(command: list[str], cwd: Path, env: dict | None = None, sample: bool = False) -> tuple[float, int, int]:
