@@ -76,7 +76,7 @@ class Memo:
     # The image formats Pillow can encode, by its version and install (builder._available_formats).
     encoders: dict[tuple, tuple[tuple[str, ...], tuple[str, ...]]] = field(default_factory=dict)
     # The spare a first build copied from the site it published (writer.SpareCopy), by identity:
-    # the published folder's manifest holds for it too. And that copy while its child makes it.
+    # the published folder's manifest holds for it too. And that copy while it is being made.
     spare_copy: tuple[int, int] | None = None
     copying: Any = None
     rows: "RowSpill | None" = None  # the build command's pages' rows, until the save
@@ -291,12 +291,6 @@ _LAZY = ("benefits", "steps", "body", "body_line", "dosage", "equipment", "helps
 _EAGER = tuple(f.name for f in dataclasses.fields(Post) if f.name not in _LAZY)
 
 
-def eager_bytes(post: Post) -> bytes:
-    """What every build reads of a post, pickled: its row in the memo file (see Memo.save)."""
-    state = post.__dict__
-    return pickle.dumps({name: state[name] for name in _EAGER}, protocol=pickle.HIGHEST_PROTOCOL)
-
-
 class LazyPost(Post):
     """A post read back from the memo file: what a build reads of every post is at hand (slug, date,
     tags, title, images...); the rest is read the first time it is needed, from the build cache
@@ -448,11 +442,14 @@ class RowSpill:
     memo and ends (the build command); the preview keeps its rows on its pages."""
 
     def __init__(self, folder: Path) -> None:
-        self.file = tempfile.TemporaryFile(dir=folder)
+        self.folder = folder
+        self.file: Any = None  # opened by the first row: a rebuild, whose workers send none, makes no file
         self.size = 0
         self.data: bytes | None = None
 
     def put(self, page: Page, row: bytes) -> None:
+        if self.file is None:
+            self.file = tempfile.TemporaryFile(dir=self.folder)
         self.file.write(row)
         page.__dict__["_memo_page_at"] = (self.size, len(row))  # (Page is frozen)
         self.size += len(row)
@@ -466,7 +463,8 @@ class RowSpill:
         return self.data[start:start + length]
 
     def close(self) -> None:
-        self.file.close()
+        if self.file is not None:
+            self.file.close()
         self.data = None
 
 
@@ -486,7 +484,8 @@ class _PostPickler(pickle.Pickler):
             return post
         # What every build reads of it, as its own bytes: a post read back is saved again as the
         # same bytes (a fifth of the time its dozen values took).
-        eager = state.get("_memo_eager") or eager_bytes(post)
+        eager = state.get("_memo_eager") or pickle.dumps({name: state[name] for name in _EAGER},
+                                                         protocol=pickle.HIGHEST_PROTOCOL)
         return eager, key, post.images, self.memo_of_builds.digest_of(post, _post_digest)
 
     def page_row(self, page: Page) -> tuple[str, str, str, bytes]:
