@@ -834,12 +834,14 @@ def test_an_edit_in_place_of_a_published_file_is_repaired_though_the_spare_share
 # A script that builds with the work spread over processes whatever the site's size (the sample
 # site is below parallel.MIN_ITEMS), and lists the processes that rendered pages.
 ON_EVERY_CORE = """
-import os, sys
+import os, sys, time
 from backlying_site import builder, parallel
 parallel.MIN_ITEMS = 1
 parallel.worker_count = lambda: 2  # a worker even on a machine of one core
+builder.RENEW_AFTER = 3  # and a fresh one every few pages
 render_one = builder._render_one
 def recorded(*args):
+    time.sleep(0.01)  # slow enough for the work to spread
     with open(sys.argv[2], "a") as log:
         log.write(f"{os.getpid()}\\n")
     return render_one(*args)
@@ -862,7 +864,7 @@ def test_a_build_on_every_core_is_the_build_made_in_one_process(sample_site: Pat
                          capture_output=True, text=True)
     assert run.returncode == 0, run.stderr
     renderers = set(log.read_text().split())
-    assert len(renderers) >= 2 and run.stdout.strip() in renderers  # a forked worker, and this process
+    assert len(renderers) >= 3 and run.stdout.strip() in renderers  # forked workers, and this process
     assert tree(sample_site / "public") == clean_build(sample_site, tmp_path)
     memo, fresh = saved_memo(BuildOptions(source=sample_site)), Memo()
     build(BuildOptions(source=sample_site, output=tmp_path / "other"), fresh)

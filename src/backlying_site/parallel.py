@@ -78,7 +78,7 @@ def map_ordered(function: Callable[[Any], Any], items: Sequence[Any], workers: i
 
 
 def imap_ordered(function: Callable[[Any], Any], items: Sequence[Any], workers: int | None = None,
-                 min_items: int | None = None) -> Iterator[Any]:
+                 min_items: int | None = None, renew_after: int | None = None) -> Iterator[Any]:
     """The same as an iterator: results arrive in order while the workers go on.
 
     The calling process is one of the workers: it forks one process fewer and takes the next chunk
@@ -86,7 +86,12 @@ def imap_ordered(function: Callable[[Any], Any], items: Sequence[Any], workers: 
     the parent's memory it touches (reference counts are writes): at 5,000 posts each held ~45 MB
     of such copies by the end of a cold build, and the work done here needs none. At most AHEAD
     chunks per forked worker are given out beyond what the caller has taken, so when the caller is
-    the slower side, finished results do not pile up in memory."""
+    the slower side, finished results do not pile up in memory.
+
+    ``renew_after``: items after which the forked workers are replaced by fresh forks. Those copies
+    grow with the items a worker has done (each touches other objects), and go back to being shared
+    only when it exits: the caller does the chunks alone until the old workers are gone, then forks
+    new ones."""
     workers = workers or worker_count()
     min_items = MIN_ITEMS if min_items is None else min_items  # read now: a test may lower it
     if workers <= 1 or len(items) < min_items or threading.active_count() > 1:
@@ -101,26 +106,41 @@ def imap_ordered(function: Callable[[Any], Any], items: Sequence[Any], workers: 
         return
     global _job
     _job = (function, items)
-    release_free_memory()
     size = max(1, min(32, len(items) // (workers * 8)))
     bounds = [(start, min(start + size, len(items))) for start in range(0, len(items), size)]
     forked = workers - 1
+    pool: ProcessPoolExecutor | None = None
+    retired: list[ProcessPoolExecutor] = []
+    given = 0  # items given to the current pool
     try:
-        with ProcessPoolExecutor(forked, mp_context=multiprocessing.get_context("fork"),
-                                 initializer=_start_worker) as pool:
-            pending: deque[Future[list[Any]] | list[Any]] = deque()  # in order: given out, or done here
-            for bound in bounds:
-                while pending and (isinstance(pending[0], list) or pending[0].done()):
-                    head = pending.popleft()
-                    yield from head if isinstance(head, list) else head.result()
-                # Chunks the workers have yet to finish (one finished behind a slower one is free).
-                busy = sum(1 for chunk in pending if not isinstance(chunk, list) and not chunk.done())
-                if busy < forked * AHEAD:
-                    pending.append(pool.submit(_run_chunk, bound))
-                else:  # the workers have enough: this one is done here, while they go on
-                    pending.append([function(items[i]) for i in range(*bound)])
-            while pending:
+        pending: deque[Future[list[Any]] | list[Any]] = deque()  # in order: given out, or done here
+        for bound in bounds:
+            while pending and (isinstance(pending[0], list) or pending[0].done()):
                 head = pending.popleft()
                 yield from head if isinstance(head, list) else head.result()
+            # Chunks the workers have yet to finish (one finished behind a slower one is free).
+            busy = sum(1 for chunk in pending if not isinstance(chunk, list) and not chunk.done())
+            if pool is None and busy == 0:  # (the retired ones done: they exit, and give back their copies)
+                for old in retired:
+                    old.shutdown(wait=True)
+                retired.clear()
+                release_free_memory()  # not inherited by the workers
+                pool = ProcessPoolExecutor(forked, mp_context=multiprocessing.get_context("fork"),
+                                           initializer=_start_worker)
+                given = 0
+            if pool is not None and busy < forked * AHEAD:
+                pending.append(pool.submit(_run_chunk, bound))
+                given += bound[1] - bound[0]
+                if renew_after is not None and given >= renew_after:
+                    pool.shutdown(wait=False)  # its workers exit once their chunks are done
+                    retired.append(pool)
+                    pool = None
+            else:  # the workers have enough (or are being replaced): this one is done here, while they go on
+                pending.append([function(items[i]) for i in range(*bound)])
+        while pending:
+            head = pending.popleft()
+            yield from head if isinstance(head, list) else head.result()
     finally:
+        for old in [*retired, *([pool] if pool is not None else [])]:
+            old.shutdown(wait=True)
         _job = None
