@@ -313,7 +313,9 @@ def main() -> None:
     args = parser.parse_args()
     peers = {} if args.no_peers else install_peers()
     compile_bytecode()
-    print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}; peers: {', '.join(peers) or 'none'}")
+    # The interpreter matters (a build with profile-guided optimization is ~8% faster): say which.
+    print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]} ({os.path.realpath(sys.executable)}); "
+          f"peers: {', '.join(peers) or 'none'}")
     per_post = None
     try:
         for count in args.sizes:
