@@ -36,9 +36,10 @@ MEMO_FILE = "memo.pickle"  # beside build.sqlite: what the last build learned (m
 MEMO_VERSION = 5
 # Pages a forked worker renders before a fresh fork replaces it (parallel.imap_ordered): what it has
 # copied of the building process's memory, by touching the posts it shows, then goes back. At 5,000
-# posts a worker kept to the end held ~60 MB of such copies; with this, the build's peak went from
-# ~176 to ~150 MB, at the price of a fork (a few ms) every 1,000 pages.
-RENEW_AFTER = 1000
+# posts (a worker renders ~3,500 pages) a worker kept to the end held ~60 MB of such copies: the
+# build's peak was 167-176 MB; 151-163 with one renewal, 144-150 with three (every 1,000 pages), but
+# each costs a core ~30 ms (the old worker's last chunks, then a fork that starts from nothing).
+RENEW_AFTER = 2000
 
 
 @dataclass(frozen=True)

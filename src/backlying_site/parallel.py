@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from concurrent.futures import Future
 
 MIN_ITEMS = 200  # below this, starting workers costs more than it saves
-AHEAD = 2  # chunks given out per worker beyond what the caller has taken
+AHEAD = 4  # chunks given out per worker beyond what the caller has taken (2 left it idle ~30% of the loading)
 
 _job: tuple[Callable[[Any], Any], Sequence[Any]] | None = None
 forked = False  # True in a worker: what it returns is pickled to the parent
