@@ -38,6 +38,7 @@ WORK = HERE / ".work" / "build"
 TRASH = HERE / ".work" / "trash"
 PEERS = HERE / ".work" / "peers"
 CLI = [sys.executable, "-m", "backlying_site.cli"]
+TARGET_SIZE = 5000  # the site issue 6 sets its targets on
 TAGS = [f"topic-{n:02d}" for n in range(40)]
 WORDS = ("baby parent gently hold legs hips knees straight together back floor pillow head chin "
          "hands feet play smile look song minutes day strength stretch muscles tight calm slowly "
@@ -277,21 +278,29 @@ def report(count: int, table: dict[str, tuple[float, int, int, int]], per_post_1
         print(f"  {name:<18}{seconds:>9.2f}{rss / 2**20:>9.0f}{tree}")
     cold = table["ours cold"][0]
     ratios = []
+
+    def target(limit: str) -> str:
+        # Issue 6 sets its targets on the 5,000-post site; other sizes are shown for the trend.
+        return f" (target {limit})" if count == TARGET_SIZE else ""
+
+    if count != TARGET_SIZE:
+        ratios.append(f"(the targets are set at {TARGET_SIZE:,} posts; on a smaller site Python's start and "
+                      "imports, ~0.1 s, weigh more)")
     if "pelican cold" in table:
-        ratios.append(f"cold / Pelican {cold / table['pelican cold'][0]:.2f} (target <= 0.4)")
+        ratios.append(f"cold / Pelican {cold / table['pelican cold'][0]:.2f}{target('<= 0.4')}")
     if "hugo cold" in table:
         hugo, _, hugo_rss, hugo_pss = table["hugo cold"]
-        ratios.append(f"cold / Hugo {cold / hugo:.2f} (target <= 2.5)")
-        ratios.append(f"no-change / Hugo cold {table['ours no change'][0] / hugo:.2f} (target <= 0.3)")
+        ratios.append(f"cold / Hugo {cold / hugo:.2f}{target('<= 2.5')}")
+        ratios.append(f"no-change / Hugo cold {table['ours no change'][0] / hugo:.2f}{target('<= 0.3')}")
         ratios.append(f"one-edit / Hugo cold {table['ours one edit'][0] / hugo:.2f}, the next edit "
-                      f"{table['ours next edit'][0] / hugo:.2f} (target <= 0.3)")
+                      f"{table['ours next edit'][0] / hugo:.2f}{target('<= 0.3')}")
         ratios.append(f"peak memory / Hugo: tree PSS {table['ours cold'][3] / max(hugo_pss, 1):.2f}, "
-                      f"tree RSS {table['ours cold'][2] / max(hugo_rss, 1):.2f} (target <= 0.5)")
+                      f"tree RSS {table['ours cold'][2] / max(hugo_rss, 1):.2f}{target('<= 0.5')}")
     if "ours cold+search" in table:
         ratios.append(f"search indexing adds {table['ours cold+search'][0] - cold:.2f} s to a cold build "
                       "(not in the comparisons)")
     if per_post_1000:
-        ratios.append(f"cold per post vs 1,000 posts {cold / count / per_post_1000:.2f} (target <= 1.2)")
+        ratios.append(f"cold per post vs 1,000 posts {cold / count / per_post_1000:.2f}{target('<= 1.2')}")
     for line in ratios:
         print(f"  {line}")
 
