@@ -6,9 +6,10 @@
 # The interpreter .venv is made from: the distribution's (/usr/bin/python3) when it is 3.11 or newer
 # and can make a venv, else the first python3 on PATH. Debian's is linked statically and built with
 # profile-guided and link-time optimization; pyenv's default build is neither, and a cold build of
-# 5,000 posts took ~8% more CPU with it here. `make PYTHON=... test` chooses another.
-ifeq ($(origin PYTHON),undefined)
-PYTHON := $(shell /usr/bin/python3 -c 'import sys, ensurepip, venv; sys.exit(sys.version_info < (3, 11))' \
+# 5,000 posts took ~8% more CPU with it here. `make PYTHON=... test` chooses another. (Worked out
+# only when .venv is made: `=`, not `:=`.)
+ifeq ($(strip $(PYTHON)),)
+PYTHON = $(shell /usr/bin/python3 -c 'import sys, ensurepip, venv; sys.exit(sys.version_info < (3, 11))' \
 	2>/dev/null && echo /usr/bin/python3 || echo python3)
 endif
 VENV   := .venv
@@ -22,8 +23,9 @@ PYTEST_ARGS ?=
 
 .PHONY: serve build check test chromium java bench clean
 
+# --clear: made anew (not over a venv of another interpreter, whose python links would stay).
 $(VENV)/.installed: pyproject.toml
-	$(PYTHON) -m venv $(VENV)
+	$(PYTHON) -m venv --clear $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e .
 	touch $@

@@ -10,48 +10,61 @@ import json
 import subprocess
 import sys
 
-# Each item is computed as (item, the process that computed it, the forked workers alive then).
+# Each item is computed as (item, the process that computed it). Each forked worker notes, as it
+# starts, how many children its parent has (itself included), and takes 50 ms to exit: a worker
+# forked before the last one was joined would find it still there.
 SCRIPT = """
 import json, os, sys, time
+from multiprocessing.util import Finalize
 from backlying_site import parallel
 
-def alive():
-    parent = os.getppid() if parallel.forked else os.getpid()
+start_worker = parallel._start_worker
+
+def noted():
+    parent = os.getppid()
     with open(f"/proc/{parent}/task/{parent}/children") as children:
-        return len(children.read().split())
+        with open(sys.argv[3], "a") as log:
+            log.write(f"{len(children.read().split())}\\n")
+    Finalize(None, time.sleep, args=(0.05,), exitpriority=0)  # run as the worker exits
+    start_worker()
+
+parallel._start_worker = noted
 
 def compute(item):
-    time.sleep(0.002)  # work to share: this process does no more than its half
-    return item, os.getpid(), alive()
+    time.sleep(float(sys.argv[2]))  # work to share: this process does no more than its half
+    return item, os.getpid()
 
-renew = json.loads(sys.argv[1])
-results = list(parallel.imap_ordered(compute, range(400), workers=2, min_items=1, renew_after=renew))
+count, renew = 1200, json.loads(sys.argv[1])
+results = list(parallel.imap_ordered(compute, range(count), workers=2, min_items=1, renew_after=renew))
 print(json.dumps({"me": os.getpid(), "results": results}))
 """
 
 
-def run(renew_after: int | None) -> tuple[int, list[list[int]]]:
-    done = subprocess.run([sys.executable, "-c", SCRIPT, json.dumps(renew_after)],
+def run(renew_after: int | None, seconds: float, log: str) -> tuple[int, list[list[int]], list[int]]:
+    done = subprocess.run([sys.executable, "-c", SCRIPT, json.dumps(renew_after), str(seconds), log],
                           capture_output=True, text=True, check=True)
     found = json.loads(done.stdout)
-    return found["me"], found["results"]
+    with open(log, encoding="utf-8") as handle:
+        children = [int(line) for line in handle]
+    return found["me"], found["results"], children
 
 
-def test_the_results_come_in_order_from_this_process_and_one_forked_worker() -> None:
-    me, results = run(None)
-    assert [item for item, _, _ in results] == list(range(400))
-    assert me in {pid for _, pid, _ in results}
-    assert len({pid for _, pid, _ in results} - {me}) == 1
+def test_the_results_come_in_order_from_this_process_and_one_forked_worker(tmp_path) -> None:
+    me, results, children = run(None, 0.0005, str(tmp_path / "log"))
+    assert [item for item, _ in results] == list(range(1200))
+    assert me in {pid for _, pid in results}
+    assert len({pid for _, pid in results} - {me}) == 1
+    assert children == [1]
 
 
-def test_a_worker_is_replaced_after_its_share_and_never_beside_the_one_before() -> None:
-    """Each forked worker does at most ``renew_after`` items (plus the rest of a chunk), then
-    exits, giving back the memory it copied; the next is forked only once it is gone."""
-    me, results = run(50)
-    assert [item for item, _, _ in results] == list(range(400))
+def test_a_worker_is_replaced_after_its_share_and_never_beside_the_one_before(tmp_path) -> None:
+    """Each forked worker does at most ``renew_after`` items (plus the rest of its last chunks), then
+    exits, giving back the memory it copied; the next is forked only once it has been joined."""
+    me, results, children = run(100, 0.0002, str(tmp_path / "log"))
+    assert [item for item, _ in results] == list(range(1200))
     done_by: dict[int, int] = {}
-    for _, pid, _ in results:
+    for _, pid in results:
         done_by[pid] = done_by.get(pid, 0) + 1
     forked = {pid: count for pid, count in done_by.items() if pid != me}
-    assert len(forked) >= 3 and max(forked.values()) <= 50 + 25  # chunks of 400 // 16 items
-    assert {count for _, _, count in results} == {0, 1}  # one forked worker alive at most
+    assert len(forked) >= 3 and max(forked.values()) <= 100 + 32  # (chunks of 32 items)
+    assert len(children) >= len(forked) and set(children) == {1}  # each started alone

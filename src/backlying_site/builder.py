@@ -37,8 +37,9 @@ MEMO_VERSION = 5
 # Pages a forked worker renders before a fresh fork replaces it (parallel.imap_ordered): what it has
 # copied of the building process's memory, by touching the posts it shows, then goes back. At 5,000
 # posts (a worker renders ~3,500 pages) a worker kept to the end held ~60 MB of such copies: the
-# build's peak was 167-176 MB; 151-163 with one renewal, 144-150 with three (every 1,000 pages), but
+# build's peak was 167-176 MB; 151-164 with one renewal, 144-150 with three (every 1,000 pages), but
 # each costs a core ~30 ms (the old worker's last chunks, then a fork that starts from nothing).
+# (Measured on two cores: one forked worker.)
 RENEW_AFTER = 2000
 
 
@@ -637,7 +638,8 @@ def _render_pages(renderer: Renderer, memo: Memo | None = None, writer: Writer |
     problems: list[Problem] = []
     jobs = [(pages[i], target) for i, target in zip(todo, targets)]
     results = parallel.imap_ordered(lambda job: _render_one(renderer, *job, by_slug), jobs, renew_after=RENEW_AFTER)
-    for i, rel, target, (ok, result, row) in zip(todo, rels, targets, results):
+    # The results first: zip then asks for one more, and the generator ends (its workers joined) here.
+    for (ok, result, row), i, rel, target in zip(results, todo, rels, targets):
         if not ok:
             problems.append(result)
         elif writer is not None and target is not None:

@@ -3,7 +3,7 @@
 Workers are forked after the parent has loaded the site, so they share it
 copy-on-write instead of receiving it pickled; only item indices go out and
 results come back, in chunks. The parent takes chunks too, so on n cores n - 1
-processes are forked. Where forking is unsafe (other threads running, as in
+processes are forked (at a time: they may be replaced by fresh forks). Where forking is unsafe (other threads running, as in
 the preview server) or not worth it (few items), it runs in-process: the
 output is byte-identical either way.
 """
@@ -22,7 +22,9 @@ if TYPE_CHECKING:
     from concurrent.futures import Future
 
 MIN_ITEMS = 200  # below this, starting workers costs more than it saves
-AHEAD = 4  # chunks given out per worker beyond what the caller has taken (2 left it idle ~30% of the loading)
+# Chunks given out per forked worker beyond what the caller has taken (with 2, the worker waited
+# for work ~30% of the time while posts were loaded).
+AHEAD = 4
 
 _job: tuple[Callable[[Any], Any], Sequence[Any]] | None = None
 forked = False  # True in a worker: what it returns is pickled to the parent
@@ -88,10 +90,10 @@ def imap_ordered(function: Callable[[Any], Any], items: Sequence[Any], workers: 
     chunks per forked worker are given out beyond what the caller has taken, so when the caller is
     the slower side, finished results do not pile up in memory.
 
-    ``renew_after``: items after which the forked workers are replaced by fresh forks. Those copies
-    grow with the items a worker has done (each touches other objects), and go back to being shared
-    only when it exits: the caller does the chunks alone until the old workers are gone, then forks
-    new ones."""
+    ``renew_after``: items per forked worker after which the workers are replaced by fresh forks.
+    Those copies grow with the items a worker has done (each touches other objects) and go back to
+    being shared only when it exits: no more work is given to the old workers, the caller does the
+    chunks alone until theirs are done, joins them (they have exited), then forks new ones."""
     workers = workers or worker_count()
     min_items = MIN_ITEMS if min_items is None else min_items  # read now: a test may lower it
     if workers <= 1 or len(items) < min_items or threading.active_count() > 1:
@@ -110,7 +112,7 @@ def imap_ordered(function: Callable[[Any], Any], items: Sequence[Any], workers: 
     bounds = [(start, min(start + size, len(items))) for start in range(0, len(items), size)]
     forked = workers - 1
     pool: ProcessPoolExecutor | None = None
-    retired: list[ProcessPoolExecutor] = []
+    retired: list[ProcessPoolExecutor] = []  # given no more work; joined once their chunks are done
     given = 0  # items given to the current pool
     try:
         pending: deque[Future[list[Any]] | list[Any]] = deque()  # in order: given out, or done here
@@ -120,9 +122,8 @@ def imap_ordered(function: Callable[[Any], Any], items: Sequence[Any], workers: 
                 yield from head if isinstance(head, list) else head.result()
             # Chunks the workers have yet to finish (one finished behind a slower one is free).
             busy = sum(1 for chunk in pending if not isinstance(chunk, list) and not chunk.done())
-            if pool is None and busy == 0:  # (the retired ones done: they exit, and give back their copies)
-                for old in retired:
-                    old.shutdown(wait=True)
+            if pool is None and busy == 0:
+                _shut_down(retired)  # idle: they exit at once, and give back their copies
                 retired.clear()
                 release_free_memory()  # not inherited by the workers
                 pool = ProcessPoolExecutor(forked, mp_context=multiprocessing.get_context("fork"),
@@ -131,8 +132,9 @@ def imap_ordered(function: Callable[[Any], Any], items: Sequence[Any], workers: 
             if pool is not None and busy < forked * AHEAD:
                 pending.append(pool.submit(_run_chunk, bound))
                 given += bound[1] - bound[0]
-                if renew_after is not None and given >= renew_after:
-                    pool.shutdown(wait=False)  # its workers exit once their chunks are done
+                if renew_after is not None and given >= renew_after * forked:
+                    # (Not shut down now: a shutdown without waiting lets go of the processes, and a
+                    # later one would then join nothing.)
                     retired.append(pool)
                     pool = None
             else:  # the workers have enough (or are being replaced): this one is done here, while they go on
@@ -141,6 +143,18 @@ def imap_ordered(function: Callable[[Any], Any], items: Sequence[Any], workers: 
             head = pending.popleft()
             yield from head if isinstance(head, list) else head.result()
     finally:
-        for old in [*retired, *([pool] if pool is not None else [])]:
-            old.shutdown(wait=True)
         _job = None
+        _shut_down([*retired, *([pool] if pool is not None else [])])
+
+
+def _shut_down(pools: list[Any]) -> None:
+    """Each pool's workers joined, work not yet started cancelled (after an error or a generator
+    closed early nothing more is wanted), every pool even if one raises (a second Ctrl-C)."""
+    error: BaseException | None = None
+    for pool in pools:
+        try:
+            pool.shutdown(wait=True, cancel_futures=True)
+        except BaseException as exc:  # noqa: BLE001 - raised once the others are joined
+            error = error or exc
+    if error is not None:
+        raise error
