@@ -3,9 +3,10 @@
 Workers are forked after the parent has loaded the site, so they share it
 copy-on-write instead of receiving it pickled; only item indices go out and
 results come back, in chunks. The parent takes chunks too, so on n cores n - 1
-processes are forked (at a time: they may be replaced by fresh forks). Where forking is unsafe (other threads running, as in
-the preview server) or not worth it (few items), it runs in-process: the
-output is byte-identical either way.
+processes are forked at a time (they may be replaced by fresh forks). Where
+forking is unsafe (other threads running, as in the preview server) or not
+worth it (few items), it runs in-process: the output is byte-identical either
+way.
 """
 
 from __future__ import annotations
