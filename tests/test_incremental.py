@@ -205,8 +205,8 @@ def test_the_parsed_posts_are_out_of_memory_before_the_pages_are_rendered(
 
     pending: list[int] = []
     render = builder._render_pages
-    monkeypatch.setattr(builder, "_render_pages", lambda renderer, memo=None, writer=None, live=None:
-                        pending.append(caches[0].pending_bytes) or render(renderer, memo, writer, live))
+    monkeypatch.setattr(builder, "_render_pages", lambda *args, **kwargs:
+                        pending.append(caches[0].pending_bytes) or render(*args, **kwargs))
     caches: list[cache_module.BuildCache] = []
     made = cache_module.BuildCache.__init__
 

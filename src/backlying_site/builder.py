@@ -28,8 +28,8 @@ from .memo import Memo, RowSpill, WholePost, page_content
 from .model import ImageRef, Post, Site
 from .pagekeys import pages_and_keys, read_template
 from .render import Page, Renderer, make_environment, template_files
-from .writer import (Manifest, Target, Writer, lock_path, locked, prepare_copy, recover_and_clean, signature,
-                     spare_dir, swap_in, write_to, writing_marker)
+from .writer import (Manifest, SpareCopy, Target, Writer, lock_path, locked, prepare_copy, recover_and_clean,
+                     signature, spare_dir, swap_in, write_to, writing_marker)
 
 
 MEMO_FILE = "memo.pickle"  # beside build.sqlite: what the last build learned (memo.Memo)
@@ -81,6 +81,22 @@ class BuildResult:
     seconds: float
     notes: list[str] = field(default_factory=list)
     output_state: dict | None = None  # unchanged.output_state of the output just after the swap
+
+
+@dataclass
+class Session:
+    """One run of the build command: what it holds beside its memo and never saves in it. The copy
+    of the site it is making for the next rebuild (writer.SpareCopy), and its pages' memo rows,
+    spilled out of memory until the memo is saved (memo.RowSpill)."""
+
+    copying: SpareCopy | None = None
+    rows: RowSpill | None = None
+
+    def close(self) -> None:
+        if self.copying is not None:
+            self.copying.close()  # the lock it kept goes now, once the marker is gone
+        if self.rows is not None:
+            self.rows.close()
 
 
 def today() -> dt.date:
@@ -323,6 +339,7 @@ def build(options: BuildOptions, memo: Memo | None = None) -> BuildResult:
     same one each time, and each build then costs about what changed."""
     started = time.perf_counter()
     cache = BuildCache(options.build_cache)
+    session = Session()
     try:
         if memo is not None:
             memo.begin()
@@ -361,7 +378,7 @@ def build(options: BuildOptions, memo: Memo | None = None) -> BuildResult:
             cache.unjournaled = not memo.from_disk  # no post of this build is read back from the file
             memo.begin()
             memo.scanned = {path: stat[:4] for path, stat, _ in inputs if len(stat) == 5 and not stat[4]}  # not links
-            result = _build(options, cache, started, memo, record_state=True, lock=not early)
+            result = _build(options, cache, started, memo, session, lock=not early)
             memo.scanned = {}
             result.notes += [note] if note else []
             # Recorded only after a whole, successful build: the next one may then skip everything.
@@ -372,19 +389,16 @@ def build(options: BuildOptions, memo: Memo | None = None) -> BuildResult:
             result.notes += cache.notes
             memo.record_state(result.output, result.output_state)
             try:
-                memo.save(options.build_cache / MEMO_FILE, _memo_header(options))
+                memo.save(options.build_cache / MEMO_FILE, _memo_header(options), session.rows)
             except Exception as exc:  # noqa: BLE001 - the site is built; the next build is only slower
                 (options.build_cache / MEMO_FILE).unlink(missing_ok=True)
                 result.notes.append(f"the build memo could not be saved ({type(exc).__name__}: {exc})")
             else:  # this memo tells both folders as they are now (the spare, once its copy is whole)
-                if memo.copying is None or memo.copying.finish():
+                if session.copying is None or session.copying.finish():
                     writing_marker(options.output_dir).unlink(missing_ok=True)
         return result
     finally:
-        if memo is not None and memo.copying is not None:
-            memo.copying.close()  # the lock it kept goes now, once the marker is gone
-        if memo is not None and memo.rows is not None:
-            memo.rows.close()
+        session.close()
         cache.close()
 
 
@@ -451,7 +465,8 @@ def _settings(options: BuildOptions) -> tuple:
 
 
 def _build(options: BuildOptions, cache: BuildCache, started: float, memo: Memo | None = None,
-           record_state: bool = False, lock: bool = True) -> BuildResult:
+           session: Session | None = None, lock: bool = True) -> BuildResult:
+    """``session``: the build command's (it records the output's state, and saves its memo after)."""
     site, plans, notes = load_site(options, cache, memo)
     cache.flush()
     plans, encoded = _process_images(site, plans, options)
@@ -483,13 +498,15 @@ def _build(options: BuildOptions, cache: BuildCache, started: float, memo: Memo 
         empty = not seeded and _is_empty(spare)
         if known is None and empty:  # a first build: nothing to compare or delete
             known, state = {}, {}
-        if record_state and memo is not None and not output.exists():  # the next rebuild's spare
-            memo.copying = prepare_copy(output)
-            memo.spare_copy = memo.copying.identity
-        if record_state and memo is not None and options.build_cache.is_dir():
-            memo.rows = RowSpill(options.build_cache)  # the pages' rows out of memory until the save
-        writer = Writer(spare, known, empty=empty, mirror=memo.copying.folder if memo and memo.copying else None)
-        rendered = _render_pages(renderer, memo, writer, (output, live) if live is not None else None)
+        if session is not None and memo is not None and not output.exists():  # the next rebuild's spare
+            session.copying = prepare_copy(output)
+            memo.spare_copy = session.copying.identity
+        if session is not None and memo is not None and options.build_cache.is_dir():
+            session.rows = RowSpill(options.build_cache)  # the pages' rows out of memory until the save
+        copying = session.copying if session is not None else None
+        writer = Writer(spare, known, empty=empty, mirror=copying.folder if copying is not None else None)
+        rendered = _render_pages(renderer, memo, writer, (output, live) if live is not None else None,
+                                 session.rows if session is not None else None)
         cache.prune("pages", [])  # the table keeps only the search bundle (and the build record)
         # ~50 ms each, cached: no progress line.
         share.process_shares(renderer.shares.values(), options.image_cache,
@@ -505,19 +522,19 @@ def _build(options: BuildOptions, cache: BuildCache, started: float, memo: Memo 
             writer.write_keyed(rel, hashlib.sha256(data).hexdigest(), lambda data=data: data, "Pagefind")
         writer.remove_stale()
         swap_in(writer.staging, output)
-        if memo is not None and memo.copying is not None:
-            memo.copying.start(writer.manifest)  # linked while the rest is saved
+        if copying is not None:
+            copying.start(writer.manifest)  # linked while the rest is saved
         if memo:
             memo.record_output(output, writer.manifest)  # the folder written is now the output
             memo.note_folders(output, writer.staging)
         # For the build command's record, taken under the lock: another build may swap in its own site
         # the moment it is released. (The preview records nothing: its own saves tell it what changed.)
-        if record_state:  # the spare's state and what this build changed there, else a walk
+        if session is not None:  # the spare's state and what this build changed there, else a walk
             state = unchanged.updated_state(state, output, writer.touched) if known is not None and state is not None \
                 else unchanged.output_state(output)
     _prune_caches(plans, renderer, options, memo)
     return BuildResult(output, len(rendered.pages), len(plans), renderer.rendered_count, encoded, len(writer.written),
-                       time.perf_counter() - started, notes, state if record_state else None)
+                       time.perf_counter() - started, notes, state if session is not None else None)
 
 
 def _prune_caches(plans: dict[Path, ImagePlan], renderer: Renderer, options: BuildOptions,
@@ -595,7 +612,7 @@ def _renderer(site: Site, plans: dict[Path, ImagePlan], options: BuildOptions,
 
 
 def _render_pages(renderer: Renderer, memo: Memo | None = None, writer: Writer | None = None,
-                  live: tuple[Path, Manifest] | None = None) -> Rendered:
+                  live: tuple[Path, Manifest] | None = None, rows: RowSpill | None = None) -> Rendered:
     """Every page and its key (a hash of all it is made from), each made ready in ``writer``'s folder.
 
     The published pages are the store of rendered HTML: a page whose key the spare already shows is
@@ -645,8 +662,8 @@ def _render_pages(renderer: Renderer, memo: Memo | None = None, writer: Writer |
         elif writer is not None and target is not None:
             writer.record(rel, keys[i], result)
         if row is not None:
-            if memo is not None and memo.rows is not None:
-                memo.rows.put(pages[i], row)
+            if rows is not None:
+                rows.put(pages[i], row)
             else:
                 pages[i].__dict__["_memo_page"] = row  # what memo.page_row would make of it (Page is frozen)
     if problems or refused:

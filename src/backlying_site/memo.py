@@ -76,17 +76,15 @@ class Memo:
     # The image formats Pillow can encode, by its version and install (builder._available_formats).
     encoders: dict[tuple, tuple[tuple[str, ...], tuple[str, ...]]] = field(default_factory=dict)
     # The spare a first build copied from the site it published (writer.SpareCopy), by identity:
-    # the published folder's manifest holds for it too. And that copy while it is being made.
+    # the published folder's manifest holds for it too.
     spare_copy: tuple[int, int] | None = None
-    copying: Any = None
-    rows: "RowSpill | None" = None  # the build command's pages' rows, until the save
 
     def begin(self) -> None:
         self.started = time.time_ns()
 
     # --- kept on disk, for the build command ----------------------------------------------------
 
-    def save(self, path: Path, header: Any) -> None:
+    def save(self, path: Path, header: Any, spilled: "RowSpill | None" = None) -> None:
         """Write the memo (what a later process can use: not its Markdown instances or object ids).
 
         Laid out for speed, as plain values as far as possible (pickle spends its time per object
@@ -94,7 +92,8 @@ class Memo:
         every build reads of it, as the bytes it was read back from; its build cache key, where
         the rest of it is), then the rest, where a post is its row's number and each page a row
         of its path, template, origin and context (its own pickled bytes, read back only if the
-        page is rendered again). A post without a key (not in the cache) goes in whole."""
+        page is rendered again). A post without a key (not in the cache) goes in whole.
+        ``spilled``: where the workers' rows of the pages went (the build command's RowSpill)."""
         state = {name: value for name, value in self.__dict__.items() if name not in _PROCESS_ONLY}
         page_list = state.pop("page_list")
         posts = list({id(post): post for post in [*(page_list.posts.values() if page_list is not None else ()),
@@ -102,7 +101,7 @@ class Memo:
                                                     if sig[0] == "post")]}.values())
         buffer = io.BytesIO()
         keys = {id(value[1]): value[0] for sig, value, _ in self.files.values() if sig[0] == "post"}
-        pickler = _PostPickler(buffer, self, keys)
+        pickler = _PostPickler(buffer, self, keys, spilled)
         pickler.dump(header)  # first and apart: a memo of another version is not unpickled at all
         pickler.dump([pickler.row(post) for post in posts])
         pickler.rows = {id(post): number for number, post in enumerate(posts)}
@@ -469,10 +468,11 @@ class RowSpill:
 
 
 class _PostPickler(pickle.Pickler):
-    def __init__(self, file: io.BytesIO, memo: "Memo", keys: dict[int, str]) -> None:
+    def __init__(self, file: io.BytesIO, memo: "Memo", keys: dict[int, str], spilled: "RowSpill | None") -> None:
         super().__init__(file, protocol=pickle.HIGHEST_PROTOCOL)
         self.memo_of_builds = memo
         self.keys = keys  # id(post) -> its build cache key
+        self.spilled = spilled  # the pages' rows the workers made, if they were spilled
         self.rows: dict[int, int] = {}  # id(post) -> its row, once the rows are written
 
     def row(self, post: Post) -> Any:
@@ -491,9 +491,8 @@ class _PostPickler(pickle.Pickler):
     def page_row(self, page: Page) -> tuple[str, str, str, bytes]:
         # A page read back and not replaced: as it was; one a worker rendered: as it made it.
         content = page.__dict__.get("_memo_page")
-        spilled = self.memo_of_builds.rows
-        if content is None and spilled is not None and "_memo_page_at" in page.__dict__:
-            content = spilled.read(page.__dict__["_memo_page_at"])
+        if content is None and self.spilled is not None and "_memo_page_at" in page.__dict__:
+            content = self.spilled.read(page.__dict__["_memo_page_at"])
         if content is None:
             page_list = self.memo_of_builds.page_list
             content = page_content(page_list.posts if page_list is not None else {}, page)
@@ -518,7 +517,7 @@ class _PostPickler(pickle.Pickler):
 # Meaningful only inside one process: object ids, Markdown instances, the preview's search bundle,
 # share images seen in the cache (a later command checks the cache again), the last prune.
 _PROCESS_ONLY = frozenset({"digests", "kept", "search", "share_files", "pruned", "started", "from_disk", "folders",
-                           "spare_untouched", "scanned", "copying", "rows"})
+                           "spare_untouched", "scanned"})
 
 
 def _identity(folder: Path) -> tuple[tuple[int, int] | None, int | None]:
