@@ -105,8 +105,10 @@ def test_quick_inline_gives_python_markdowns_html(text: str) -> None:
     assert RENDERER.toc() == REFERENCE.toc()
 
 
-@pytest.mark.parametrize("text", ["Text\n{: #why-it-helps }\n\n## Why it helps", "###### Six\n\n# One\n\n## Two\n\n##### Five",
-                                  "## Same\n\n## Same\n\n## Same", '## Long title {: data-toc-label="Short &amp; <b>bold</b>" }',
+@pytest.mark.parametrize("text", ["Text\n{: #why-it-helps }\n\n## Why it helps",
+                                  "###### Six\n\n# One\n\n## Two\n\n##### Five",
+                                  "## Same\n\n## Same\n\n## Same",
+                                  '## Long title {: data-toc-label="Short &amp; <b>bold</b>" }',
                                   "## A &amp; B *c* `d` [e](/f)", "## Kept {: #mine }\n\n## mine"])
 def test_headings_get_the_ids_and_table_entries_python_markdown_gives(text: str) -> None:
     """_QuickToc.run walks the tree once where stock walks it twice: the same ids and entries."""
