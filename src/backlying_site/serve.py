@@ -43,7 +43,7 @@ from watchdog.observers.polling import PollingObserver
 from . import theme
 from .builder import BuildOptions, BuildResult, StaleMemo, build, saved_memo
 from .config import CONFIG_NAME, load_config
-from .errors import Problem, SiteError
+from .errors import Problem, SiteError, printable
 from .memo import Memo
 
 QUIET_SECONDS = 0.05  # an editor's save is a burst of events a few ms long
@@ -437,14 +437,14 @@ class Preview:
 
     def _report_failure(self) -> None:
         count = len(self.failure or [])
-        print("\n".join(self.failure or []), file=sys.stderr)
+        print(terminal_safe("\n".join(self.failure or [])), file=sys.stderr)
         print(f"{count} problem{'s' if count != 1 else ''} found; the preview shows "
               f"{'them' if count != 1 else 'it'} until fixed.", file=sys.stderr, flush=True)
 
     def _report_built(self, result: BuildResult, changed: set[Path]) -> None:
         if not changed:
             for note in result.notes:
-                print(f"note: {note}", file=sys.stderr)
+                print(terminal_safe(f"note: {note}"), file=sys.stderr)
             say(f"Built {result.pages} pages and {result.images} images ({result.images_encoded} encoded) "
                 f"in {result.seconds:.2f} s.")
             return
@@ -509,7 +509,13 @@ def send_reload(path: str) -> None:
 
 
 def say(text: str) -> None:
-    print(text, flush=True)
+    print(terminal_safe(text), flush=True)
+
+
+def terminal_safe(text: str) -> str:
+    """Control characters shown as escapes, line breaks kept: a file named with `\\x1b[31m` must not
+    colour (or rewrite) the author's terminal."""
+    return "\n".join(printable(line) for line in text.split("\n"))
 
 
 def _shown(path: Path, root: Path) -> str:
@@ -653,7 +659,8 @@ class SiteHandler(web.RequestHandler):
 
     def log_exception(self, typ, value, tb) -> None:  # one line, never a traceback
         if not isinstance(value, web.HTTPError):
-            print(f"error: {self.request.method} {self.request.path}: {typ.__name__}: {value}", file=sys.stderr)
+            print(terminal_safe(f"error: {self.request.method} {self.request.path}: {typ.__name__}: {value}"),
+                  file=sys.stderr)
 
 
 class PreviewServer(Server):
@@ -674,6 +681,9 @@ def quiet_logs() -> None:
     class OneLine(logging.Formatter):
         def formatException(self, ei) -> str:  # noqa: N802 (logging's name)
             return f"    Reason: {ei[0].__name__}: {ei[1]}" if ei and ei[0] else ""
+
+        def format(self, record: logging.LogRecord) -> str:  # watchdog's messages name files
+            return terminal_safe(super().format(record))
 
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(OneLine("%(name)s: %(message)s"))
