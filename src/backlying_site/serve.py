@@ -4,9 +4,14 @@ Wired the way MkDocs' own server works (STYLE.md, "The dev server"): a file even
 what changed; once the events have been quiet for a moment the whole site is built again with
 `builder.build` in a worker thread (fast by memoization there, never by partial state), while the
 previous, complete site goes on being served; then ONE reload message goes out. python-livereload
-gives the tornado application, its websocket (`LiveReloadHandler`) and the script it injects before
-`</head>`. Its own watcher is not used: it polls every 0.8 s and sends a reload for each changed
-file before anything is rebuilt (MkDocs issue 2061); watchdog (inotify) reports changes instead.
+gives the websocket (`LiveReloadHandler`), livereload.js and the transform that injects its script
+before `</head>`; the tornado application is put together here (`PreviewServer`). Its own watcher
+is not used: it polls every 0.8 s and sends a reload for each changed file before anything is
+rebuilt (MkDocs issue 2061); watchdog (inotify) reports changes instead.
+
+The preview serves its author only (issue 18, item 9): it answers the Host names it was opened with
+(`HostCheck`), its websocket takes the preview's own pages only, livereload's `/forcereload` is not
+served, and file names reach the terminal with their control characters escaped.
 """
 
 from __future__ import annotations
@@ -30,9 +35,10 @@ from pathlib import Path
 from typing import Callable
 from urllib.parse import quote, unquote
 
-from livereload import Server
-from livereload.handlers import LiveReloadHandler
-from tornado import web
+from livereload.handlers import LiveReloadHandler, LiveReloadJSHandler
+from livereload.server import LiveScriptInjector
+from tornado import httputil, web
+from tornado.routing import Matcher, Rule
 from tornado.websocket import WebSocketClosedError
 from watchdog.events import (DirCreatedEvent, DirDeletedEvent, DirMovedEvent, FileClosedEvent, FileCreatedEvent,
                              FileDeletedEvent, FileModifiedEvent, FileMovedEvent, FileSystemEvent,
@@ -49,6 +55,8 @@ from .memo import Memo
 QUIET_SECONDS = 0.05  # an editor's save is a burst of events a few ms long
 LONGEST_WAIT = 1.0  # build anyway when events never stop (a long copy, a checkout)
 PORT_TRIES = 20
+WILDCARD_HOSTS = ("0.0.0.0", "::", "")  # --host values that listen on every interface
+LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "[::1]"})  # Host names always answered
 SOURCE_DIRS = ("content", "templates", "static")
 # Writes, creations, deletions, renames. Not opens and reads: by default inotify reports those too,
 # and a build reads every post, which flooded the kernel's event queue at 5,000 posts.
@@ -152,10 +160,15 @@ def is_loopback(host: str) -> bool:
 
 def display_host(host: str) -> str:
     """The address a browser should open: a wildcard becomes this computer's LAN address."""
-    if host not in ("0.0.0.0", "::", ""):
-        return f"[{host}]" if ":" in host else host
+    if host not in WILDCARD_HOSTS:
+        return bracketed(host)
     addresses = lan_addresses()
     return addresses[0] if addresses else socket.gethostname()
+
+
+def bracketed(host: str) -> str:
+    """An address as a URL (and a Host header) writes it: IPv6 in brackets."""
+    return f"[{host}]" if ":" in host else host
 
 
 def lan_addresses() -> list[str]:
@@ -188,12 +201,12 @@ def _interface_addresses() -> list[str]:
     return addresses
 
 
-def listen(server: Server, host: str, port: int) -> int | None:
+def listen(server: PreviewServer, host: str, port: int) -> int | None:
     """Listen on ``port``, or the next free one after it; a clear message instead of a traceback."""
     first = port or free_port(host)
     for candidate in range(first, min(first + PORT_TRIES, 65536)):
         try:
-            server.application(candidate, host, debug=False, live_css=True)
+            server.listen(candidate, host)
         except OSError as exc:
             if exc.errno == errno.EADDRINUSE:
                 continue
@@ -663,15 +676,103 @@ class SiteHandler(web.RequestHandler):
                   file=sys.stderr)
 
 
-class PreviewServer(Server):
-    """livereload's Server (websocket, livereload.js, script injection) serving the preview folder."""
+# --- who may ask ----------------------------------------------------------------------------
+
+
+REFUSED_HOST = (b"This preview answers only at the address it printed (such as http://localhost:8000/), "
+                b"so that no other site can read it.\n")
+
+
+def is_ip_literal(name: str) -> bool:
+    """An address as a Host header writes it: '192.168.1.20', or '[fe80::1]' for IPv6."""
+    bare = name[1:-1] if name.startswith("[") and name.endswith("]") else name
+    try:
+        version = ipaddress.ip_address(bare).version
+    except ValueError:
+        return False
+    return version == (6 if bare != name else 4)
+
+
+@dataclass(frozen=True)
+class HostCheck:
+    """The Host names the preview answers. A page of evil.example whose name is then made to resolve
+    to 127.0.0.1 (DNS rebinding) reaches the preview under its own name, and would read the drafts."""
+
+    names: frozenset[str]
+    any_ip: bool = False
+
+    @classmethod
+    def listening_on(cls, host: str) -> HostCheck:
+        if host not in WILDCARD_HOSTS:
+            return cls(LOOPBACK_NAMES | {bracketed(host).lower()})
+        # A phone opens the LAN address printed (any of this computer's, and they change with the
+        # network), or its name when it has none. An IP literal is safe: rebinding needs a name.
+        return cls(LOOPBACK_NAMES | {socket.gethostname().lower()}, any_ip=True)
+
+    def allows(self, host_name: str) -> bool:
+        """``host_name``: the Host header lowercased, without its port (tornado's ``request.host_name``);
+        the port is not checked, as an `ssh -L` tunnel arrives with its own."""
+        return host_name in self.names or (self.any_ip and is_ip_literal(host_name))
+
+
+class ForeignHost(Matcher):
+    """Every request to a Host the preview does not answer, whatever its path (the websocket too)."""
+
+    def __init__(self, check: HostCheck) -> None:
+        self.check = check
+
+    def match(self, request: httputil.HTTPServerRequest) -> dict | None:
+        return None if self.check.allows(request.host_name) else {}
+
+
+class RefusedHost(web.RequestHandler):
+    """A short refusal that holds nothing of the site, whatever the method."""
+
+    def prepare(self) -> None:
+        self.set_status(403)
+        self.set_header("Content-Type", "text/plain; charset=utf-8")
+        self.set_header("Cache-Control", "no-store")
+        self.set_header("X-Content-Type-Options", "nosniff")
+        self.finish(REFUSED_HOST)
+
+
+class LiveReloadSocket(LiveReloadHandler):
+    """livereload's websocket, for the preview's own pages only (livereload's check_origin takes any page)."""
+
+    def check_origin(self, origin: str) -> bool:
+        # tornado 6.6+ asks only when Sec-Fetch-Site or Origin says cross-origin; older ones, for every Origin
+        return origin.lower() == f"{self.request.protocol}://{self.request.host.lower()}"
+
+
+class LiveScript(LiveScriptInjector):
+    """Before `</head>` of every HTML answer: load livereload.js from the page's own host and port."""
+
+    script = (b'<script>(function(){var s=document.createElement("script"),'
+              b'p=window.location.port||(window.location.protocol=="https:"?443:80);'
+              b's.src="//"+window.location.hostname+":"+p+"/livereload.js?port="+p;'
+              b"document.head.appendChild(s);})();</script>")
+
+
+class PreviewServer:
+    """The tornado application: the Host check in front, then livereload's websocket and script, then the site.
+
+    Built here rather than by livereload's `Server.application`, which always adds its `/forcereload`:
+    a GET that any page can send (an <img>) to reload every open tab at the address it names."""
 
     def __init__(self, preview: Preview) -> None:
-        super().__init__()
         self.preview = preview
 
-    def get_web_handlers(self, script: bytes) -> list:
-        return [(r"/.*", SiteHandler, {"preview": self.preview})]
+    def listen(self, port: int, host: str) -> None:
+        app = web.Application(self.rules(HostCheck.listening_on(host)), transforms=[LiveScript])
+        app.listen(port, address=host)
+
+    def rules(self, hosts: HostCheck) -> list:
+        return [
+            Rule(ForeignHost(hosts), RefusedHost),
+            (r"/livereload", LiveReloadSocket),
+            (r"/livereload\.js", LiveReloadJSHandler),
+            (r"/.*", SiteHandler, {"preview": self.preview}),
+        ]
 
 
 def quiet_logs() -> None:
