@@ -20,13 +20,13 @@ from backlying_site import parallel
 
 start_worker = parallel._start_worker
 
-def noted():
+def noted(parent_pid):
     parent = os.getppid()
     with open(f"/proc/{parent}/task/{parent}/children") as children:
         with open(sys.argv[3], "a") as log:
             log.write(f"{len(children.read().split())}\\n")
     Finalize(None, time.sleep, args=(0.05,), exitpriority=0)  # run as the worker exits
-    start_worker()
+    start_worker(parent_pid)
 
 parallel._start_worker = noted
 

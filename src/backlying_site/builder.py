@@ -22,13 +22,13 @@ import jinja2
 from . import content, images, parallel, search, share, theme, unchanged
 from .cache import DATABASE, BuildCache, code_fingerprint, decode, digest, encode, read_value
 from .config import load_config
-from .errors import Problem, SiteError
+from .errors import Problem, SiteError, working_on
 from .images import ImagePlan
 from .memo import Memo, RowSpill, WholePost, page_content
 from .model import ImageRef, Post, Site
 from .pagekeys import pages_and_keys, read_template
 from .render import Page, Renderer, make_environment, template_files
-from .writer import (Manifest, SpareCopy, Target, Writer, lock_path, locked, prepare_copy, recover_and_clean,
+from .writer import (MARKER, MARKER_TEXT, Manifest, check_output_folder, SpareCopy, Target, Writer, lock_path, locked, prepare_copy, recover_and_clean,
                      signature, spare_dir, swap_in, write_to, writing_marker)
 
 
@@ -338,6 +338,7 @@ def build(options: BuildOptions, memo: Memo | None = None) -> BuildResult:
     """Build the site. ``memo``: a process that builds again and again (the preview) passes the
     same one each time, and each build then costs about what changed."""
     started = time.perf_counter()
+    check_output_folder(options.source, options.output_dir, preview=options.cache_name != "build")
     cache = BuildCache(options.build_cache)
     session = Session()
     try:
@@ -514,6 +515,7 @@ def _build(options: BuildOptions, cache: BuildCache, started: float, memo: Memo 
         _write_files(writer, plans, assets, options)
         share.write_shares(writer, renderer.shares.values(), options.image_cache)
         _write_media(writer, site)
+        writer.write_keyed(MARKER, "marker", lambda: MARKER_TEXT, "backlying-site")
         # Pagefind indexes the staged pages where they are: the stale ones go first (but the old
         # bundle's files, most of which the new bundle has again, stay until it is written).
         writer.remove_stale(keep_under=f"{search.BUNDLE}/")
@@ -599,8 +601,18 @@ def _renderer(site: Site, plans: dict[Path, ImagePlan], options: BuildOptions,
     folders = theme.template_dirs(site.root)
     files = template_files(folders, lambda path: read_template(path, memo))  # what the page keys hash too
     env = make_environment(folders, memo.templates if memo else None, files)
+    problems = []
     for name in env.list_templates(filter_func=lambda name: name.endswith(".html")):
-        env.get_template(name)  # loaded once here, before workers fork, not once in each (shared memory)
+        try:  # loaded once here, before workers fork, not once in each (shared memory)
+            env.get_template(name)
+        except jinja2.TemplateSyntaxError as exc:
+            where = _display_path(Path(exc.filename), site.root) if exc.filename else f"templates/{name}"
+            problems.append(Problem(where, exc.lineno or 0, "", f"{exc.message}; fix the template's syntax"))
+        except UnicodeDecodeError:
+            problems.append(Problem(f"templates/{name}", 0, "", "is not UTF-8 text; save it as UTF-8 in your "
+                                    "editor (often 'Save with encoding')"))
+    if problems:
+        raise SiteError(problems)
     statics = theme.static_files(site.root)
     assets: dict[str, str] = {}
     sources: dict[str, Path] = {}
@@ -695,14 +707,19 @@ def _render_one(renderer: Renderer, page: Page, target: Target | None = None,
     (True, the HTML) without a target, or (False, the template's problem); then, given the posts
     by slug, the page's context as the memo keeps it (memo.page_content)."""
     try:
-        text = renderer.render(page)
+        with working_on(f"rendering {page.path}"):
+            text = renderer.render(page)
     except jinja2.TemplateError as exc:
+        return False, template_problem(page, exc, renderer.site.root), None
+    except Exception as exc:  # noqa: BLE001 - a site's own template can raise anything ({{ 1 / 0 }})
+        if _template_frame(exc)[0] is None:
+            raise  # not from a template: a bug of ours, reported as one
         return False, template_problem(page, exc, renderer.site.root), None
     result = write_to(target, text.encode("utf-8")) if target is not None else text
     return True, result, page_content(by_slug, page) if by_slug is not None else None
 
 
-def template_problem(page: Page, exc: jinja2.TemplateError, root: Path) -> Problem:
+def template_problem(page: Page, exc: Exception, root: Path) -> Problem:
     """Point at the template line when Jinja knows it, else at the page's source."""
     filename, line = getattr(exc, "filename", None), getattr(exc, "lineno", None)
     if filename is None:
@@ -712,8 +729,10 @@ def template_problem(page: Page, exc: jinja2.TemplateError, root: Path) -> Probl
         message = f"template '{exc.name}' not found; add it to templates/ or remove the reference"
     elif isinstance(exc, jinja2.UndefinedError):
         message = f"{exc.message}; check the variable's name (while rendering {page.path})"
-    else:
+    elif isinstance(exc, jinja2.TemplateError):
         message = f"{exc.message or 'template error'} (while rendering {page.path})"
+    else:
+        message = f"{type(exc).__name__}: {exc} (while rendering {page.path})"
     return Problem(where, line or 0, "", message)
 
 

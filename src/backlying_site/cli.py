@@ -15,14 +15,18 @@ from pathlib import Path
 from typing import NoReturn, Sequence
 
 from . import __version__
-from .errors import SiteError
+from .errors import (EXIT_INTERNAL, EXIT_SYSTEM, EXIT_USAGE, SiteError, UsageError, describe_internal_error,
+                     describe_system_error, printable, quoted)
 
-EPILOG = "Exit codes: 0 success, 1 content or theme errors (all of them listed), 2 wrong usage."
+EPILOG = ("Exit codes: 0 success, 1 content or theme errors (all of them listed), 2 wrong usage, 3 an internal "
+          "error (a bug: please report it), 4 the system refused (disk full, permission denied).")
 
 
 def _source(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--source", "-s", type=Path, default=Path("."), metavar="DIR",
                         help="the site folder holding site.yaml and content/ (default: the current folder)")
+    parser.add_argument("--traceback", action="store_true",
+                        help="on an internal error, show Python's full traceback (for a bug report)")
 
 
 def make_parser() -> argparse.ArgumentParser:
@@ -47,7 +51,7 @@ def make_parser() -> argparse.ArgumentParser:
                     "heavy pictures, missing or old reviews, missing precautions, long summaries. "
                     "Errors print as 'path:line: error: ...', warnings as 'path:line: warning: ...'.",
         epilog="Exit codes: 0 no errors (warnings allowed), 1 errors (or warnings with --strict), "
-               "2 wrong usage.")
+               "2 wrong usage, 3 an internal error (a bug: please report it), 4 the system refused.")
     _source(check)
     check.add_argument("--drafts", action="store_true", help="also check drafts and future-dated posts")
     check.add_argument("--strict", action="store_true",
@@ -81,22 +85,46 @@ def add_build_arguments(parser: argparse.ArgumentParser) -> None:
     _source(parser)
     parser.add_argument("--output", "-o", type=Path, metavar="DIR",
                         help="where to write the site (default: public/ in the site folder)")
-    parser.add_argument("--base-url", metavar="URL",
+    parser.add_argument("--base-url", metavar="URL", type=base_url_argument,
                         help="the address the site is published at, overriding site.yaml's base_url")
     parser.add_argument("--drafts", action="store_true", help="include drafts and future-dated posts")
 
 
+def base_url_argument(value: str) -> str:
+    """--base-url checked as site.yaml's base_url is, refused as wrong usage (exit 2)."""
+    from .config import base_url_problem
+
+    problem = base_url_problem(value) if value.lower().startswith(("http://", "https://")) else \
+        "is not a web address; write it in full, starting with https://"
+    if problem:
+        raise argparse.ArgumentTypeError(f"{quoted(value, 80)} {problem}")
+    return value
+
+
 def main(argv: Sequence[str] | None = None, then_exit: bool = False) -> int:
     """``then_exit``: the process ends right after (run), which a build may count on."""
-    args = make_parser().parse_args(argv)
+    parser = make_parser()
+    args = parser.parse_args(argv)
     args.then_exit = then_exit
     try:
         return COMMANDS[args.command](args)
     except SiteError as exc:
         return report(exc)
+    except UsageError as exc:
+        print(f"{parser.prog} {args.command}: error: {printable(str(exc))}", file=sys.stderr)
+        return EXIT_USAGE
     except KeyboardInterrupt:
         print("Stopped.", file=sys.stderr)
         return 130
+    except Exception as exc:  # noqa: BLE001 - no traceback ever reaches an author (--traceback shows it)
+        if args.traceback:
+            raise
+        system = isinstance(exc, OSError)
+        text = describe_system_error(exc) if system else describe_internal_error(exc)  # type: ignore[arg-type]
+        print(f"{parser.prog} {args.command}: {text}", file=sys.stderr)
+        if args.command == "build":
+            print("Nothing was published: the output folder is as it was.", file=sys.stderr)
+        return EXIT_SYSTEM if system else EXIT_INTERNAL
 
 
 def report(exc: SiteError, with_severity: bool = False) -> int:

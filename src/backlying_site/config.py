@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 from . import schema as s
 from .errors import Problem, quoted
@@ -23,25 +24,58 @@ def _language(value: Any, path: KeyPath, ctx: s.Ctx) -> Any:
 
 
 def _base_url(value: Any, path: KeyPath, ctx: s.Ctx) -> Any:
+    given = s.text("a web address")(value, path, ctx)
+    if given is s.INVALID:
+        return given
+    problem = base_url_problem(given) if given.lower().startswith(("http://", "https://")) else None
+    if problem:
+        return ctx.error(path, f"{quoted(given)} {problem}")
     checked = s.url(value, path, ctx)
-    if checked is s.INVALID:
-        return checked
-    if "?" in checked or "#" in checked:
-        return ctx.error(path, f"{quoted(checked)} has a '?' or '#' part; give only the address the guide is "
-                         "published at, such as https://example.org/guide/")
-    if any(part in (".", "..") for part in checked.split("://", 1)[1].split("/")):
-        return ctx.error(path, f"{quoted(checked)} has '.' or '..' in it; write the address the guide is "
-                         "published at in full, such as https://example.org/guide/")
-    return normalise_base_url(checked)
+    return checked if checked is s.INVALID else normalise_base_url(checked)
+
+
+def base_url_problem(value: str) -> str | None:
+    """Why ``value`` cannot be the address every link is built on, or None. Judged on its parts as
+    a browser splits them: a backslash is a '/' to a browser, so '/\\evil.example/' names another host."""
+    if "\\" in value:
+        return ("has a backslash in it, which browsers read as '/' (links could then load from another "
+                "site); use '/' only, such as https://example.org/guide/")
+    if any(char.isspace() or not char.isprintable() for char in value):
+        return "has a space or an invisible character in it; write the address without them"
+    parts = urlsplit(value)
+    if "@" in parts.netloc:
+        return ("has a user name or password in it, which every page would publish; give the address "
+                "without them, such as https://example.org/guide/")
+    if parts.query or parts.fragment or "?" in value or "#" in value:
+        return ("has a '?' or '#' part; give only the address the guide is published at, such as "
+                "https://example.org/guide/")
+    try:
+        port = parts.port
+    except ValueError:
+        port = -1
+    if port == -1 or not _HOST.fullmatch(parts.hostname or ""):
+        return "does not name a host (and optional port) that a browser can reach; write it like https://example.org/"
+    if any(unquote(part) in (".", "..") for part in parts.path.split("/")):
+        return ("has '.' or '..' in it; write the address the guide is published at in full, such as "
+                "https://example.org/guide/")
+    return None
+
+
+# A DNS name (labels of letters, digits and inner hyphens, in any script) or an IPv6 literal's inside.
+_LABEL = r"[^\W_](?:[\w-]{0,61}[^\W_])?"
+_HOST = re.compile(rf"{_LABEL}(?:\.{_LABEL})*\.?|[0-9a-f:.]+")
 
 
 def normalise_base_url(value: str) -> str:
-    """'https://example.org//guide' -> 'https://example.org/guide/': one slash between parts, one at the
-    end. A doubled slash at the start of the path would make every link point at another host."""
-    scheme, _, rest = value.partition("://")
-    host, _, path = rest.partition("/")
-    segments = [part for part in path.split("/") if part]
-    return f"{scheme}://{host}/" + "".join(f"{part}/" for part in segments)
+    """The address rebuilt from its parts: scheme and host in lower case, one slash between path
+    segments and one at the end ('https://Example.org//guide' -> 'https://example.org/guide/'). A
+    doubled slash at the start of the path would make every link point at another host."""
+    parts = urlsplit(value)
+    host = parts.hostname or ""
+    host = f"[{host}]" if ":" in host else host
+    port = f":{parts.port}" if parts.port is not None else ""
+    segments = [part for part in parts.path.split("/") if part]
+    return f"{parts.scheme.lower()}://{host}{port}/" + "".join(f"{part}/" for part in segments)
 
 
 def _format(value: Any, path: KeyPath, ctx: s.Ctx) -> Any:

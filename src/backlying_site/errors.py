@@ -6,8 +6,10 @@ Everything an author can get wrong becomes a Problem; the CLI prints them as
 
 from __future__ import annotations
 
+import errno
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Iterable, Literal
+from typing import Iterable, Iterator, Literal
 
 Severity = Literal["error", "warning"]
 
@@ -62,5 +64,55 @@ class SiteError(Exception):
         return "\n".join(p.format() for p in sorted(self.problems))
 
 
+class UsageError(Exception):
+    """The command was asked for something it must refuse (exit code 2): one line, no traceback."""
+
+
+# Exit codes: each kind of failure its own, so scripts and CI can tell them apart.
+EXIT_CONTENT = 1  # the site's files have problems (every one listed)
+EXIT_USAGE = 2  # wrong options or arguments
+EXIT_INTERNAL = 3  # a bug in backlying-site: reported in one line, with --traceback for the details
+EXIT_SYSTEM = 4  # the system refused: disk full, permission denied, read-only folder
+
+
 def errors_only(problems: Iterable[Problem]) -> list[Problem]:
     return [p for p in problems if p.severity == "error"]
+
+
+@contextmanager
+def working_on(what: str) -> Iterator[None]:
+    """Names what the build was doing ("rendering tummy-time/index.html") on any unexpected error
+    raised inside, for its one-line report (the innermost name wins)."""
+    try:
+        yield
+    except Exception as exc:
+        if not hasattr(exc, "while_doing"):
+            try:
+                exc.while_doing = what  # type: ignore[attr-defined]
+            except AttributeError:  # an exception type without a __dict__
+                pass
+        raise
+
+
+_SYSTEM_HINTS = {
+    errno.ENOSPC: "the disk is full; free some space, then run it again",
+    errno.EDQUOT: "the disk quota is used up; free some space, then run it again",
+    errno.EACCES: "permission denied; check that you may read and write there",
+    errno.EPERM: "the system does not allow it; check the folder's owner and permissions",
+    errno.EROFS: "the folder is on a read-only file system; choose a folder you can write to",
+}
+
+
+def describe_system_error(exc: OSError) -> str:
+    """One line for an error the system gave (disk full, permissions...), with the file it was about."""
+    where = exc.filename if exc.filename is not None else getattr(exc, "while_doing", "")
+    hint = _SYSTEM_HINTS.get(exc.errno or 0, exc.strerror or str(exc))
+    return printable(f"{where}: {hint}" if where else hint)
+
+
+def describe_internal_error(exc: BaseException) -> str:
+    """One line for a bug of ours: what it was doing, the error, and what to do."""
+    doing = getattr(exc, "while_doing", "")
+    return printable(f"internal error{' while ' + doing if doing else ''}: {type(exc).__name__}: {exc}") + \
+        " (a bug in backlying-site, not in your files: please report it with the output of the same command " \
+        "run with --traceback)"

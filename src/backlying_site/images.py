@@ -370,7 +370,11 @@ def _in_pool(job: Callable[[ImagePlan], str], todo: list[ImagePlan], workers: in
     from concurrent.futures.process import BrokenProcessPool
 
     chunk = max(1, min(16, len(todo) // (workers * 8)))
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(_start_method())) as pool:
+    from .parallel import die_with_parent
+
+    method = _start_method()
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method), initializer=die_with_parent,
+                             initargs=(os.getpid() if method == "fork" else None,)) as pool:
         done = 0
         try:
             for error in pool.map(job, todo, chunksize=chunk):

@@ -14,6 +14,7 @@ from __future__ import annotations
 import ctypes
 import gc
 import os
+import signal
 import threading
 from collections import deque
 from functools import lru_cache
@@ -40,12 +41,8 @@ def _run_chunk(bounds: tuple[int, int]) -> list[Any]:
         release_free_memory()
 
 
-@lru_cache(maxsize=1)
 def _malloc_trim() -> Callable[[int], int] | None:
-    try:
-        return getattr(ctypes.CDLL(None), "malloc_trim", None)  # glibc's; elsewhere nothing to do
-    except OSError:  # pragma: no cover
-        return None
+    return getattr(_libc(), "malloc_trim", None)  # glibc's; elsewhere nothing to do
 
 
 def release_free_memory() -> None:
@@ -57,14 +54,51 @@ def release_free_memory() -> None:
         trim(0)
 
 
-def _start_worker() -> None:
+def _start_worker(parent: int) -> None:
     """In each forked worker: what it inherited is frozen (the collector never walks it, so never
     writes to those pages, which stay shared with the parent), and the collector runs on what the
     worker makes itself (a build turns it off in the parent: see builder._no_gc_pauses)."""
     global forked
     forked = True
+    die_with_parent(parent)
     gc.freeze()
     gc.enable()
+
+
+_PR_SET_PDEATHSIG = 1
+# Descriptors a worker must not keep open (the output's lock): set by their owner, closed in each worker.
+inherited_locks: set[int] = set()
+
+
+def die_with_parent(parent: int | None) -> None:
+    """A worker whose build was killed must not outlive it: it would hold the output's lock (every
+    later build refused) and the build's stdout (`build | tee log` would never end). The kernel
+    kills it when its parent dies (Linux); it lets go of the lock and of the parent's streams now.
+    ``parent``: the pid that forked it, None when a fork server did."""
+    libc = _libc()
+    if libc is not None and hasattr(libc, "prctl"):
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if parent is not None and os.getppid() != parent:  # it died before the line above: the work is unwanted
+        os._exit(1)
+    for descriptor in list(inherited_locks):
+        try:
+            os.close(descriptor)
+        except OSError:
+            pass
+    inherited_locks.clear()
+    nothing = os.open(os.devnull, os.O_RDWR)
+    os.dup2(nothing, 0)
+    os.dup2(nothing, 1)
+    os.dup2(nothing, 2)
+    os.close(nothing)
+
+
+@lru_cache(maxsize=1)
+def _libc() -> ctypes.CDLL | None:
+    try:
+        return ctypes.CDLL(None, use_errno=True)
+    except OSError:  # pragma: no cover - not a glibc system
+        return None
 
 
 def worker_count() -> int:
@@ -128,7 +162,7 @@ def imap_ordered(function: Callable[[Any], Any], items: Sequence[Any], workers: 
                 retired.clear()
                 release_free_memory()  # not inherited by the workers
                 pool = ProcessPoolExecutor(forked, mp_context=multiprocessing.get_context("fork"),
-                                           initializer=_start_worker)
+                                           initializer=_start_worker, initargs=(os.getpid(),))
                 given = 0
             if pool is not None and busy < forked * AHEAD:
                 pending.append(pool.submit(_run_chunk, bound))

@@ -24,6 +24,7 @@ import jinja2.runtime
 import markupsafe
 from markupsafe import Markup
 
+from . import theme
 from .images import ImagePlan, Picture, picture
 from .markdown import MarkdownRenderer
 from .discovery import AgeBand, age_bands, posts_by_author
@@ -104,8 +105,10 @@ class Page:
 
 
 def template_files(template_dirs: list[Path], read: Callable[[Path], bytes] = Path.read_bytes) -> dict[Path, bytes]:
-    """Every file under the template folders, read once, in a fixed order."""
-    return {path: read(path) for folder in template_dirs for path in sorted(folder.rglob("*")) if path.is_file()}
+    """Every file under the template folders, read once, in a fixed order (the site's: the parent of
+    its first folder; links out of it refused, see theme.files_under)."""
+    root = template_dirs[0].parent if template_dirs else Path(".")
+    return {path: read(path) for folder in template_dirs for path in theme.files_under(folder, root)}
 
 
 class TemplatesAsRead(jinja2.BaseLoader):

@@ -51,6 +51,7 @@ from .builder import BuildOptions, BuildResult, StaleMemo, build, saved_memo
 from .config import CONFIG_NAME, load_config
 from .errors import Problem, SiteError, printable
 from .memo import Memo
+from .writer import check_output_folder
 
 QUIET_SECONDS = 0.05  # an editor's save is a burst of events a few ms long
 LONGEST_WAIT = 1.0  # build anyway when events never stop (a long copy, a checkout)
@@ -81,7 +82,7 @@ def serve(args: argparse.Namespace) -> int:
     if not (root / CONFIG_NAME).is_file():
         raise SiteError(load_config(root)[1])
     output = (args.output or root / ".cache" / "preview").absolute()
-    refuse_unsafe_output(root, output)
+    output = check_output_folder(root, output, preview=True)
     try:
         return asyncio.run(_serve(args, root, output))
     except KeyboardInterrupt:  # Ctrl-C in the instant before the signal handlers were in place
@@ -134,16 +135,6 @@ def start_image_workers_deaf_to_ctrl_c() -> None:
         forkserver.ensure_running()
     finally:
         signal.signal(signal.SIGINT, previous)
-
-
-def refuse_unsafe_output(root: Path, output: Path) -> None:
-    """The preview folder is replaced whole on every build: it must hold nothing of the site."""
-    root, output = root.resolve(), output.resolve()
-    inputs = [root / name for name in SOURCE_DIRS]
-    if root.is_relative_to(output) or any(output.is_relative_to(d) for d in inputs):
-        raise SiteError([Problem(str(output), 0, "", "the preview folder is replaced on every build, so it "
-                                 "cannot be the site folder or lie inside content/, templates/ or static/; "
-                                 "pass another --output (the default is .cache/preview)")])
 
 
 # --- addresses ------------------------------------------------------------------------------

@@ -23,9 +23,10 @@ import sys
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path, PurePosixPath
-from typing import Callable, Iterable, Iterator
+from typing import IO, Callable, Iterable, Iterator
 
-from .errors import Problem, SiteError
+from . import parallel
+from .errors import Problem, SiteError, UsageError
 from .linkcopy import link_tree
 
 _RENAME_EXCHANGE = 2
@@ -376,19 +377,35 @@ def _make_dirs(folder: Path, root: Path) -> None:
 
 @contextmanager
 def locked(output: Path) -> Iterator[None]:
-    """One build at a time per output folder; a second one gets a clear message."""
+    """One build at a time per output folder; a second one gets a clear message. A lock whose build is
+    gone (its pid, written in the file, no longer runs) but is still held, by an orphan of that build
+    left by an older version, is taken over: the file is replaced, and the orphan keeps a lock on nothing."""
     output.parent.mkdir(parents=True, exist_ok=True)
-    with open(lock_path(output), "a+") as handle:
+    for attempt in (1, 2):
+        handle = open(lock_path(output), "a+")
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            break
         except BlockingIOError:
+            holder = _lock_holder(handle)
+            handle.close()
+            if attempt == 1 and holder is not None and not _running(holder):
+                lock_path(output).unlink(missing_ok=True)
+                continue
             raise SiteError([Problem(str(output), 0, "", "another build is writing this folder right now; "
                                      "wait for it to finish, then run again")]) from None
+    with handle:
+        handle.seek(0)
+        handle.truncate()
+        handle.write(str(os.getpid()))
+        handle.flush()
         _held[str(output)] = handle.fileno()
+        parallel.inherited_locks.add(handle.fileno())
         try:
             yield
         finally:
             _held.pop(str(output), None)
+            parallel.inherited_locks.discard(handle.fileno())
             # Kept locked past this block by a duplicate of the file (SpareCopy's, until it closes
             # it): the lock goes with the last descriptor of the file, not unlocked here.
             if str(output) not in _kept:
@@ -396,8 +413,65 @@ def locked(output: Path) -> Iterator[None]:
             _kept.discard(str(output))
 
 
+def _lock_holder(handle: IO[str]) -> int | None:
+    handle.seek(0)
+    text = handle.read().strip()
+    return int(text) if text.isdigit() else None
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: running
+        return True
+    return True
+
+
 _held: dict[str, int] = {}  # output folder -> the descriptor of its lock file, while locked here
 _kept: set[str] = set()  # ... whose lock stays held after (see copy_in_background)
+
+
+# Written into every output a build makes: a folder without it holds someone's files, never replaced.
+MARKER = ".backlying-site"
+MARKER_TEXT = b"Made by backlying-site. Every build replaces everything in this folder.\n"
+SITE_FOLDERS = ("content", "templates", "static", ".cache")
+
+
+def check_output_folder(root: Path, output: Path, preview: bool = False) -> Path:
+    """The output as a real path, or UsageError if a build there could lose anything of the author's:
+    a build replaces the whole folder and keeps its previous generation beside it (the spare)."""
+    root, output = root.resolve(), output.resolve()
+    named = _shown_folder(output)
+    if output == root or root.is_relative_to(output):
+        raise UsageError(f"{named} holds the site itself; every build replaces its output folder, so "
+                         "name a folder of its own, such as public/")
+    for folder in SITE_FOLDERS:
+        inside = root / folder
+        allowed = preview and output.is_relative_to(inside / "preview")
+        if output.is_relative_to(inside) and not allowed:
+            raise UsageError(f"{named} lies inside {folder}/, which the build reads; name a folder of its "
+                             "own, such as public/")
+    if output.parent == output:
+        raise UsageError(f"{named} is the top of the file system; name a folder of its own, such as public/")
+    ours = output.is_relative_to(root / ".cache")  # the preview's, in the cache: never an author's
+    for folder in (output, spare_path(output)):
+        if os.path.lexists(folder) and not folder.is_dir():
+            raise UsageError(f"{_shown_folder(folder)} is a file, not a folder; the build would replace it: "
+                             "name another folder, or move the file away first")
+        if not ours and folder.is_dir() and not (folder / MARKER).is_file() and any(folder.iterdir()):
+            raise UsageError(f"{_shown_folder(folder)} holds files that no build made (it has no {MARKER} "
+                             "file); a build replaces everything in its output folder, so name an empty or "
+                             "new folder, or move those files away first")
+    return output
+
+
+def _shown_folder(path: Path) -> str:
+    try:
+        return f"'{os.path.relpath(path)}'"
+    except ValueError:
+        return f"'{path}'"
 
 
 def lock_path(output: Path) -> Path:
@@ -506,6 +580,7 @@ class SpareCopy:
             shutil.rmtree(self.folder, ignore_errors=True)  # (else the next build's recover_and_clean)
         lock, self.lock = self.lock, None
         if lock is not None:
+            parallel.inherited_locks.discard(lock)
             os.close(lock)
 
 
@@ -524,7 +599,10 @@ def prepare_copy(output: Path) -> SpareCopy:
     held = _held.get(str(output))
     if held is not None:
         _kept.add(str(output))
-    return SpareCopy(output, folder, spare_path(output), os.dup(held) if held is not None else None)
+    lock = os.dup(held) if held is not None else None
+    if lock is not None:
+        parallel.inherited_locks.add(lock)
+    return SpareCopy(output, folder, spare_path(output), lock)
 
 
 def recover_and_clean(output: Path) -> None:
