@@ -24,6 +24,7 @@ import pytest
 
 from backlying_site.cli import main
 from backlying_site.frontmatter import MAX_FILE_BYTES
+from backlying_site.writer import MARKER, MARKER_TEXT
 
 CASES_DIR = Path(__file__).parent / "invalid"
 CASES = sorted(p.name for p in CASES_DIR.iterdir() if (p / "site.yaml").exists())
@@ -86,6 +87,7 @@ def make_site(root: Path, files: dict[str, str | bytes] | None = None) -> Path:
 def old_output(folder: Path) -> Path:
     """A previously published site that a failed build must leave exactly as it is."""
     (folder / "tummy-time").mkdir(parents=True)
+    (folder / MARKER).write_bytes(MARKER_TEXT)  # made by a build: a later build may replace it
     (folder / "index.html").write_text("<h1>The guide as it was</h1>\n", encoding="utf-8")
     (folder / "tummy-time" / "index.html").write_text("<h1>Tummy time</h1>\n", encoding="utf-8")
     return folder
