@@ -10,6 +10,8 @@ import io
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from PIL import Image, ImageFont
 
 from backlying_site import images, share, theme
@@ -198,6 +200,124 @@ def test_a_word_wider_than_a_line_is_broken() -> None:
     font = share.font(share.TITLE_FONT, 72)
     lines = share.wrap("Supercalifragilisticexpialidocious" * 2, font, 500)
     assert len(lines) > 1 and all(font.getlength(line) <= 500 for line in lines)
+
+
+# --- fitting long titles: work in proportion to the title (issue 18) ----------------------------
+
+
+class MeasuringFont:
+    """A font stand-in whose letters have made-up widths; it counts the calls and letters it measures."""
+
+    WIDTHS = {"i": 20, "l": 20, " ": 20, "W": 60, "M": 60, "…": 60}
+
+    def __init__(self, size: int, counts: dict[str, int]) -> None:
+        self.size, self.counts = size, counts
+
+    def getlength(self, text: str) -> float:
+        self.counts["calls"] += 1
+        self.counts["letters"] += len(text)
+        return sum(self.WIDTHS.get(char, 40) for char in text) * self.size / 72
+
+
+@pytest.fixture
+def measured(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
+    counts = {"calls": 0, "letters": 0}
+    monkeypatch.setattr(share, "font", lambda path, size: MeasuringFont(size, counts))
+    return counts
+
+
+def letters_measured(fit: str, title: str, counts: dict[str, int]) -> int:
+    counts.update(calls=0, letters=0)
+    if fit == "site title":
+        share.ellipsize(title, share.font(share.SITE_FONT, 30), 1072)
+    else:
+        share.fit_title(title, share.CARD if fit == "card" else share.PIN)
+    return counts["letters"]
+
+
+SHAPES = {"one word": lambda n: "a" * n, "short words": lambda n: ("word " * n)[:n],
+          "long words": lambda n: ("a" * 39 + " ") * (n // 40)}
+
+
+@pytest.mark.parametrize("fit", ["card", "pin", "site title"])
+@pytest.mark.parametrize("shape", SHAPES)
+def test_the_letters_measured_grow_in_proportion_to_the_title(fit: str, shape: str, measured: dict[str, int]) -> None:
+    # Before: cut one letter (or word) at a time, each cut measured again: four times the title, 15 times the work.
+    small = letters_measured(fit, SHAPES[shape](1000), measured)
+    large = letters_measured(fit, SHAPES[shape](4000), measured)
+    assert large <= 4.5 * small
+
+
+def test_a_4000_letter_word_is_measured_about_once_per_line_not_once_per_letter(measured: dict[str, int]) -> None:
+    share.fit_title("a" * 4000, share.CARD)
+    assert measured["calls"] < 4000 / 10  # a line holds ~27 letters; before, every letter was measured: 20,000+ calls
+
+
+@given(st.text(alphabet="aiWMl -é…\u00a0", max_size=250), st.sampled_from([share.CARD, share.PIN]))
+@settings(max_examples=200, deadline=None)
+def test_fitting_cuts_where_the_letter_by_letter_cut_did(title: str, layout: share.Layout) -> None:
+    """Same lines, so the same images under the same cached names as before issue 18."""
+    counts = {"calls": 0, "letters": 0}
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(share, "font", lambda path, size: MeasuringFont(size, counts))
+        title_font, lines = share.fit_title(title, layout)
+        assert (title_font.size, lines) == reference_fit(title, layout)
+        site_font = MeasuringFont(30, counts)
+        assert share.ellipsize(title, site_font, 500) == reference_ellipsize(title, site_font, 500)
+
+
+@pytest.mark.parametrize("title", ["Supercalifragilisticexpialidocious" * 4, "Gentle stretches for tight " * 12,
+                                   "Bébé 👶 on the back, legs up — a first exercise, then " * 4])
+def test_fitting_with_the_real_font_cuts_where_the_letter_by_letter_cut_did(title: str) -> None:
+    for layout in (share.CARD, share.PIN):
+        title_font, lines = share.fit_title(title, layout)
+        assert (title_font.size, lines) == reference_fit(title, layout)
+
+
+def reference_fit(title: str, layout: share.Layout) -> tuple[int, list[str]]:
+    """share.fit_title before issue 18, a letter (or word) at a time: slow, and plainly right."""
+    width = layout.width - 2 * layout.margin
+    for size in layout.title_sizes:
+        title_font = share.font(share.TITLE_FONT, size)
+        lines = reference_wrap(title, title_font, width)
+        if len(lines) <= layout.max_lines:
+            return title_font.size, lines
+    kept = lines[:layout.max_lines]
+    kept[-1] = reference_ellipsize(" ".join(lines[layout.max_lines - 1:]), title_font, width, force=True)
+    return title_font.size, kept
+
+
+def reference_wrap(text: str, font: ImageFont.FreeTypeFont, width: int) -> list[str]:
+    lines, line = [], ""
+    for word in text.split():
+        candidate = f"{line} {word}" if line else word
+        if font.getlength(candidate) <= width:
+            line = candidate
+            continue
+        if line:
+            lines.append(line)
+        pieces = [""]
+        for char in word:
+            if pieces[-1] and font.getlength(pieces[-1] + char) > width:
+                pieces.append("")
+            pieces[-1] += char
+        lines += pieces[:-1]
+        line = pieces[-1]
+    return lines + [line] if line else lines or [""]
+
+
+def reference_ellipsize(text: str, font: ImageFont.FreeTypeFont, width: int, force: bool = False) -> str:
+    if not force and font.getlength(text) <= width:
+        return text
+    words = text.split()
+    while words and font.getlength(" ".join(words) + "…") > width:
+        words.pop()
+    if words:
+        return " ".join(words) + "…"
+    cut = text
+    while cut and font.getlength(cut + "…") > width:
+        cut = cut[:-1]
+    return cut + "…"
 
 
 def test_the_bundled_font_is_a_real_font_with_its_licence() -> None:
