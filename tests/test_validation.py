@@ -33,6 +33,9 @@ EXAMPLE_NOTE = "write it on the same line after the ':' (quote it if it contains
 ITEM_NOTE = "write it on the same line after the '- ' (quote it if it contains ': ' or starts with a symbol)"
 SLUG_RULE = "use lowercase letters, digits and single hyphens (no spaces, '/' or '.')"
 ALT_MISSING = "missing; describe what the photo shows for a reader who cannot see it"
+TITLE_TOO_LONG = ("characters long, more than the 200 a title may have: it is the page's heading, the link in "
+                  "search results and the words on the share images; keep it to the exercise's name and put the "
+                  "rest in 'summary:'")
 
 
 def post(extra: str = "", *, replace: tuple[str, str] | None = None) -> str:
@@ -109,6 +112,8 @@ ROWS = [
      [(2, "title", "is empty; add 'title:' with the exercise's name")]),
     ("text that is blank", post(replace=("title: Tummy time", "title: '  '")),
      [(2, "title", "is empty; write the exercise's name after the ':'")]),
+    ("title over 200 characters", post(replace=("title: Tummy time", "title: " + "Tummy time " * 20)),
+     [(2, "title", f"is 219 {TITLE_TOO_LONG}")]),
     ("text given a list", post(replace=("title: Tummy time", "title: [a, b]")),
      [(2, "title", f"expected the exercise's name, got a list; {EXAMPLE_NOTE}")]),
     ("text given a group", post(replace=("title: Tummy time", "title:\n  a: b")),
@@ -233,6 +238,10 @@ def test_a_billion_laughs_bomb_gives_one_line_and_no_expansion(site: Path) -> No
     text = post("l0: &l0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n" + rows)
     assert problems_of(text, site) == [
         (10, "l1[1]", "anchors and aliases ('&name', '*name') are not allowed; write the value out in full")]
+
+
+def test_a_title_of_200_characters_is_accepted(site: Path) -> None:
+    assert problems_of(post(replace=("title: Tummy time", "title: " + "x" * 200)), site) == []
 
 
 def test_a_file_name_that_is_no_slug(site: Path) -> None:
@@ -363,6 +372,9 @@ def test_site_yaml_missing(tmp_path: Path) -> None:
                                         "its own line starting with '- '")),
     ("- a\n", (1, "", "site.yaml must be 'key: value' lines, like 'title: Little Movers', not a list or a "
                "single value")),
+    (SITE.replace("title: T", "title: " + "Little Movers " * 15), (1, "title", "is 209 characters long, more than "
+     "the 200 a title may have: it is the guide's name at the top of every page and on every share image; keep it "
+     "to the name and put the rest in 'description:'")),
 ])
 def test_site_yaml_problems(text: str, expected: tuple[int, str, str], tmp_path: Path) -> None:
     (tmp_path / "site.yaml").write_text(text, encoding="utf-8")

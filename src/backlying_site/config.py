@@ -130,7 +130,10 @@ CHECK_FIELDS: dict[str, s.Field] = {
     "min_alt_words": s.Field(s.whole_number(1, 50)),
 }
 FIELDS: dict[str, s.Field] = {
-    "title": s.Field(s.text("the guide's title"), required=True, hint="add 'title: Your guide's name'"),
+    "title": s.Field(s.short_text("the guide's title", s.TITLE_MAX,
+                                  "a title may have: it is the guide's name at the top of every page and on "
+                                  "every share image; keep it to the name and put the rest in 'description:'"),
+                     required=True, hint="add 'title: Your guide's name'"),
     "description": s.Field(s.text("a one-sentence description"), required=True,
                            hint="add 'description:' with one sentence about the guide"),
     "base_url": s.Field(_base_url, required=True,

@@ -94,8 +94,11 @@ STEP = s.record({
 }, "a step", build=_build_step)
 
 POST_FIELDS: dict[str, s.Field] = {
-    "title": s.Field(s.text("the exercise's name"), required=True,
-                     hint="add 'title:' with the exercise's name"),
+    "title": s.Field(s.short_text("the exercise's name", s.TITLE_MAX,
+                                  "a title may have: it is the page's heading, the link in search results "
+                                  "and the words on the share images; keep it to the exercise's name and "
+                                  "put the rest in 'summary:'"),
+                     required=True, hint="add 'title:' with the exercise's name"),
     "date": s.Field(s.date, required=True, hint="add 'date: YYYY-MM-DD', the day it is published"),
     "summary": s.Field(s.text("a one-sentence summary"), required=True,
                        hint="add 'summary:' with one sentence on what the exercise does"),

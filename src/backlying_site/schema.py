@@ -22,6 +22,10 @@ from .frontmatter import Document, KeyPath, format_path
 INVALID: Any = object()
 Checker = Callable[[Any, KeyPath, "Ctx"], Any]
 
+# Far above any real title, far below what slows the share images down (issue 18: a 2,000-letter
+# title took 16 s to fit on them): a title is a name, the rest of what it would say is the summary.
+TITLE_MAX = 200
+
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _SCHEME_RE = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
 
@@ -85,6 +89,18 @@ def text(what: str = "text") -> Checker:
         if not value:
             return ctx.error(path, f"is empty; write {what} after the ':'")
         return value
+    return check
+
+
+def short_text(what: str, most: int, why: str) -> Checker:
+    """Text of at most ``most`` characters; ``why`` says what the value is for and how to shorten it."""
+    check_text = text(what)
+
+    def check(value: Any, path: KeyPath, ctx: Ctx) -> Any:
+        checked = check_text(value, path, ctx)
+        if checked is not INVALID and len(checked) > most:
+            return ctx.error(path, f"is {len(checked):,} characters long, more than the {most} {why}")
+        return checked
     return check
 
 
