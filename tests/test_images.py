@@ -640,3 +640,40 @@ def test_decompression_bomb(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, lim
 def test_unreadable_exif_still_plans(tmp_path: Path) -> None:
     source = factory.save(factory.photo(), tmp_path / "odd.jpg", "JPEG", exif=b"Exif\x00\x00II*\x00\xff\xff\xff\x7f")
     assert plan(source).orientation == 1
+
+
+# --- pictures larger than an output format allows (issue 18) ------------------------------------------
+
+WEBP_TOO_TALL = ("content/posts/p.md:12: steps[2].image: 'images/{name}' is {size}, and a WebP picture (a format the "
+                 "site makes of every picture) can be at most 16,383 px tall; resize it to at most 16,383 px tall")
+
+
+@pytest.mark.parametrize(("size", "shown"), [((100, 20_000), "100 x 20,000 px"), ((100, 16_384), "100 x 16,384 px")])
+def test_a_picture_taller_than_webp_allows_is_refused_while_planning(tmp_path: Path, size: tuple[int, int],
+                                                                    shown: str) -> None:
+    """Its copy at full height cannot be a WebP: said at planning, before anything is decoded or encoded."""
+    source = factory.save(Image.new("RGB", size, "white"), tmp_path / "tall.png")
+    result = images.plan_image(ref(source), SMALL, FORMATS)
+    assert isinstance(result, Problem) and result.format() == WEBP_TOO_TALL.format(name="tall.png", size=shown)
+
+
+def test_the_limit_is_on_the_copies_not_the_source(tmp_path: Path) -> None:
+    """A tall picture wide enough to be scaled down fits; without WebP, the JPEG fallback's limit is 65,500 px."""
+    wide_enough = factory.save(Image.new("RGB", (300, 20_000), "white"), tmp_path / "wide.png")
+    assert max(v.height for v in plan(wide_enough).variants) == 8533
+    narrow = factory.save(Image.new("RGB", (100, 20_000), "white"), tmp_path / "narrow.png")
+    assert plan(narrow, SMALL, ("avif",)).formats == ("avif", "jpeg")
+
+
+def test_a_picture_turned_upright_is_measured_upright(tmp_path: Path) -> None:
+    """Stored 20,000 px wide with EXIF orientation 6, it is 20,000 px tall on the page."""
+    source = factory.save(Image.new("RGB", (20_000, 100), "white"), tmp_path / "turned.jpg", "JPEG",
+                          exif=factory.private_exif(6))
+    result = images.plan_image(ref(source), SMALL, FORMATS)
+    assert isinstance(result, Problem)
+    assert result.format() == WEBP_TOO_TALL.format(name="turned.jpg", size="100 x 20,000 px")
+
+
+def test_the_encoder_names_the_limit_too() -> None:
+    with pytest.raises(ValueError, match=r"^1 x 16384 px is more than the 16,383 px on a side that WebP allows$"):
+        images.encode(Image.new("RGB", (1, 16_384)), "webp", 75)

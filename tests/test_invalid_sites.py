@@ -333,3 +333,18 @@ def test_problems_from_every_file_are_reported_in_one_run(tmp_path: Path,
     assert [line.split(":")[0] for line in lines[:-1]] == [
         "content/authors.yaml", "content/posts/a.md", "content/posts/b.md"]
     assert lines[-1] == "3 problems found; nothing was written."
+
+
+def test_a_picture_taller_than_webp_allows_is_refused_with_its_size_before_any_encoding(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """It was reported as damaged: its WebP copy (as tall, being narrower than 32 px) cannot be encoded."""
+    from PIL import Image
+
+    site = make_site(tmp_path / "site", {"content/posts/tummy-time.md": POST.replace(
+        "on a mat.\n", "on a mat.\n    image: tall.png\n    alt: A very tall strip.\n")})
+    Image.new("RGB", (10, 20_000), "white").save(site / "content/posts/tall.png")
+    assert assert_refused(tmp_path, site, capsys) == [
+        "content/posts/tummy-time.md:9: steps[1].image: 'tall.png' is 10 x 20,000 px, and a WebP picture (a format "
+        "the site makes of every picture) can be at most 16,383 px tall; resize it to at most 16,383 px tall",
+        "1 problem found; nothing was written."]
+    assert not (site / ".cache/images").exists()

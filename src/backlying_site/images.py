@@ -66,6 +66,11 @@ ENCODER_OPTIONS: dict[str, dict] = {
     "avif": {"speed": AVIF_SPEED, "max_threads": 1},  # one thread: deterministic, and the pool fills the cores
     "png": {"optimize": True},
 }
+# The longest side each encoder can write (libwebp's limit, libjpeg-turbo's, AV1's); PNG has none
+# that a picture within MAX_IMAGE_PIXELS reaches. A taller picture failed at encoding, reported as
+# damaged (issue 18): it is checked while planning instead.
+MAX_SIDE = {"webp": 16383, "jpeg": 65500, "avif": 65536}
+FORMAT_NAMES = {"avif": "AVIF", "webp": "WebP", "jpeg": "JPEG", "png": "PNG"}
 # Keys Pillow reports for metadata; none may survive into an output (privacy: photos of babies).
 METADATA_KEYS = ("exif", "xmp", "XML:com.adobe.xmp", "icc_profile", "comment", "photoshop", "iptc")
 _CACHE_FILE = re.compile(r"[^./]+\.[0-9a-f]{8}\.(?:\d+w\.(?:avif|webp|jpg|png)|json)|\..+\.tmp")
@@ -190,9 +195,29 @@ def plan_image(ref: ImageRef, settings: ImageSettings, formats: tuple[str, ...])
     stem = _safe_stem(ref.source.stem)
     variants = tuple(Variant(f"{stem}.{key}.{w}w.{EXT[f]}", f, w, scaled_height(width, height, w))
                      for f in all_formats for w in widths)
+    oversized = [v for v in variants if over_side_limit(v.format, v.width, v.height)]
+    if oversized:
+        return _too_large_problem(ref, (width, height), min(oversized, key=lambda v: MAX_SIDE[v.format]))
     largest = widths[-1]
     return ImagePlan(ref.source, key, largest, scaled_height(width, height, largest), all_formats, variants,
                      orientation, stem, digest)
+
+
+def over_side_limit(fmt: str, width: int, height: int) -> str:
+    """Why ``fmt`` cannot hold a width x height picture (its side limit), or ''."""
+    limit = MAX_SIDE.get(fmt)
+    if limit is None or max(width, height) <= limit:
+        return ""
+    return f"{width} x {height} px is more than the {limit:,} px on a side that {FORMAT_NAMES[fmt]} allows"
+
+
+def _too_large_problem(ref: ImageRef, size: tuple[int, int], variant: Variant) -> Problem:
+    """The picture is made as ``variant``, too large for its format: the author's fix is on the source."""
+    limit, name = MAX_SIDE[variant.format], FORMAT_NAMES[variant.format]
+    side = "tall" if variant.height > limit else "wide"
+    return _problem(ref, f"'{ref.rel}' is {size[0]:,} x {size[1]:,} px, and a {name} picture (a format the site "
+                    f"makes of every picture) can be at most {limit:,} px {side}; resize it to at most "
+                    f"{limit:,} px {side}")
 
 
 def read_header(ref: ImageRef, data: bytes) -> tuple[tuple[int, int], int, bool] | Problem:
@@ -521,6 +546,9 @@ def encode(frame: Image.Image, fmt: str, quality: int) -> bytes:
     """One output file's bytes; checked to carry no metadata before anything is written."""
     if fmt == "jpeg" and frame.mode != "RGB":
         frame = frame.convert("RGB")
+    too_large = over_side_limit(fmt, *frame.size)
+    if too_large:  # plan_image refuses these first; the encoders' own words were "encoding error 5"
+        raise ValueError(too_large)
     options = dict(ENCODER_OPTIONS[fmt])
     if fmt != "png":
         options["quality"] = quality
