@@ -11,7 +11,9 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+import yaml
 
+from backlying_site import frontmatter
 from backlying_site import schema as s
 from backlying_site.config import load_config
 from backlying_site.content import cross_check, load_authors, load_post, post_from_text, relative
@@ -36,6 +38,10 @@ ALT_MISSING = "missing; describe what the photo shows for a reader who cannot se
 TITLE_TOO_LONG = ("characters long, more than the 200 a title may have: it is the page's heading, the link in "
                   "search results and the words on the share images; keep it to the exercise's name and put the "
                   "rest in 'summary:'")
+PAIR_ESCAPE = ("'\\ud83d\\udc76' is one character, 👶, written in two halves as JSON writes it (a surrogate pair), "
+               "which YAML cannot read; write the character itself, or \\U0001F476 inside double quotes")
+HALF_ESCAPE = ("is half of a character written as JSON writes it (a surrogate), which YAML cannot read; write the "
+               "character itself, or its code as \\U and 8 digits inside double quotes (\\U0001F476 is 👶)")
 
 
 def post(extra: str = "", *, replace: tuple[str, str] | None = None) -> str:
@@ -89,6 +95,12 @@ ROWS = [
     ("quote never closed", post(replace=("title: Tummy time", "title: 'Tummy time")),
      [(2, "", "the quote mark that starts this value is never closed; end the value with the same quote mark "
        "(\" or ')")]),
+    ("emoji as a JSON surrogate pair", post(replace=("title: Tummy time", 'title: "Tummy time \\ud83d\\udc76"')),
+     [(2, "", PAIR_ESCAPE)]),
+    ("half a surrogate pair, on a later line", post(replace=("title: Tummy time", 'title: "Tummy\n  time \\uD83D"')),
+     [(3, "", f"'\\uD83D' {HALF_ESCAPE}")]),
+    ("escape past the last character", post(replace=("title: Tummy time", 'title: "\\U00110000"')),
+     [(2, "", "'\\U00110000' is not a character (the last one is \\U0010FFFF); write the character itself")]),
     ("list not lined up", post("tags:\n  - a\n - b\n"),
      [(11, "", "the indentation is off here; line up this field with the ones around it, using spaces")]),
     ("duplicate key", post("title: Again\n"), [(9, "title", "'title' is given twice; keep one of them")]),
@@ -242,6 +254,15 @@ def test_a_billion_laughs_bomb_gives_one_line_and_no_expansion(site: Path) -> No
 
 def test_a_title_of_200_characters_is_accepted(site: Path) -> None:
     assert problems_of(post(replace=("title: Tummy time", "title: " + "x" * 200)), site) == []
+
+
+def test_a_surrogate_pair_from_pure_python_yaml_is_named_too(site: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """PyYAML without libyaml reads the escape into half characters that no page could be written with."""
+    monkeypatch.setattr(frontmatter, "_Loader", type("PureLoader", (yaml.SafeLoader,), {}))
+    text = post(replace=("title: Tummy time", 'title: "Tummy time \\ud83d\\udc76"'))
+    assert problems_of(text, site) == [(2, "title", PAIR_ESCAPE)]
+    text = post("helps_with:\n  - \"\\udc76 crawling\"\n")
+    assert problems_of(text, site) == [(10, "helps_with[1]", f"'\\udc76' {HALF_ESCAPE}")]
 
 
 def test_a_file_name_that_is_no_slug(site: Path) -> None:

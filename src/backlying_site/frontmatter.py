@@ -56,6 +56,10 @@ MAX_DEPTH = 20
 KeyPath = tuple[str | int, ...]
 _FENCE = re.compile(r"^---[ \t]*$")
 _END = re.compile(r"^(---|\.\.\.)[ \t]*$")
+# JSON writes a character beyond U+FFFF as two \u escapes (a surrogate pair); YAML refuses them.
+_SURROGATE_ESCAPE = re.compile(r"\\u(d[89a-f][0-9a-f]{2})(?:\\u(d[c-f][0-9a-f]{2}))?", re.IGNORECASE)
+_SURROGATE = re.compile("[\ud800-\udfff]+")
+_ESCAPE = re.compile(r"\\(?:u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8})")
 
 
 @dataclass
@@ -235,7 +239,12 @@ class _Walker:
 
     def scalar(self, node: yaml.Node, path: KeyPath, line: int) -> Any:
         if node.tag == _STR:  # most values: the text itself (what SafeConstructor would return)
-            return node.value
+            if node.value.isascii() or not _SURROGATE.search(node.value):
+                return node.value
+            # Only PyYAML's pure-Python parser lets a surrogate escape through (libyaml refuses it).
+            written = "".join(f"\\u{ord(half):04x}" for half in _SURROGATE.search(node.value)[0][:2])
+            self.problem(line, path, surrogate_message(_SURROGATE_ESCAPE.match(written)))
+            return None
         try:
             return self.loader.construct_object(node, deep=True)
         except (ValueError, OverflowError, yaml.YAMLError) as exc:
@@ -257,6 +266,8 @@ def _yaml_problem(exc: yaml.MarkedYAMLError, text: str, rel: str, first_line: in
     if "\t" in source[:len(source) - len(source.lstrip())] or "tab" in problem:
         message = ("a tab character is used for indentation here; YAML needs spaces "
                    "(replace the tab with two spaces)")
+    elif "invalid Unicode" in problem:
+        message = _escape_message(source, column)
     elif "quoted scalar" in context and exc.context_mark is not None:
         row = exc.context_mark.line
         message = ("the quote mark that starts this value is never closed; end the value with the same "
@@ -273,6 +284,29 @@ def _yaml_problem(exc: yaml.MarkedYAMLError, text: str, rel: str, first_line: in
     else:
         message = "the fields are not valid YAML here; check the indentation and quotes on this line"
     return Problem(rel, row + first_line, "", message, reason=f"{context + ', ' if context else ''}{problem}")
+
+
+def _escape_message(source: str, column: int) -> str:
+    """What is wrong with the character escape libyaml refused; ``column`` is just after its '\\u'."""
+    surrogate = _SURROGATE_ESCAPE.match(source, max(0, column - 2))
+    if surrogate:
+        return surrogate_message(surrogate)
+    escape = _ESCAPE.match(source, max(0, column - 2))
+    written = f"'{escape[0]}' is" if escape else "this '\\' escape is"
+    return f"{written} not a character (the last one is \\U0010FFFF); write the character itself"
+
+
+def surrogate_message(escape: re.Match[str]) -> str:
+    """What a JSON-style surrogate escape (one match of _SURROGATE_ESCAPE) is, and how YAML writes it."""
+    high, low = int(escape[1], 16), int(escape[2], 16) if escape[2] else None
+    if low is not None and high < 0xDC00:
+        char = chr(0x10000 + (high - 0xD800) * 0x400 + low - 0xDC00)
+        return (f"'{escape[0]}' is one character, {char}, written in two halves as JSON writes it (a surrogate "
+                f"pair), which YAML cannot read; write the character itself, or \\U{ord(char):08X} inside "
+                "double quotes")
+    return (f"'{escape[0]}' is half of a character written as JSON writes it (a surrogate), which YAML cannot "
+            "read; write the character itself, or its code as \\U and 8 digits inside double quotes (\\U0001F476 "
+            "is 👶)")
 
 
 def format_path(path: KeyPath) -> str:
