@@ -335,6 +335,24 @@ def test_problems_from_every_file_are_reported_in_one_run(tmp_path: Path,
     assert lines[-1] == "3 problems found; nothing was written."
 
 
+CONTROL_FIX = "delete it (it usually comes with text pasted from a PDF or another program: retype the words around it)"
+
+
+@pytest.mark.parametrize("rel, data, line", [
+    ("content/posts/tummy-time.md", POST.replace("the whole time", "the whole\x00 time").encode(),
+     "content/posts/tummy-time.md:10: an invisible control character (0x00, NUL) is at character 30 of this line"),
+    ("site.yaml", SITE_YAML.replace("A tiny", "A\x00tiny").encode(),
+     "site.yaml:2: an invisible control character (0x00, NUL) is at character 15 of this line"),
+    ("content/authors.yaml", AUTHORS_YAML.replace("The test", "The\x1b test").encode(),
+     "content/authors.yaml:2: an invisible control character (0x1B, escape) is at character 12 of this line"),
+])
+def test_a_control_character_in_any_file_is_refused_at_its_line(rel: str, data: bytes, line: str, tmp_path: Path,
+                                                                capsys: pytest.CaptureFixture[str]) -> None:
+    """A NUL in a post's body reached the page (issue 18): invisible to the author, it is named and placed."""
+    site = make_site(tmp_path / "site", {rel: data})
+    assert assert_refused(tmp_path, site, capsys) == [f"{line}; {CONTROL_FIX}", "1 problem found; nothing was written."]
+
+
 def test_a_picture_taller_than_webp_allows_is_refused_with_its_size_before_any_encoding(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """It was reported as damaged: its WebP copy (as tall, being narrower than 32 px) cannot be encoded."""

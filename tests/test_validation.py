@@ -42,6 +42,8 @@ PAIR_ESCAPE = ("'\\ud83d\\udc76' is one character, 👶, written in two halves a
                "which YAML cannot read; write the character itself, or \\U0001F476 inside double quotes")
 HALF_ESCAPE = ("is half of a character written as JSON writes it (a surrogate), which YAML cannot read; write the "
                "character itself, or its code as \\U and 8 digits inside double quotes (\\U0001F476 is 👶)")
+CONTROL_FIX = ("delete it (it usually comes with text pasted from a PDF or another program: retype the words "
+               "around it)")
 
 
 def post(extra: str = "", *, replace: tuple[str, str] | None = None) -> str:
@@ -286,6 +288,31 @@ def test_a_byte_order_mark_and_windows_line_endings_are_accepted() -> None:
     assert decode_utf8(b"\xef\xbb\xbf---\r\ntitle: x\r\n", "x.md") == ("---\ntitle: x\n", [])
 
 
+@pytest.mark.parametrize("raw, line, message", [
+    (b"---\ntitle: x\n---\nBefore\x00after.\n", 4, f"an invisible control character (0x00, NUL) is at character 7 "
+     f"of this line; {CONTROL_FIX}"),
+    (b"---\r\ntitle: x\r\n---\r\n\x1b[1mBold\x1b[0m\r\n", 4, "an invisible control character (0x1B, escape) is at "
+     f"character 1 of this line (and 1 more in the file); {CONTROL_FIX}"),
+    (b"---\ntitle: \"a\x07b\"\n", 2, f"an invisible control character (0x07) is at character 10 of this line; "
+     f"{CONTROL_FIX}"),
+    (b"---\n\x0c\n", 2, f"an invisible control character (0x0C, form feed) is at character 1 of this line; "
+     f"{CONTROL_FIX}"),
+])
+def test_a_control_character_anywhere_is_refused_at_its_line(raw: bytes, line: int, message: str) -> None:
+    assert decode_utf8(raw, "x.md") == (None, [Problem("x.md", line, "", message)])
+
+
+def test_tabs_and_every_kind_of_line_end_are_not_control_characters() -> None:
+    assert decode_utf8(b"---\ttitle\r\nx\ry\n", "x.md") == ("---\ttitle\nx\ny\n", [])
+
+
+def test_a_nul_in_a_posts_body_stops_the_post_at_its_line(site: Path) -> None:
+    path = site / "content/posts/x.md"
+    path.write_bytes(post().replace("Body.", "Bo\x00dy.").encode())
+    assert load_post(path, site) == (None, [Problem("content/posts/x.md", 10, "", "an invisible control character "
+                                                    f"(0x00, NUL) is at character 3 of this line; {CONTROL_FIX}")])
+
+
 def test_a_file_over_the_limit_is_refused_by_size(tmp_path: Path) -> None:
     path = tmp_path / "big.md"
     path.write_bytes(b"x" * 2_500_000)
@@ -396,6 +423,8 @@ def test_site_yaml_missing(tmp_path: Path) -> None:
     (SITE.replace("title: T", "title: " + "Little Movers " * 15), (1, "title", "is 209 characters long, more than "
      "the 200 a title may have: it is the guide's name at the top of every page and on every share image; keep it "
      "to the name and put the rest in 'description:'")),
+    (SITE.replace("description: D", "description: \x00D"), (2, "", "an invisible control character (0x00, NUL) is "
+     f"at character 14 of this line; {CONTROL_FIX}")),
 ])
 def test_site_yaml_problems(text: str, expected: tuple[int, str, str], tmp_path: Path) -> None:
     (tmp_path / "site.yaml").write_text(text, encoding="utf-8")
@@ -420,6 +449,8 @@ def test_site_yaml_base_url_is_normalised(tmp_path: Path) -> None:
                    "an indented line 'name: Jane Doe'")]),
     ("team:\n  name: X\n  url: ftp://x\n", [(3, "team.url", "'ftp://x' is not a web address; write it in "
                                               "full, starting with https://")]),
+    ("team:\n  name: X\n  bio: \"\x1b\"\n", [(3, "", "an invisible control character (0x1B, escape) is at "
+                                              f"character 9 of this line; {CONTROL_FIX}")]),
 ])
 def test_authors_yaml_problems(text: str, expected: list[tuple[int, str, str]], tmp_path: Path) -> None:
     (tmp_path / "content").mkdir()
