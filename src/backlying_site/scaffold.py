@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from pathlib import Path
 
-from .content import POSTS_DIR
+from .content import POST_FIELDS, POSTS_DIR
 from .errors import Problem, SiteError
-from .schema import SLUG_RE, make_slug
+from .frontmatter import Document
+from .schema import SLUG_RE, Ctx, make_slug
+
+# What str.splitlines() breaks on: YAML folds some of them into spaces, and a '---' after one
+# would end the front matter (issue 18).
+LINE_BREAKS = frozenset("\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029")
 
 TEMPLATE = '''\
 ---
@@ -76,15 +82,20 @@ A few short paragraphs. Headings start with '##'.
 '''
 
 
+class UsageError(SiteError):
+    """An argument the command cannot use: one line, and exit code 2 (wrong usage), not 1."""
+
+
 def new_post(root: Path, title: str, slug: str | None = None, today: dt.date | None = None) -> Path:
     """Write ``content/posts/<slug>/index.md`` and ``images/``; never overwrite."""
     title = title.strip()
     slug = slug or make_slug(title)
-    if not title:
-        raise SiteError([Problem("new", 0, "title", "is empty; give the exercise's title in quotes")])
+    problem = title_problem(title)
+    if problem:
+        raise UsageError([Problem("new", 0, "title", problem)])
     if not SLUG_RE.match(slug):
-        raise SiteError([Problem("new", 0, "slug", f"'{slug}' is not usable as an address; pass --slug with "
-                                 "lowercase letters, digits and hyphens")])
+        raise UsageError([Problem("new", 0, "slug", f"'{slug}' is not usable as an address; pass --slug with "
+                                  "lowercase letters, digits and hyphens")])
     folder = root / POSTS_DIR / slug
     for existing in (folder, root / POSTS_DIR / f"{slug}.md"):
         if existing.exists():
@@ -93,6 +104,23 @@ def new_post(root: Path, title: str, slug: str | None = None, today: dt.date | N
     date = (today or dt.date.today()).isoformat()
     (folder / "images").mkdir(parents=True)
     path = folder / "index.md"
-    escaped = title.replace("\\", "\\\\").replace('"', '\\"')
+    escaped = title.replace("\\", "\\\\").replace('"', '\\"')  # inside YAML's double quotes
     path.write_text(TEMPLATE.format(title=escaped, date=date, slug=slug), encoding="utf-8", newline="\n")
     return path
+
+
+def title_problem(title: str) -> str | None:
+    """Why ``title`` (stripped) cannot be written as a post's title, or None: every title accepted
+    here reads back the same through the loader."""
+    if not title:
+        return "is empty; give the exercise's title in quotes"
+    if LINE_BREAKS.intersection(title):
+        return "has a line break in it; give the title on one line, in quotes (the summary says the rest)"
+    for char in title:
+        if unicodedata.category(char) == "Cs":  # a byte the terminal sent that is not UTF-8
+            return "is not UTF-8 text; set your terminal to UTF-8 and type the title again"
+        if unicodedata.category(char) == "Cc" or char in "\ufffe\uffff":  # YAML refuses the last two
+            return f"has an invisible character (U+{ord(char):04X}) in it; type the title again without it"
+    ctx = Ctx(Document({}, {}, "", 0), "new", Path(), Path())
+    POST_FIELDS["title"].check(title, ("title",), ctx)  # the loader's own rule (its length)
+    return ctx.problems[0].message if ctx.problems else None

@@ -1,0 +1,98 @@
+"""`backlying-site new`: every title it accepts reads back the same through the loader, and a title
+it cannot write (a line break, an invisible character, too long) is refused in one line, exit 2.
+
+Issue 18: a title with a line break and '---' wrote a post that did not parse.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tempfile
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from backlying_site.cli import main
+from backlying_site.content import load_post
+from backlying_site.scaffold import UsageError, new_post, title_problem
+
+LINE_BREAK = ("new: title: has a line break in it; give the title on one line, in quotes (the summary says the "
+              "rest)\n")
+TOO_LONG = ("new: title: is 201 characters long, more than the 200 a title may have: it is the page's heading, the "
+            "link in search results and the words on the share images; keep it to the exercise's name and put the "
+            "rest in 'summary:'\n")
+AWKWARD = ['Say "hi" to your baby', "Legs up: a first exercise", "# not a comment", "---", "- Side lying",
+           "Bébé 👶 on the back", "Back\\slash \\n \\\\", "It's 'quoted'", "{title} and %s", "a #b", "@at `tick`",
+           "& *star !tag |pipe >fold", "3\u00a0months", "👨\u200d👩\u200d👧 family", "\ufeffmark", "  padded  ",
+           "...", "null", "yes", "2026-01-10", "[a, b]", "{a: b}", "\\ud83d\\udc76", "x" * 200]
+
+
+def run_new(root: Path, title: str, capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
+    code = main(["new", title, "--source", str(root), "--slug", "x"])
+    return code, capsys.readouterr().err
+
+
+def title_read_back(root: Path, title: str) -> str:
+    """Write the post with ``new``, give it its picture, load it: the title the site would show."""
+    path = new_post(root, title, slug="x", today=dt.date(2026, 1, 10))
+    (path.parent / "images/step-1.jpg").write_bytes(b"validation does not decode it")
+    post, problems = load_post(path, root)
+    assert problems == [] and post is not None, [p.format() for p in problems]
+    return post.title
+
+
+@pytest.mark.parametrize("title", AWKWARD)
+def test_an_awkward_title_reads_back_as_it_was_given(title: str, tmp_path: Path) -> None:
+    assert title_read_back(tmp_path, title) == title.strip()
+
+
+@given(st.text(max_size=60))
+@settings(max_examples=300, deadline=None)
+def test_every_title_new_accepts_reads_back_as_it_was_given(title: str) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        if title_problem(title.strip()):
+            with pytest.raises(UsageError):
+                new_post(Path(folder), title, slug="x")
+        else:
+            assert title_read_back(Path(folder), title) == title.strip()
+
+
+@pytest.mark.parametrize("title", ["Tummy\n---\ntime", "Tummy\r\ntime", "Tummy\rtime", "Tummy\u2028time",
+                                   "Tummy\x85time", "Tummy\x0btime"])
+def test_a_title_with_a_line_break_is_refused_in_one_line_with_exit_2(title: str, tmp_path: Path,
+                                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    assert run_new(tmp_path, title, capsys) == (2, LINE_BREAK)
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(("title", "err"), [
+    ("Tummy\x00time", "new: title: has an invisible character (U+0000) in it; type the title again without it\n"),
+    ("Tummy\ttime", "new: title: has an invisible character (U+0009) in it; type the title again without it\n"),
+    ("\x1b[1mTummy", "new: title: has an invisible character (U+001B) in it; type the title again without it\n"),
+    ("Tummy\ufffe", "new: title: has an invisible character (U+FFFE) in it; type the title again without it\n"),
+    ("Caf\udce9", "new: title: is not UTF-8 text; set your terminal to UTF-8 and type the title again\n"),
+    ("x" * 201, TOO_LONG),
+    ("   ", "new: title: is empty; give the exercise's title in quotes\n"),
+])
+def test_a_title_new_cannot_write_is_refused_in_one_line_with_exit_2(title: str, err: str, tmp_path: Path,
+                                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    assert run_new(tmp_path, title, capsys) == (2, err)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_slug_that_cannot_be_an_address_is_wrong_usage_too(tmp_path: Path,
+                                                            capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["new", "👶", "--source", str(tmp_path)]) == 2
+    assert capsys.readouterr().err == ("new: slug: '' is not usable as an address; pass --slug with lowercase "
+                                       "letters, digits and hyphens\n")
+
+
+def test_a_post_made_from_an_awkward_title_passes_check(sample_site: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from PIL import Image
+
+    title = 'Legs up: "a first" # exercise --- - 👶'
+    assert main(["new", title, "--source", str(sample_site), "--slug", "legs-up"]) == 0
+    Image.new("RGB", (40, 30), "white").save(sample_site / "content/posts/legs-up/images/step-1.jpg")
+    assert main(["check", "--source", str(sample_site)]) == 0, capsys.readouterr().err
