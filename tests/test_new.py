@@ -16,13 +16,15 @@ from hypothesis import strategies as st
 
 from backlying_site.cli import main
 from backlying_site.content import load_post
-from backlying_site.scaffold import UsageError, new_post, title_problem
+from backlying_site.errors import UsageError
+from backlying_site.scaffold import new_post, title_problem
 
-LINE_BREAK = ("new: title: has a line break in it; give the title on one line, in quotes (the summary says the "
-              "rest)\n")
-TOO_LONG = ("new: title: is 201 characters long, more than the 200 a title may have: it is the page's heading, the "
-            "link in search results and the words on the share images; keep it to the exercise's name and put the "
-            "rest in 'summary:'\n")
+REFUSED = "backlying-site new: error: title: "
+LINE_BREAK = f"{REFUSED}has a line break in it; give the title on one line, in quotes (the summary says the rest)\n"
+INVISIBLE = REFUSED + "has an invisible character ({}) in it; type the title again without it\n"
+TOO_LONG = (f"{REFUSED}is 201 characters long, more than the 200 a title may have: it is the page's heading, the link "
+            "in search results and the words on the share images; keep it to the exercise's name and put the rest in "
+            "'summary:'\n")
 AWKWARD = ['Say "hi" to your baby', "Legs up: a first exercise", "# not a comment", "---", "- Side lying",
            "Bébé 👶 on the back", "Back\\slash \\n \\\\", "It's 'quoted'", "{title} and %s", "a #b", "@at `tick`",
            "& *star !tag |pipe >fold", "3\u00a0months", "👨\u200d👩\u200d👧 family", "\ufeffmark", "  padded  ",
@@ -68,13 +70,13 @@ def test_a_title_with_a_line_break_is_refused_in_one_line_with_exit_2(title: str
 
 
 @pytest.mark.parametrize(("title", "err"), [
-    ("Tummy\x00time", "new: title: has an invisible character (U+0000) in it; type the title again without it\n"),
-    ("Tummy\ttime", "new: title: has an invisible character (U+0009) in it; type the title again without it\n"),
-    ("\x1b[1mTummy", "new: title: has an invisible character (U+001B) in it; type the title again without it\n"),
-    ("Tummy\ufffe", "new: title: has an invisible character (U+FFFE) in it; type the title again without it\n"),
-    ("Caf\udce9", "new: title: is not UTF-8 text; set your terminal to UTF-8 and type the title again\n"),
+    ("Tummy\x00time", INVISIBLE.format("U+0000")),
+    ("Tummy\ttime", INVISIBLE.format("U+0009")),
+    ("\x1b[1mTummy", INVISIBLE.format("U+001B")),
+    ("Tummy\ufffe", INVISIBLE.format("U+FFFE")),
+    ("Caf\udce9", f"{REFUSED}is not UTF-8 text; set your terminal to UTF-8 and type the title again\n"),
     ("x" * 201, TOO_LONG),
-    ("   ", "new: title: is empty; give the exercise's title in quotes\n"),
+    ("   ", f"{REFUSED}is empty; give the exercise's title in quotes\n"),
 ])
 def test_a_title_new_cannot_write_is_refused_in_one_line_with_exit_2(title: str, err: str, tmp_path: Path,
                                                                     capsys: pytest.CaptureFixture[str]) -> None:
@@ -85,8 +87,8 @@ def test_a_title_new_cannot_write_is_refused_in_one_line_with_exit_2(title: str,
 def test_a_slug_that_cannot_be_an_address_is_wrong_usage_too(tmp_path: Path,
                                                             capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["new", "👶", "--source", str(tmp_path)]) == 2
-    assert capsys.readouterr().err == ("new: slug: '' is not usable as an address; pass --slug with lowercase "
-                                       "letters, digits and hyphens\n")
+    assert capsys.readouterr().err == ("backlying-site new: error: slug: '' is not usable as an address; pass "
+                                       "--slug with lowercase letters, digits and hyphens\n")
 
 
 def test_a_post_made_from_an_awkward_title_passes_check(sample_site: Path, capsys: pytest.CaptureFixture[str]) -> None:

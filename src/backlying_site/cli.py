@@ -180,13 +180,9 @@ def run_check(args: argparse.Namespace) -> int:
 
 
 def run_new(args: argparse.Namespace) -> int:
-    from .scaffold import UsageError, new_post
+    from .scaffold import new_post
 
-    try:
-        path = new_post(args.source.absolute(), args.title, args.slug)
-    except UsageError as exc:
-        print(exc.problems[0].format(), file=sys.stderr)  # no "nothing was written": the command was misused
-        return 2
+    path = new_post(args.source.absolute(), args.title, args.slug)
     print(f"Created {_shown(path)}")
     print("Next: put the step pictures in its images/ folder, fill in every field (the comments explain "
           "each one), then run 'backlying-site check' and 'backlying-site serve' to preview it.")

@@ -7,7 +7,7 @@ import unicodedata
 from pathlib import Path
 
 from .content import POST_FIELDS, POSTS_DIR
-from .errors import Problem, SiteError
+from .errors import Problem, SiteError, UsageError
 from .frontmatter import Document
 from .schema import SLUG_RE, Ctx, make_slug
 
@@ -82,20 +82,16 @@ A few short paragraphs. Headings start with '##'.
 '''
 
 
-class UsageError(SiteError):
-    """An argument the command cannot use: one line, and exit code 2 (wrong usage), not 1."""
-
-
 def new_post(root: Path, title: str, slug: str | None = None, today: dt.date | None = None) -> Path:
     """Write ``content/posts/<slug>/index.md`` and ``images/``; never overwrite."""
     title = title.strip()
     slug = slug or make_slug(title)
     problem = title_problem(title)
     if problem:
-        raise UsageError([Problem("new", 0, "title", problem)])
+        raise UsageError(f"title: {problem}")
     if not SLUG_RE.match(slug):
-        raise UsageError([Problem("new", 0, "slug", f"'{slug}' is not usable as an address; pass --slug with "
-                                  "lowercase letters, digits and hyphens")])
+        raise UsageError(f"slug: '{slug}' is not usable as an address; pass --slug with lowercase letters, "
+                         "digits and hyphens")
     folder = root / POSTS_DIR / slug
     for existing in (folder, root / POSTS_DIR / f"{slug}.md"):
         if existing.exists():
