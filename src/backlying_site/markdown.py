@@ -1,8 +1,8 @@
 """One configured Python-Markdown instance, reset between posts.
 
-Raw HTML is escaped unless site.yaml turns it on (Hugo's default), and link or
-image addresses with a script scheme (``javascript:``) are dropped: a post is
-health content, and nothing an author pastes may run in a parent's browser.
+Raw HTML is escaped unless site.yaml turns it on (Hugo's default), and every
+rendering goes through urlsafety's filter: a post is health content, and
+nothing an author pastes may run in a parent's browser.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from markdown.extensions.toc import TocExtension, TocTreeprocessor
 from markdown.treeprocessors import InlineProcessor, Treeprocessor
 from markupsafe import Markup
 
+from .urlsafety import Dropped, clean_raw_html, drop_unsafe, raw_html_removed, safe_html
 
 
 def extensions() -> list[Extension]:
@@ -33,23 +34,6 @@ def extensions() -> list[Extension]:
     among every installed package's entry points, ~25 ms per process, a twentieth of a rebuild."""
     return [TocExtension(permalink=False), AttrListExtension(), TableExtension(),
             SmartyExtension(smart_angled_quotes=False), SaneListExtension()]
-
-
-_SAFE_URL = re.compile(r"^(?:https?:|mailto:|tel:|#|/|\.|[^:/?#]+(?:[/?#]|$))", re.IGNORECASE)
-_UNSAFE_ATTRS = re.compile(r"^on", re.IGNORECASE)
-
-
-class _SafeLinks(Treeprocessor):
-    """Drop script URLs and event-handler attributes (attr_list would accept {onclick=...})."""
-
-    def run(self, root: etree.Element) -> None:
-        for element in root.iter():
-            for name in list(element.attrib):
-                value = element.attrib[name]
-                if _UNSAFE_ATTRS.match(name) or name == "style":
-                    del element.attrib[name]
-                elif name in ("href", "src") and not _SAFE_URL.match(value.strip()):
-                    del element.attrib[name]
 
 
 class _NoSecondH1(Treeprocessor):
@@ -387,7 +371,6 @@ class _SafeMarkdown(Extension):
             # Without these, "<script>" is ordinary text and the serializer escapes it.
             m.preprocessors.deregister("html_block")
             m.inlinePatterns.deregister("html")
-        m.treeprocessors.register(_SafeLinks(m), "safe_links", 0)
         m.treeprocessors.register(_NoSecondH1(m), "no_second_h1", 30)
         for processor in m.treeprocessors:  # the core's and SmartyPants' (each has its own patterns)
             if type(processor) is InlineProcessor:
@@ -428,18 +411,43 @@ def escape_plain(source: str) -> str:
     return source
 
 
+# What a source needs for its HTML to hold something urlsafety cuts: a scheme's colon (or a character
+# reference that makes one), an attribute list, raw HTML, or a protocol-relative address.
+_MAY_BE_CUT = re.compile(r"[:&{<\\]|//")
+
+
 class MarkdownRenderer:
     """Render block and inline Markdown; one instance per build (or per worker process)."""
 
     def __init__(self, raw_html: bool = False) -> None:
+        self.raw_html = raw_html
         self._md = md.Markdown(extensions=[*extensions(), _SafeMarkdown(raw_html)], output_format="html")
         self._toc, self._attr_list = self._md.treeprocessors["toc"], self._md.treeprocessors["attr_list"]
 
     def block(self, source: str) -> Markup:
+        return Markup(self._made_safe(self._convert(source), "<" in source))
+
+    def _convert(self, source: str) -> str:
+        """Python-Markdown's HTML, before urlsafety's filter."""
         self._md.reset()
         self._toc.wanted = "TOC" in source  # the marker is TocExtension's default, "[TOC]"
         self._attr_list.wanted = "{" in source
-        return Markup(self._md.convert(source))
+        return self._md.convert(source)
+
+    def _made_safe(self, html: str, may_hold_raw_html: bool) -> str:
+        """Raw HTML through nh3 (only a source with a "<" can hold any: without one, the serializer
+        wrote every tag), then every attribute through urlsafety's filter."""
+        return safe_html(clean_raw_html(html) if self.raw_html and may_hold_raw_html else html)
+
+    def dropped(self, source: str) -> list[Dropped]:
+        """What ``block(source)`` cuts out of Python-Markdown's HTML, for `check` to tell (raw HTML
+        as html.parser reads it: the page itself is cut as nh3, an HTML5 parser, reads it)."""
+        if not _MAY_BE_CUT.search(source):
+            return []
+        html = self._convert(source)
+        removed = raw_html_removed(html) if self.raw_html and "<" in source else []
+        gone = {dropped.tag for dropped in removed}  # an element cut whole: its attributes go unsaid
+        return removed + [dropped for dropped in drop_unsafe(html)[1] if dropped.tag not in gone]
 
     @lru_cache(maxsize=64)  # noqa: B019 - the site's disclaimer, the same on every post
     def repeated_block(self, source: str) -> Markup:
@@ -464,5 +472,10 @@ class MarkdownRenderer:
         return Markup(html)
 
     def toc(self) -> list[dict]:
-        """The headings of the last block rendered (for an 'on this page' list)."""
-        return list(getattr(self._md, "toc_tokens", []))
+        """The headings of the last block rendered (for an 'on this page' list); each entry's
+        "html" filtered as the body is (a heading may hold a link)."""
+        return [self._safe_entry(entry) for entry in getattr(self._md, "toc_tokens", [])]
+
+    def _safe_entry(self, entry: dict) -> dict:
+        return {**entry, "html": self._made_safe(entry["html"], "<" in entry["html"]),
+                "children": [self._safe_entry(child) for child in entry["children"]]}
