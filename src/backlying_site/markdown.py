@@ -36,6 +36,26 @@ def extensions() -> list[Extension]:
             SmartyExtension(smart_angled_quotes=False), SaneListExtension()]
 
 
+# Python-Markdown finds each link's closing bracket by a scan of its whole text (a paragraph, item or
+# cell), made again after every link it replaces: n links cost n times the text's length (5,000
+# links in one paragraph took 37 s; issue 18). A text with more than this many "[" is left as plain
+# text, so a post costs at most ~30 us a character, linear in its size; `check` warns well below it
+# (lint.CROWDED_LINKS). Making the scan linear would mean replacing Python-Markdown's link parser.
+MAX_LINKS_PER_TEXT = 100
+
+
+class _CrowdedTextAsIs(Treeprocessor):
+    """Before the inline patterns: a paragraph (or item, cell...) with more than MAX_LINKS_PER_TEXT
+    brackets is kept as its plain text, escaped, instead of being searched for links."""
+
+    crowded = True  # whether the source has that many "[" at all (set by MarkdownRenderer)
+
+    def run(self, root: etree.Element) -> None:
+        for element in root.iter() if self.crowded else ():
+            if element.text and element.text.count("[") > MAX_LINKS_PER_TEXT:
+                element.text = util.AtomicString(element.text)
+
+
 class _NoSecondH1(Treeprocessor):
     """The page title is the only h1: a '# Heading' in a body becomes an h2."""
 
@@ -371,6 +391,7 @@ class _SafeMarkdown(Extension):
             # Without these, "<script>" is ordinary text and the serializer escapes it.
             m.preprocessors.deregister("html_block")
             m.inlinePatterns.deregister("html")
+        m.treeprocessors.register(_CrowdedTextAsIs(m), "crowded_text_as_is", 25)  # the inline ones are 20
         m.treeprocessors.register(_NoSecondH1(m), "no_second_h1", 30)
         for processor in m.treeprocessors:  # the core's and SmartyPants' (each has its own patterns)
             if type(processor) is InlineProcessor:
@@ -423,6 +444,7 @@ class MarkdownRenderer:
         self.raw_html = raw_html
         self._md = md.Markdown(extensions=[*extensions(), _SafeMarkdown(raw_html)], output_format="html")
         self._toc, self._attr_list = self._md.treeprocessors["toc"], self._md.treeprocessors["attr_list"]
+        self._crowded = self._md.treeprocessors["crowded_text_as_is"]
 
     def block(self, source: str) -> Markup:
         return Markup(self._made_safe(self._convert(source), "<" in source))
@@ -432,6 +454,7 @@ class MarkdownRenderer:
         self._md.reset()
         self._toc.wanted = "TOC" in source  # the marker is TocExtension's default, "[TOC]"
         self._attr_list.wanted = "{" in source
+        self._crowded.crowded = source.count("[") > MAX_LINKS_PER_TEXT
         return self._md.convert(source)
 
     def _made_safe(self, html: str, may_hold_raw_html: bool) -> str:
