@@ -121,6 +121,15 @@ def _age_bands(value: Any, path: KeyPath, ctx: s.Ctx) -> Any:
     return bands
 
 
+def _markdown(path: KeyPath, ctx: s.Ctx, raw_html: bool = False, raw_html_in_fields: bool = False) -> Any:
+    # Two settings, not one: a site that lets its posts' bodies hold HTML has not said its
+    # front-matter values (often pasted from elsewhere) may (issue 18).
+    if raw_html_in_fields and not raw_html:
+        return ctx.error(path + ("raw_html_in_fields",), "needs 'raw_html: true' too; raw HTML in front-matter "
+                         "fields is allowed only where it is allowed in bodies")
+    return {"raw_html": raw_html, "raw_html_in_fields": raw_html_in_fields}
+
+
 QUALITY = s.Field(s.whole_number(1, 100))
 CHECK_FIELDS: dict[str, s.Field] = {
     "reading_grade": s.Field(_grade),
@@ -144,7 +153,8 @@ FIELDS: dict[str, s.Field] = {
     "disclaimer": s.Field(s.text("the medical disclaimer (Markdown)"), required=True,
                           hint="add 'disclaimer:' with the medical disclaimer every exercise page shows"),
     "affiliate_disclosure": s.Field(s.text("the affiliate disclosure (Markdown)")),
-    "markdown": s.Field(s.record({"raw_html": s.Field(s.boolean)}, "Markdown settings")),
+    "markdown": s.Field(s.record({"raw_html": s.Field(s.boolean), "raw_html_in_fields": s.Field(s.boolean)},
+                                 "Markdown settings", build=_markdown)),
     "images": s.Field(s.record({
         "widths": s.Field(s.list_of(s.whole_number(16, 8000), "widths in pixels", 1)),
         "formats": s.Field(s.list_of(_format, "image formats")),
@@ -184,4 +194,5 @@ def load_config(root: Path, base_url: str | None = None) -> tuple[SiteConfig | N
         return None, ctx.problems
     markdown = values.pop("markdown", {})
     return SiteConfig(language=values.pop("language", "en"), markdown_raw_html=markdown.get("raw_html", False),
+                      markdown_raw_html_in_fields=markdown.get("raw_html_in_fields", False),
                       **values), []

@@ -267,7 +267,8 @@ class SiteConfig:
     author: str
     disclaimer: str  # Markdown
     affiliate_disclosure: str = ""
-    markdown_raw_html: bool = False
+    markdown_raw_html: bool = False  # raw HTML in bodies
+    markdown_raw_html_in_fields: bool = False  # and in front matter, bios, disclaimers (needs the first)
     images: ImageSettings = field(default_factory=ImageSettings)
     page_size: int = 12
     related_posts: int = 3

@@ -357,18 +357,22 @@ class Renderer:
         self.urls = Urls(site.config.base_url, site.config.base_path)
         raw_html = site.config.markdown_raw_html
         self.md = keep.value("markdown", raw_html, lambda: MarkdownRenderer(raw_html))  # ~10 ms to set up
+        # Front-matter fields, bios and disclaimers: raw HTML only when site.yaml says so twice.
+        in_fields = raw_html and site.config.markdown_raw_html_in_fields
+        self.fields_md = self.md if in_fields == raw_html else keep.value(
+            "fields-markdown", in_fields, lambda: MarkdownRenderer(in_fields))
         self.today, self.drafts = today, drafts
         self.bands = age_bands(site)
         env.globals["age_bands"] = self.bands  # the age filter on the home and age pages
         # Share images' names, known before builder draws them.
         self.shares = plan_shares(site, plans, keep.shares) if site.config.share_images else {}
         self.seo = Seo(site, self.urls, plans, self.shares,
-                       keep.value("seo-markdown", raw_html, lambda: MarkdownRenderer(raw_html)))
+                       keep.value("seo-markdown", in_fields, lambda: MarkdownRenderer(in_fields)))
         env.globals["absolute_image"] = self.seo.image
         # No `site` global: a page's output may depend only on its context and the globals
         # fingerprinted in pagekeys.global_fingerprint, or the build cache could serve it stale.
         env.globals.update(authors=site.authors, config=site.config, urls=self.urls, asset=self.asset,
-                           picture=self.picture, markdown=self.md.block, inline=self.md.inline,
+                           picture=self.picture, markdown=self.fields_md.block, inline=self.fields_md.inline,
                            build_drafts=drafts, card=Cards(env))
         # A template reads the globals through a ChainMap (Jinja's, so one added later still shows),
         # which each render, include and import copied and iterated key by key, in Python. They are
@@ -443,7 +447,7 @@ class Renderer:
         """The costly part of a post page: Markdown, and the structured data made from the post."""
         body = self.md.block(post.body)
         return {"body": body, "toc": self.md.toc(),
-                "disclaimer": self.md.repeated_block(post.disclaimer or self.site.config.disclaimer),
+                "disclaimer": self.fields_md.repeated_block(post.disclaimer or self.site.config.disclaimer),
                 **self.seo.post_context(post, author)}  # seo, share_card_url, share_pin_url
 
     def paginate(self, rel: str, posts: tuple[Post, ...]) -> list[tuple[str, dict[str, Any]]]:

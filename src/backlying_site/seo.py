@@ -70,7 +70,7 @@ class Seo:
         self.site, self.urls, self.plans, self.shares = site, urls, plans, shares
         self.config = site.config
         # Its own instance: the page renderer's reads the toc of the last body it rendered.
-        self.md = md or MarkdownRenderer(site.config.markdown_raw_html)
+        self.md = md or MarkdownRenderer(site.config.markdown_raw_html and site.config.markdown_raw_html_in_fields)
         self.website_id = urls.absolute() + "#website"
 
     # --- page contexts -------------------------------------------------------------------
