@@ -399,3 +399,82 @@ def test_warnings_are_sorted_by_file_and_line(tmp_path: Path) -> None:
     root = make_site(tmp_path, {"a": text, "b": without_review(CLEAN)})
     assert [w.split(": warning")[0] for w in warnings_of(root)] == [
         f"{PATH}:1", f"{PATH}:11", "content/posts/b/index.md:1"]
+
+
+# What the page drops (issue 18) -------------------------------------------------
+
+UNSAFE_BODY = """\
+Watch [the video](&#106;avascript:alert(document.domain)).
+
+A chart from elsewhere: ![a chart](https://cdn.example/chart.png)
+"""
+SCRIPT = ("a javascript: address runs script in the reader's browser; link to a page instead (https://... or a path "
+          "in the guide)")
+ELSEWHERE = ("the browser would fetch it from another site as the page opens, which tells that site who reads the "
+             "guide; save the file beside the post and give its relative path")
+
+
+def test_dropped_addresses_are_reported_at_their_line_with_what_was_dropped_and_why(tmp_path: Path) -> None:
+    text = CLEAN.replace("Tummy time is play on the tummy. Stay with your baby the whole time.\n", UNSAFE_BODY)
+    text = text.replace("text: Hold a toy in front of your baby.",
+                        'text: "Hold a [toy](java&Tab;script&colon;alert(1)){: onclick=alert(2) }."')
+    text = text.replace("  - Builds neck strength", "  - Builds neck strength ([why](data:text/html,hi))")
+    assert check_post(tmp_path, text) == [
+        f"{PATH}:9: warning: steps[2].text: the attribute 'onclick' of <a> is removed from the page: event "
+        "handlers, inline styles and srcdoc could run script or disguise the page; remove it from the attribute list",
+        f"{PATH}:9: warning: steps[2].text: the link to 'javascript:alert(1)' is removed from the page: {SCRIPT}",
+        f"{PATH}:13: warning: benefits[1]: the link to 'data:text/html,hi' is removed from the page: a data: "
+        "address can hold a whole page with script in it; link to a page instead (https://... or a path in the guide)",
+        f"{PATH}:21: warning: the link to 'javascript:alert(document.domain)' is removed from the page: {SCRIPT}",
+        f"{PATH}:23: warning: the picture at 'https://cdn.example/chart.png' is removed from the page: {ELSEWHERE}",
+    ]
+
+
+def test_dropped_addresses_in_site_yaml_and_authors_yaml_are_reported_there(tmp_path: Path) -> None:
+    root = make_site(tmp_path, {"a": CLEAN, "b": CLEAN})
+    config = (root / "site.yaml").read_text(encoding="utf-8")
+    config = config.replace("disclaimer: General information, not medical advice.",
+                            "disclaimer: '[Read this](vbscript:alert(1))'\n"
+                            "affiliate_disclosure: 'We link to [shops](https://shop.example/).'")
+    (root / "site.yaml").write_text(config, encoding="utf-8")
+    bio = "team:\n  name: The team\n  bio: 'Our [site](JAVASCRIPT:alert(1))'\n"
+    (root / "content/authors.yaml").write_text(bio, encoding="utf-8")
+    assert warnings_of(root) == [
+        f"content/authors.yaml:3: warning: team.bio: the link to 'JAVASCRIPT:alert(1)' is removed from the page: "
+        f"{SCRIPT}",
+        "site.yaml:5: warning: disclaimer: the link to 'vbscript:alert(1)' is removed from the page: a vbscript: "
+        "address runs script in the reader's browser; link to a page instead (https://... or a path in the guide)",
+    ]
+
+
+def test_raw_html_elements_the_page_drops_are_reported(tmp_path: Path) -> None:
+    frame = "Stay with your baby.\n\n<iframe src=\"https://v.example/\"></iframe>\n"
+    root = make_site(tmp_path, {"a": CLEAN.replace("Stay with your baby the whole time.\n", frame), "b": CLEAN})
+    with (root / "site.yaml").open("a", encoding="utf-8") as config:
+        config.write("markdown: {raw_html: true}\n")
+    assert warnings_of(root) == [
+        f"{PATH}:23: warning: the raw HTML element <iframe> is removed from the page: only text, lists, tables, "
+        "pictures and links are kept (no script, style, frame, form, object, SVG, base or meta element)"]
+
+
+def test_a_paragraph_crowded_with_links_is_reported(tmp_path: Path) -> None:
+    links = " ".join(f"[s{i}](https://example.com/{i})" for i in range(26))
+    text = CLEAN.replace("Stay with your baby the whole time.\n", f"Stay with your baby.\n\nSources: {links}\n")
+    assert check_post(tmp_path, text) == [
+        f"{PATH}:23: warning: has 26 links (or '[') in one paragraph, more than a reader can follow; make them "
+        "a list, one link per line starting with '- '"]
+
+
+def test_a_paragraph_past_the_cap_is_told_it_loses_its_links(tmp_path: Path) -> None:
+    links = " ".join(f"[s{i}](https://example.com/{i})" for i in range(101))
+    text = CLEAN.replace("Stay with your baby the whole time.\n", f"Stay with your baby.\n\n{links}\n")
+    warning = check_post(tmp_path, text)[-1]  # (after the reading level's)
+    assert warning.endswith("has 101 links (or '[') in one paragraph, more than a reader can follow; make them a "
+                            "list, one link per line starting with '- '. Above 100 a paragraph is shown as plain "
+                            "text, without its links (Python-Markdown's time grows with links times length)")
+
+
+def test_a_long_list_of_links_is_fine(tmp_path: Path) -> None:
+    links = "\n".join(f"- [s{i}](https://example.com/{i})" for i in range(60))
+    text = CLEAN.replace("Stay with your baby the whole time.\n", f"Stay with your baby.\n\n{links}\n")
+    assert check_post(tmp_path, text) == []

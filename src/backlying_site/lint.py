@@ -20,25 +20,31 @@ from urllib.parse import unquote, urljoin, urlsplit
 
 import textstat
 
+from .config import CONFIG_NAME
+from .content import AUTHORS_FILE
 from .errors import Problem
-from .frontmatter import KeyPath, format_path
+from .frontmatter import KeyPath, format_path, parse_yaml, read_text
 from .discovery import age_bands, posts_by_author
 from .images import ImagePlan
-from .model import ImageRef, LintSettings, Post, Site
+from .markdown import MAX_LINKS_PER_TEXT, MarkdownRenderer
+from .model import ImageRef, LintSettings, Post, SiteConfig, Site
+from .urlsafety import browser_url
 
 
 def lint_site(site: Site, plans: dict[Path, ImagePlan], settings: LintSettings, *,
               today: dt.date) -> list[Problem]:
     """Every warning about the site's posts, sorted by file and line."""
     pages = site_paths(site)
+    renderers = markdown_renderers(site.config)
     problems: list[Problem] = []
     for post in site.posts:
         problems += lint_alt_text(post, settings)
         problems += lint_reading_level(post, settings)
         problems += lint_links(post, site, pages)
+        problems += lint_markup(post, renderers) + lint_crowded_paragraphs(post)
         problems += lint_review(post, settings, today)
         problems += lint_precautions(post) + lint_summary(post, settings)
-    problems += lint_images(site, plans, settings)
+    problems += lint_images(site, plans, settings) + lint_site_markup(site, renderers[1])
     return sorted(set(problems))
 
 
@@ -148,8 +154,9 @@ def markdown_sentences(source: str, first_line: int, exact_lines: bool = True) -
     return sentences
 
 
-def _prose_blocks(source: str) -> Iterator[tuple[int, str]]:
-    """(line offset, text) of each paragraph, heading and list item, Markdown marks removed."""
+def _prose_blocks(source: str, strip: bool = True) -> Iterator[tuple[int, str]]:
+    """(line offset, text) of each paragraph, heading and list item, Markdown marks removed
+    (inline ones kept when not ``strip``)."""
     block: list[str] = []
     start, fenced = 0, False
     for offset, raw in enumerate(source.split("\n")):
@@ -161,7 +168,8 @@ def _prose_blocks(source: str) -> Iterator[tuple[int, str]]:
             block = []
         if fence or fenced or _SKIPPED_LINE.match(raw):
             continue
-        text = _strip_inline(_BLOCK_MARK.sub("", raw, count=1)).strip()
+        text = _BLOCK_MARK.sub("", raw, count=1)
+        text = (_strip_inline(text) if strip else text).strip()
         if text:
             start = start if block else offset
             block.append(text)
@@ -273,7 +281,8 @@ def lint_links(post: Post, site: Site, pages: set[str]) -> list[Problem]:
     problems = []
     for field_name, first_line, source, exact in fields:
         for offset, href in markdown_links(source):
-            message = link_problem(href, post.slug, site, pages)
+            # As the browser reads it: '&#106;avascript:' is no path of the site (lint_markup tells)
+            message = link_problem(browser_url(href), post.slug, site, pages)
             if message:
                 line = first_line + offset if exact else first_line
                 problems.append(Problem(post.path, line, field_name, message, severity="warning"))
@@ -318,6 +327,102 @@ def _guess_slug(rel: str, from_slug: str, slugs: list[str]) -> str | None:
             return segment
     close = difflib.get_close_matches(segments[-1], slugs, n=1, cutoff=0.75) if segments else []
     return close[0] if close else None
+
+
+# What the page leaves out: unsafe addresses and raw HTML (issue 18) ------------------------------
+
+def markdown_renderers(config: SiteConfig) -> tuple[MarkdownRenderer, MarkdownRenderer]:
+    """The renderers of bodies and of every other Markdown text, as render.Renderer sets them up."""
+    body = MarkdownRenderer(config.markdown_raw_html)
+    in_fields = config.markdown_raw_html and config.markdown_raw_html_in_fields
+    return body, body if in_fields == config.markdown_raw_html else MarkdownRenderer(in_fields)
+
+
+def post_markdown(post: Post) -> list[tuple[KeyPath, str]]:
+    """Every Markdown text of a post but its body, with its key path."""
+    texts: list[tuple[KeyPath, str]] = [(("steps", i, "text"), step.text) for i, step in enumerate(post.steps)]
+    for name in ("benefits", "helps_with", "play_ideas", "precautions"):
+        texts += [((name, i), item) for i, item in enumerate(getattr(post, name))]
+    if post.note:
+        texts.append((("note", "body"), post.note.body))
+    if post.disclaimer:
+        texts.append((("disclaimer",), post.disclaimer))
+    return texts
+
+
+def lint_markup(post: Post, renderers: tuple[MarkdownRenderer, MarkdownRenderer]) -> list[Problem]:
+    """An address, attribute or raw HTML element the page drops, at the line that wrote it."""
+    body, fields = renderers
+    dropped = body.dropped(post.body)
+    offsets = _offsets_of(post.body, [d.written for d in dropped])
+    problems = [Problem(post.path, post.body_line + offset, "", d.message, severity="warning")
+                for d, offset in zip(dropped, offsets)]
+    for path, source in post_markdown(post):
+        problems += [_warning(post, path, d.message) for d in fields.dropped(source)]
+    return problems
+
+
+def lint_site_markup(site: Site, renderer: MarkdownRenderer) -> list[Problem]:
+    """The same for site.yaml's disclaimer and affiliate disclosure and the authors' bios."""
+    texts = [(CONFIG_NAME, (name,), getattr(site.config, name)) for name in ("disclaimer", "affiliate_disclosure")]
+    texts += [(AUTHORS_FILE, (key, "bio"), author.bio) for key, author in sorted(site.authors.items())]
+    problems, lines = [], {}
+    for rel, path, source in texts:
+        for dropped in renderer.dropped(source) if source else []:
+            if rel not in lines:
+                lines[rel] = _yaml_lines(site.root / rel, rel)
+            problems.append(Problem(rel, lines[rel].get(path, 0), format_path(path), dropped.message,
+                                    severity="warning"))
+    return problems
+
+
+def _offsets_of(source: str, written: list[str]) -> list[int]:
+    """The line offset in ``source`` of each text, in order, each found after the one before (the
+    page drops them in the order they stand); 0 for a text the source spells otherwise."""
+    lowered, offsets, at = source.lower(), [], 0
+    for text in written:
+        found = lowered.find(text.lower(), at)
+        if found < 0:
+            found = lowered.find(text.lower())
+        offsets.append(source.count("\n", 0, found) if found >= 0 else 0)
+        at = found + 1 if found >= 0 else at
+    return offsets
+
+
+def _yaml_lines(path: Path, rel: str) -> dict[KeyPath, int]:
+    text, _ = read_text(path, rel)
+    return parse_yaml(text, rel)[1] if text is not None else {}
+
+
+# Past this many "[" a paragraph is a list in disguise; at markdown.MAX_LINKS_PER_TEXT it loses its links.
+CROWDED_LINKS = 25
+
+
+def lint_crowded_paragraphs(post: Post) -> list[Problem]:
+    problems = []
+    for offset, count in bracket_counts(post.body):
+        if count > CROWDED_LINKS:
+            problems.append(Problem(post.path, post.body_line + offset, "", _crowded(count), severity="warning"))
+    for path, source in post_markdown(post):
+        problems += [_warning(post, path, _crowded(count)) for _, count in bracket_counts(source)
+                     if count > CROWDED_LINKS]
+    return problems
+
+
+def bracket_counts(source: str) -> list[tuple[int, int]]:
+    """(line offset, number of "[") of each paragraph, list item or heading of a Markdown text."""
+    if source.count("[") <= CROWDED_LINKS:  # no paragraph can have more than the whole
+        return []
+    return [(offset, text.count("[")) for offset, text in _prose_blocks(source, strip=False)]
+
+
+def _crowded(count: int) -> str:
+    message = (f"has {count} links (or '[') in one paragraph, more than a reader can follow; make them a "
+               "list, one link per line starting with '- '")
+    if count > MAX_LINKS_PER_TEXT:
+        message += (f". Above {MAX_LINKS_PER_TEXT} a paragraph is shown as plain text, without its links "
+                    "(Python-Markdown's time grows with links times length)")
+    return message
 
 
 # Images ---------------------------------------------------------------------
