@@ -101,7 +101,7 @@ def ensure_sources(count: int) -> list[Path]:
 
 
 def phase_pipeline(sources: list[Path], out: Path, workers: int, formats: tuple[str, ...]) -> dict:
-    from backlying_site import images
+    from backlying_site.assets import images
     from backlying_site.model import ImageRef, ImageSettings
 
     settings = ImageSettings(widths=WIDTHS, formats=formats, quality=QUALITY)
@@ -137,7 +137,7 @@ def _bytes_by_format(out: Path, plans: list) -> dict[str, int]:
 
 def phase_naive(sources: list[Path], out: Path) -> dict:
     """What one writes first: the full source resized for every width, every format saved."""
-    from backlying_site.images import ENCODER_OPTIONS
+    from backlying_site.assets.images import ENCODER_OPTIONS
 
     quality = dict(QUALITY)
     out.mkdir(parents=True, exist_ok=True)

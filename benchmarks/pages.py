@@ -40,7 +40,7 @@ class QuietHandler(http.server.SimpleHTTPRequestHandler):
 
 def build_guide() -> Path:
     sys.path.insert(0, str(REPO / "src"))
-    from backlying_site.builder import BuildOptions, build
+    from backlying_site.build import BuildOptions, build
 
     output = WORK / "public"
     result = build(BuildOptions(source=REPO, output=output, cache_dir=WORK / "cache"))

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
-from backlying_site.builder import BuildOptions, build
+from backlying_site.build import BuildOptions, build
 
 REPO = Path(__file__).resolve().parents[1]
 OUTPUT = REPO / ".cache" / "screenshot"

@@ -10,7 +10,7 @@ from typing import Iterator
 
 import pytest
 
-from backlying_site.builder import BuildOptions, build
+from backlying_site.build import BuildOptions, build
 
 TESTS = Path(__file__).resolve().parent
 SAMPLE_SITE = TESTS / "site"

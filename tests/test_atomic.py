@@ -21,7 +21,7 @@ import pytest
 from PIL import Image
 
 from backlying_site.errors import SiteError
-from backlying_site.writer import locked
+from backlying_site.output.writer import locked
 
 EPOCH = "1780000000"  # 2026-05-28, after every post's date
 BUSY = "another build is writing this folder right now"
@@ -83,10 +83,10 @@ def tree(folder: Path) -> dict[str, bytes]:
 
 
 def leftovers(output: Path) -> list[str]:
-    """Stale staging folders; the lock file, the spare generation (.public.spare) and the mark of a
-    build that began writing it (.public.writing) are meant to stay."""
-    return sorted(p.name for p in output.parent.glob(f".{output.name}.*")
-                  if not p.name.endswith((".lock", ".spare", ".writing")))
+    """What a build left beside its output but the lock file and the spare generation (.public.spare),
+    which are meant to stay; and any temporary file in the spare."""
+    beside = [p.name for p in output.parent.glob(f".{output.name}.*") if not p.name.endswith((".lock", ".spare"))]
+    return sorted(beside + [p.name for p in output.parent.glob(f".{output.name}.spare/**/*.tmp")])
 
 
 def kill_group(process: subprocess.Popen[str]) -> bool:
@@ -117,31 +117,38 @@ def versions(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path, 
 
 
 def test_a_killed_build_leaves_the_old_or_the_new_site_whole(versions, tmp_path: Path) -> None:
-    """15 kills: some at a random moment of the whole build, most a random moment after writing began."""
+    """Builds killed at random moments until eight kills have landed while the build held the output
+    (rendering, writing, swapping): each is frozen first (SIGSTOP), so whether it was still writing is
+    known, not guessed from timings. After every kill the site is the whole old or the whole new one."""
     output = tmp_path / "public"
     build(versions["old"][0], output)
     seconds = _timed_build(versions["new"][0], tmp_path / "timing")
     chance = random.Random(20260528)
-    mid_write = 0
+    mid_write = attempts = 0
     shown = versions["old"][1]
-    for attempt in range(24):
+    while mid_write < 8:
+        attempts += 1
+        assert attempts <= 80, f"only {mid_write} of {attempts} kills landed while the build was writing"
         name = "new" if shown == versions["old"][1] else "old"
         process = start_build(versions[name][0], output)
-        if attempt % 3 == 2:
+        if attempts % 3 == 0:
             time.sleep(chance.uniform(0.3, 1.1) * seconds)
         else:
             _wait_for_writing(output, process)
-            time.sleep(chance.uniform(0, 0.02))  # the write phase is short: it writes only what changed
-        staging_seen = writing(output)
-        if kill_group(process) and staging_seen:
+            time.sleep(chance.uniform(0, 0.01))  # the write phase is short: it writes only what changed
+        try:
+            os.killpg(process.pid, signal.SIGSTOP)
+        except ProcessLookupError:  # done already
+            pass
+        if process.poll() is None and writing(output):
             mid_write += 1
+        kill_group(process)
         files = tree(output)
         whole = [version for version, (_, reference) in versions.items() if files == reference]
-        assert whole, f"attempt {attempt}: {_difference(files, versions['new'][1])}"
+        assert whole, f"attempt {attempts}: {_difference(files, versions['new'][1])}"
         shown = files
-    assert mid_write >= 3, "too few kills landed while the site was being written"
     build(versions["new"][0], output)
-    assert leftovers(output) == [], "stale staging folders survived the next build"
+    assert leftovers(output) == [], "a killed build's leftovers survived the next build"
     assert tree(output) == versions["new"][1]
 
 
@@ -175,26 +182,15 @@ def writing(output: Path) -> bool:
         return False
 
 
-def test_stale_staging_folders_are_cleaned_by_the_next_build(versions, tmp_path: Path) -> None:
+def test_a_site_swapped_out_by_a_killed_build_is_put_back(versions, tmp_path: Path) -> None:
+    """Where no atomic exchange exists, a kill between the two renames leaves only '.public.old'."""
     output = tmp_path / "public"
     build(versions["old"][0], output)
-    for stale in (".public.tmp-99999", ".public.tmp-1", ".public.old-4242"):
-        (tmp_path / stale / "tummy-time").mkdir(parents=True)
-        (tmp_path / stale / "tummy-time/index.html").write_text("half", encoding="utf-8")
+    output.rename(tmp_path / ".public.old")
     (tmp_path / "unrelated").mkdir()
     build(versions["new"][0], output)
     assert leftovers(output) == []
     assert (tmp_path / "unrelated").is_dir()
-    assert tree(output) == versions["new"][1]
-
-
-def test_a_site_swapped_out_by_a_killed_build_is_put_back(versions, tmp_path: Path) -> None:
-    """Where no atomic exchange exists, a kill between the two renames leaves only '.public.old-N'."""
-    output = tmp_path / "public"
-    build(versions["old"][0], output)
-    output.rename(tmp_path / ".public.old-4242")
-    build(versions["new"][0], output)
-    assert leftovers(output) == []
     assert tree(output) == versions["new"][1]
 
 
@@ -273,44 +269,50 @@ def test_a_build_while_another_holds_the_folder_is_refused_clearly(versions, tmp
     assert tree(output) == versions["new"][1]
 
 
-def test_the_writer_makes_folders_through_files_in_the_way_and_compares_only_old_files(tmp_path: Path) -> None:
-    from backlying_site.writer import Writer
+def test_the_publisher_replaces_files_and_folders_that_stand_in_the_way(tmp_path: Path) -> None:
+    from backlying_site.output.writer import Publisher
 
-    staging = tmp_path / "spare"
-    (staging / "old").mkdir(parents=True)
-    (staging / "old/index.html").write_bytes(b"same")
-    (staging / "tags").write_bytes(b"a file where a folder must now be")
-    writer = Writer(staging)
-    writer.write_keyed("old/index.html", "k1", lambda: b"same")
-    writer.write_keyed("tags/play/page/2/index.html", "k2", lambda: b"new page")
-    writer.write_keyed("tags/play/index.html", "k3", lambda: b"first page")
-    writer.write_keyed("fresh/deep/index.html", "k4", lambda: b"in a folder made just now")
-    assert (writer.changed, writer.kept) == (3, 1)  # the old file was compared, and kept
-    assert (staging / "tags/play/page/2/index.html").read_bytes() == b"new page"
-    assert (staging / "tags/play/index.html").read_bytes() == b"first page"
-    assert (staging / "fresh/deep/index.html").read_bytes() == b"in a folder made just now"
-    # Only a folder this build made is known empty (written without a look); the others are compared.
-    assert writer.new_folders == {staging / "fresh/deep"}
+    output = tmp_path / "public"
+    first = Publisher(output)
+    first.write("tags", b"a file where a folder will be", "a.md")
+    first.write("old/index.html", b"a folder where a file will be", "a.md")
+    known = first.publish()
+    second = Publisher(output, known)
+    for generation in range(2):  # the spare is empty at first, then holds the generation before
+        second.write("tags/play/index.html", b"first page", "a.md")
+        second.write("old", b"now a file", "a.md")
+        known = second.publish()
+        assert (output / "tags/play/index.html").read_bytes() == b"first page"
+        assert (output / "old").read_bytes() == b"now a file"
+        second = Publisher(output, known)
 
 
-def test_into_an_empty_spare_the_writing_process_makes_each_folder(tmp_path: Path) -> None:
-    """A first build: reserving claims the address only; the worker that writes the page makes its
-    folder (a cold build's thousands of mkdir spread over the workers)."""
-    from backlying_site.writer import Writer, write_to
+def test_the_publisher_keeps_what_holds_the_bytes_and_trusts_no_file_touched_since(tmp_path: Path) -> None:
+    from backlying_site.output.writer import Publisher, digest_of
 
-    staging = tmp_path / "spare"
-    staging.mkdir()
-    writer = Writer(staging, {}, empty=True)
-    rel, target = writer.reserve("tags/play/page/2/index.html", "a.md")
-    _, beside = writer.reserve("tags/play/page/2/feed.xml", "b.md")
-    assert not (staging / "tags").exists()  # nothing made yet
-    assert write_to(target, b"page two") and write_to(beside, b"feed")
-    writer.record(rel, "k", True)
-    assert (staging / "tags/play/page/2/index.html").read_bytes() == b"page two"
-    assert (staging / "tags/play/page/2/feed.xml").read_bytes() == b"feed"
-    writer.write_keyed("tags/play/index.html", "k2", lambda: b"first page")  # in the parent, the same way
-    assert (staging / "tags/play/index.html").read_bytes() == b"first page"
-    writer.copy_file("tags/play/page/2/extra.txt", staging / "tags/play/index.html")  # into a folder made so
-    assert (staging / "tags/play/page/2/extra.txt").read_bytes() == b"first page"
+    output = tmp_path / "public"
+    known = None
+    for generation in range(2):  # then both generations hold a.html
+        publisher = Publisher(output, known)
+        publisher.write("a.html", b"one", "a.md")
+        known = publisher.publish()
+    assert Publisher(output, known).has("a.html", digest_of(b"one"))
+    live = output / "a.html"
+    stat = live.stat()
+    live.write_bytes(b"two")  # a hand edit of the same size, its times set back
+    os.utime(live, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    publisher = Publisher(output, known)
+    assert publisher.reuse("a.html", digest_of(b"one"), "a.md")  # from the spare, which was not touched
+    known = publisher.publish()
+    assert (output / "a.html").read_bytes() == b"one"
+    publisher = Publisher(output, known)
+    assert not publisher.has("a.html", digest_of(b"two")) and not _holds_in_spare(publisher, "a.html")
     with pytest.raises(SiteError, match="two pages want the same address"):
-        writer.reserve("tags/play/index.html", "c.md")
+        publisher.write("b.html", b"x", "b.md")
+        publisher.write("b.html", b"y", "c.md")
+    with pytest.raises(SiteError, match="outside the output folder"):
+        publisher.write("../escape.html", b"x", "d.md")
+
+
+def _holds_in_spare(publisher, rel: str) -> bool:
+    return rel in publisher.kept

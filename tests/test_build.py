@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from backlying_site import __version__
-from backlying_site.builder import BuildOptions, build
+from backlying_site.build import BuildOptions, build
 from backlying_site.cli import main
 from conftest import REPO
 
@@ -200,14 +200,15 @@ def test_a_sites_own_cards_take_the_arguments_its_templates_give(sample_site: Pa
 def test_a_card_is_rendered_once_per_post_and_arguments() -> None:
     import jinja2
 
-    from backlying_site.render import Cards
+    from backlying_site.render.environment import Reads
+    from backlying_site.render.renderer import Cards
 
     made: list[str] = []
     env = jinja2.Environment(loader=jinja2.DictLoader({"partials/card.html": (
         "{% macro card(post, first=false, level=2) %}{{ made(post.title) }}<h{{ level }}>{{ post.title }}"
         "</h{{ level }}>{{ '!' if first }}{% endmacro %}")}), autoescape=True)
     env.globals["made"] = lambda title: made.append(title) or ""
-    cards = Cards(env)
+    cards = Cards(env, Reads())
     one, two = type("P", (), {"title": "One & all"})(), type("P", (), {"title": "Two"})()
     assert cards(one) == cards(one) == "<h2>One &amp; all</h2>"
     assert cards(one, level=3) == "<h3>One &amp; all</h3>" and cards(one, first=True) == "<h2>One &amp; all</h2>!"
@@ -215,115 +216,6 @@ def test_a_card_is_rendered_once_per_post_and_arguments() -> None:
     assert made == ["One & all", "One & all", "One & all", "Two"]
     assert cards(one, first=1) == "<h2>One &amp; all</h2>!" and len(made) == 5  # 1 is not True: its own entry
     assert cards(one, True, 3) == "<h3>One &amp; all</h3>!" and cards(one, first=[1]) == "<h2>One &amp; all</h2>!"
-
-
-def test_template_calls_pass_the_context_environment_and_loop_only_to_what_asks(tmp_path: Path) -> None:
-    """Our quicker call() (render._Context) must answer as Jinja's does for every kind of callable."""
-    import jinja2
-
-    from backlying_site.render import make_environment
-
-    class Site:
-        def plain(self, text: str = "") -> str:
-            return f"plain {text}"
-
-        @jinja2.pass_context
-        def asks(self, context, text: str) -> str:
-            return f"{context['who']} {text}"
-
-    class Callable:
-        @jinja2.pass_environment
-        def __call__(self, environment, text: str) -> str:
-            return f"{environment.trim_blocks} {text}"
-
-    def stops() -> str:
-        raise StopIteration
-
-    @jinja2.pass_eval_context
-    def evaluated(eval_context, text: str) -> str:
-        return f"{eval_context.autoescape} {text}"
-
-    env = make_environment([tmp_path])
-    env.globals.update(site=Site(), fn=lambda text: f"fn {text}", ctx=jinja2.pass_context(lambda c, t: f"{c['who']}{t}"),
-                       callable=Callable(), stops=stops, evaluated=evaluated)
-    source = ("{% macro m(a) %}<{{ a }}>{% endmacro %}"
-              "{{ site.plain('x') }}|{{ site.asks('y') }}|{{ fn('z') }}|{{ ctx('!') }}|{{ callable('c') }}|"
-              "{% for i in [1] %}{% set who = 'set in a loop' %}{{ ctx('?') }}{{ site.plain(text=who) }}{% endfor %}|"
-              "{{ 'a-b'.replace('-', ' ') }}|{{ m(1) }}|{{ stops() is undefined }}|{{ evaluated('e') }}")
-    template = env.from_string(source)
-    assert type(template.new_context({})).__name__ == "_Context"
-    ours = template.render(who="me")
-    assert ours == "plain x|me y|fn z|me!|True c|set in a loop?plain set in a loop|a b|<1>|True|True e"
-    env.context_class = jinja2.runtime.Context
-    assert env.from_string(source).render(who="me") == ours
-
-
-def test_macros_escape_as_where_they_are_called(tmp_path: Path) -> None:
-    """Found by review: a macro takes the caller's evaluation context (Jinja's call passes it), so
-    one from a template not autoescaped, or called in an autoescape-off block, is not escaped twice."""
-    import jinja2
-
-    from backlying_site.render import make_environment
-
-    (tmp_path / "links.txt").write_text('{% macro link(to) %}<a href="{{ to }}">go</a>{% endmacro %}', encoding="utf-8")
-    (tmp_path / "page.html").write_text(
-        "{% from 'links.txt' import link %}{% macro b(x) %}<b>{{ x }}</b>{% endmacro %}"
-        "{{ link('/x') }}|{% set ns = namespace() %}{% autoescape false %}{% set ns.y = b('<i>') %}"
-        "{% endautoescape %}{{ ns.y }}|"
-        "{% block main %}{% for i in [1] %}{{ b(i) }}{% endfor %}{% endblock %}", encoding="utf-8")
-    ours = make_environment([tmp_path]).get_template("page.html").render()
-    theirs = make_environment([tmp_path])
-    theirs.context_class = jinja2.runtime.Context
-    assert ours == theirs.get_template("page.html").render()
-    assert ours.startswith('<a href="/x">go</a>|')
-
-
-def test_template_output_is_escaped_as_jinja_escapes_it(tmp_path: Path) -> None:
-    """Our templates' escaping (render._escape: a plain string back for a plain string) must give
-    the very bytes Jinja's does, for every kind of value and wherever a template puts one."""
-    import jinja2
-    from markupsafe import Markup
-
-    from backlying_site.render import make_environment
-
-    class Html:
-        def __html__(self) -> str:
-            return "<em>safe & sound</em>"
-
-    class Shown:
-        def __str__(self) -> str:
-            return "a < b & 'c'"
-
-    class Text(str):
-        pass
-
-    (tmp_path / "part.html").write_text("[{{ value }}]", encoding="utf-8")
-    values = ["plain", "<b>&'\"", "", Markup("<i>ok</i>"), 42, 3.5, Html(), Shown(), Text("<sub>")]
-    source = ("{% macro m(v) %}({{ v }}){% endmacro %}{% macro c() %}{{ caller() }}{% endmacro %}"
-              "{% for value in values %}<a title=\"{{ value }}\">{{ value }}</a>{{ m(value) }}"
-              "{% set block %}<{{ value }}>{% endset %}{{ block }}{{ value ~ '&' }}{{ value | e }}{{ value | safe }}"
-              "{% call c() %}{{ value }}{% endcall %}{% include 'part.html' %}"
-              "{% autoescape false %}{{ value }}{% endautoescape %}{{ [value, '<'] | join('|') }}\n{% endfor %}")
-    ours = make_environment([tmp_path])
-    theirs = make_environment([tmp_path])
-    theirs.template_class, theirs.context_class = jinja2.Template, jinja2.runtime.Context
-    made = ours.from_string(source).render(values=values)
-    assert made == theirs.from_string(source).render(values=values)
-    assert "<a title=\"&lt;b&gt;&amp;&#39;&#34;\">" in made and "(<i>ok</i>)" in made  # escaped once, not twice
-
-
-def test_urlencode_gives_what_jinjas_gives() -> None:
-    from jinja2.filters import do_urlencode
-    from markupsafe import Markup
-
-    from backlying_site.render import urlencode
-
-    texts = ["".join(map(chr, range(256))), "Back-lying: “stiff” hamstrings & more\n\nhttps://x.test/a b/?q=1#f",
-             "", "ünïcödé 😀 %20 +", Markup("<b>Tom & Jerry</b>")]
-    for text in texts:
-        assert urlencode(text) == do_urlencode(text)
-    for other in ({"a b": "c&d", "e": 1}, [("x", "y z")], 42):
-        assert urlencode(other) == do_urlencode(other)
 
 
 def test_template_error_is_reported_with_file_and_line(sample_site: Path, capsys: pytest.CaptureFixture[str],

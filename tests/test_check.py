@@ -13,9 +13,9 @@ import pytest
 import textstat
 from PIL import Image
 
-from backlying_site import lint
-from backlying_site.builder import BuildOptions, load_site
-from backlying_site.lint import LintSettings, lint_site
+from backlying_site.check import lint
+from backlying_site.build import BuildOptions, check
+from backlying_site.check.lint import LintSettings, lint_site
 from backlying_site.model import ImageRef
 
 TODAY = dt.date(2026, 3, 1)
@@ -81,8 +81,8 @@ def make_site(root: Path, posts: dict[str, str], widths: dict[str, int] | None =
 
 
 def warnings_of(root: Path, settings: LintSettings = LintSettings(), today: dt.date = TODAY) -> list[str]:
-    site, plans, _ = load_site(BuildOptions(source=root, drafts=True))
-    problems = lint_site(site, plans, settings, today=today)
+    site, plans, pages = check(BuildOptions(source=root, drafts=True))
+    problems = lint_site(site, plans, settings, today=today, pages=[page.path for page in pages])
     assert all(p.severity == "warning" for p in problems)
     return [p.format(with_severity=True) for p in problems]
 
@@ -271,18 +271,12 @@ def test_links_to_existing_pages_pass(tmp_path: Path) -> None:
     assert check_post(tmp_path, text) == []
 
 
-def test_site_paths_are_the_pages_the_renderer_makes(tmp_path: Path) -> None:
-    from backlying_site import theme
-    from backlying_site.render import Renderer, make_environment
-
-    tagged = CLEAN.replace("summary:", "tags: [play, neck]\nsummary:")
-    root = make_site(tmp_path, {"a": tagged, "b": CLEAN})
-    site, plans, _ = load_site(BuildOptions(source=root, drafts=True))
-    site = type(site)(site.root, type(site.config)(**{**site.config.__dict__, "page_size": 1}), site.posts,
-                      site.authors)
-    renderer = Renderer(site, make_environment(theme.template_dirs(root)), plans, {}, TODAY, True)
-    rendered = {page.path.removesuffix("index.html") for page in renderer.pages()}
-    assert lint.site_paths(site) == rendered
+def test_a_link_to_a_folder_of_the_site_that_is_no_page_is_not_called_a_missing_post(tmp_path: Path) -> None:
+    """The folders come from the pages the renderer makes (render.pages), not from a list of their own."""
+    tagged = CLEAN.replace("summary:", "age: {from_months: 3, to_months: 6}\nsummary:")
+    text = tagged.replace("Tummy time is play on the tummy.", "See [every age](../age/) and [topics](../tags/).")
+    found = check_post(tmp_path, text)
+    assert len(found) == 1 and "links to '../age/', which is not a page of the site" in found[0], found
 
 
 # Images ---------------------------------------------------------------------

@@ -12,13 +12,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from backlying_site import search
-from backlying_site.builder import BuildOptions, build
-from backlying_site.config import load_config
-from backlying_site.discovery import AgeBand
+from backlying_site.output import search
+from backlying_site.incremental import Store
+from backlying_site.build import BuildOptions, build
+from backlying_site.load.config import load_config
+from backlying_site.render.discovery import AgeBand
 from backlying_site.errors import SiteError
 from backlying_site.model import AgeRange, Post, Step
-from backlying_site.render import RelatedIndex, related_posts
+from backlying_site.render.discovery import RelatedIndex, related_posts
 
 
 def text(path: Path) -> str:
@@ -360,17 +361,22 @@ def test_age_filter_without_javascript_opens_the_age_page(browser, guide_server:
         context.close()
 
 
-def test_the_preview_can_keep_the_last_index_instead_of_indexing_again(sample_site: Path, source_date_epoch: str,
-                                                                       built_sample: Path) -> None:
-    build(BuildOptions(source=sample_site, reuse_search_index=True))  # nothing to keep yet: indexes
+def test_the_preview_keeps_the_last_index_until_a_build_that_does_not_defer_it(
+        sample_site: Path, source_date_epoch: str, built_sample: Path) -> None:
+    store = Store()
+    deferring = BuildOptions(source=sample_site, defer_search=True)
+    assert not build(deferring, store).search_behind  # nothing to keep yet: indexes
     public = sample_site / "public"
     assert tree_digest(public / "pagefind") == tree_digest(built_sample / "pagefind")
     post = sample_site / "content/posts/plain.md"
     post.write_text(post.read_text(encoding="utf-8").replace("Body.", "Body about giraffes."), encoding="utf-8")
-    build(BuildOptions(source=sample_site, reuse_search_index=True))
+    assert build(deferring, store).search_behind
     assert tree_digest(public / "pagefind") == tree_digest(built_sample / "pagefind")  # kept as it was
-    build(BuildOptions(source=sample_site))
-    assert tree_digest(public / "pagefind") != tree_digest(built_sample / "pagefind")  # `build` indexes afresh
+    assert not build(BuildOptions(source=sample_site), store).search_behind
+    assert tree_digest(public / "pagefind") != tree_digest(built_sample / "pagefind")  # indexed afresh
+    reference = sample_site.parent / "reference"
+    build(BuildOptions(source=sample_site, output=reference))
+    assert tree_digest(public / "pagefind") == tree_digest(reference / "pagefind")
 
 
 def test_a_theme_whose_post_page_has_no_search_mark_still_indexes_only_the_posts(

@@ -47,7 +47,7 @@ def test_hashed_files_are_immutable_and_pages_are_short_lived(built_guide: Path)
 
 
 def test_headers_follow_a_sub_path_base_url(sample_site: Path, source_date_epoch: str) -> None:
-    from backlying_site.builder import BuildOptions, build
+    from backlying_site.build import BuildOptions, build
 
     build(BuildOptions(source=sample_site))
     patterns = [pattern for pattern, _ in parse_headers((sample_site / "public/_headers").read_text("utf-8"))]

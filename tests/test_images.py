@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from PIL import Image, ImageFile, JpegImagePlugin, features
 
 import imagefactory as factory
-from backlying_site import images
+from backlying_site.assets import images
 from backlying_site.errors import Problem
 from backlying_site.model import ImageRef, ImageSettings
 
@@ -140,22 +140,6 @@ def test_without_avif_the_picture_has_no_avif_source(tmp_path: Path, monkeypatch
     result = plan(factory.save(factory.photo(), tmp_path / "a.jpg"), formats=formats)
     assert result.formats == ("webp", "jpeg")
     assert not result.of_format("avif")
-
-
-def test_the_memo_remembers_what_this_pillow_can_encode(monkeypatch: pytest.MonkeyPatch) -> None:
-    import PIL
-
-    from backlying_site.builder import _available_formats
-    from backlying_site.memo import Memo
-
-    asked: list[str] = []
-    monkeypatch.setattr(features, "check", lambda name: asked.append(name) or name != "avif")
-    memo = Memo()
-    first = _available_formats(("avif", "webp"), memo)
-    assert first[0] == ("webp",) and len(first[1]) == 1 and asked == ["avif", "webp"]
-    assert _available_formats(("avif", "webp"), memo) == first and len(asked) == 2  # not asked again
-    monkeypatch.setattr(PIL, "__version__", "0.0-another")  # another Pillow: asked again
-    assert _available_formats(("avif", "webp"), memo) == first and len(asked) == 4
 
 
 def test_a_rebuild_that_encodes_nothing_never_loads_pillows_image_modules(sample_site: Path,
@@ -472,15 +456,26 @@ def test_prune_removes_only_stale_entries(tmp_path: Path) -> None:
     (kept, gone), _ = process([kept_path, gone_path], cache)
     (cache / ".kept.1234.tmp").write_bytes(b"left by a killed build")
     (cache / "notes.txt").write_text("not ours", encoding="utf-8")
-    removed = images.prune_cache([plan(kept_path)], cache)
+    removed = images.prune_cache(cache, "site", images.cache_names([plan(kept_path)]), images.CACHE_FILE)
     names = {p.name for p in cache.iterdir()}
     assert removed == len(gone.variants) + 2  # its variants, its manifest, the temporary file
-    assert names == {v.name for v in kept.variants} | {kept.manifest, "notes.txt"}
+    assert names == {v.name for v in kept.variants} | {kept.manifest, "notes.txt", "wanted-site.txt"}
     assert process([kept_path], cache)[1] == 0
 
 
+def test_prune_keeps_what_another_output_still_uses(tmp_path: Path) -> None:
+    """`build` and `serve` share the cache: neither deletes what only the other one's last build used."""
+    cache = tmp_path / "c"
+    one, two = (factory.save(factory.photo(), tmp_path / f"{n}.jpg", quality=q) for n, q in (("one", 80), ("two", 81)))
+    (first, second), _ = process([one, two], cache)
+    images.prune_cache(cache, "preview", images.cache_names([plan(one), plan(two)]), images.CACHE_FILE)
+    assert images.prune_cache(cache, "site", images.cache_names([plan(one)]), images.CACHE_FILE) == 0
+    images.prune_cache(cache, "preview", images.cache_names([plan(one)]), images.CACHE_FILE)
+    assert not (cache / second.manifest).exists() and (cache / first.manifest).exists()
+
+
 def test_prune_of_a_missing_cache_is_nothing(tmp_path: Path) -> None:
-    assert images.prune_cache([], tmp_path / "never-made") == 0
+    assert images.prune_cache(tmp_path / "never-made", "site", set(), images.CACHE_FILE) == 0
 
 
 def test_output_bytes_are_deterministic_in_and_out_of_the_pool(tmp_path: Path) -> None:

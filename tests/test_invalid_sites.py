@@ -23,8 +23,8 @@ from pathlib import Path
 import pytest
 
 from backlying_site.cli import main
-from backlying_site.frontmatter import MAX_FILE_BYTES
-from backlying_site.writer import MARKER, MARKER_TEXT
+from backlying_site.load.frontmatter import MAX_FILE_BYTES
+from backlying_site.output.writer import MARKER, MARKER_TEXT
 
 CASES_DIR = Path(__file__).parent / "invalid"
 CASES = sorted(p.name for p in CASES_DIR.iterdir() if (p / "site.yaml").exists())
@@ -218,7 +218,7 @@ def test_a_post_just_under_the_limit_is_accepted(tmp_path: Path, capsys: pytest.
 
 def test_a_post_that_grows_while_it_is_read_is_read_whole(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The read is sized by the file's size (not the limit); a file longer by then is read on."""
-    from backlying_site import frontmatter
+    from backlying_site.load import frontmatter
 
     path = tmp_path / "post.md"
     path.write_bytes(b"x" * 5000)

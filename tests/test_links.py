@@ -45,7 +45,7 @@ def internal_target(url: str, output: Path, page: Path) -> Path | None:
 
 
 def test_every_internal_link_and_asset_resolves_under_a_sub_path(sample_site: Path, source_date_epoch: str) -> None:
-    from backlying_site.builder import BuildOptions, build
+    from backlying_site.build import BuildOptions, build
 
     build(BuildOptions(source=sample_site, base_url=BASE))
     output = sample_site / "public"

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from markdown.treeprocessors import InlineProcessor
 from markdown.util import Registry
 
-from backlying_site.markdown import _PLAIN, MarkdownRenderer, _QuickInline, is_plain_text, required_text
+from backlying_site.render.markdown import _PLAIN, MarkdownRenderer, _QuickInline, is_plain_text, required_text
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -60,7 +60,7 @@ def test_our_extensions_are_python_markdowns_named_ones_with_our_settings() -> N
     same settings, the same processors in the same order."""
     import markdown
 
-    from backlying_site.markdown import extensions
+    from backlying_site.render.markdown import extensions
 
     named = markdown.Markdown(extensions=["toc", "attr_list", "tables", "smarty", "sane_lists"],
                               extension_configs={"toc": {"permalink": False}, "smarty": {"smart_angled_quotes": False}})

@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from backlying_site.cli import main
-from backlying_site.content import load_post
+from backlying_site.load.content import load_post
 from backlying_site.errors import UsageError
 from backlying_site.scaffold import new_post, title_problem
 

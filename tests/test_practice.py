@@ -13,7 +13,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from backlying_site.builder import BuildOptions, build
+from backlying_site.build import BuildOptions, build
 
 POST = "back-lying-position/"
 

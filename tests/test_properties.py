@@ -16,13 +16,13 @@ import yaml
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from backlying_site import schema as s
-from backlying_site.config import load_config
-from backlying_site.content import POST_FIELDS, post_from_text
+from backlying_site.load import schema as s
+from backlying_site.load.config import load_config
+from backlying_site.load.content import POST_FIELDS, post_from_text
 from backlying_site.errors import Problem
-from backlying_site.frontmatter import decode_utf8, parse_document, parse_yaml
+from backlying_site.load.frontmatter import decode_utf8, parse_document, parse_yaml
 from backlying_site.model import Post, SiteConfig
-from backlying_site.render import Urls
+from backlying_site.render.pages import Urls
 
 SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

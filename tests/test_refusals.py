@@ -193,14 +193,14 @@ def test_a_system_failure_is_one_line_and_exit_code_4_and_the_site_stays(
     (sample_site / "content/posts/plain.md").write_text(
         (sample_site / "content/posts/plain.md").read_text(encoding="utf-8") + "\nOne more line.\n",
         encoding="utf-8")
-    real_replace = os.replace
+    real_open = os.open
 
-    def refusing(source: object, target: object, *args: object, **kwargs: object) -> None:
-        if str(target).endswith("index.html"):
-            raise OSError(number, os.strerror(number), str(target))
-        real_replace(source, target, *args, **kwargs)
+    def refusing(path: object, *args: object, **kwargs: object) -> int:
+        if str(path).endswith("index.html"):
+            raise OSError(number, os.strerror(number), str(path))
+        return real_open(path, *args, **kwargs)
 
-    monkeypatch.setattr(os, "replace", refusing)
+    monkeypatch.setattr(os, "open", refusing)
     monkeypatch.setattr("backlying_site.parallel.MIN_ITEMS", 10**6)  # written in this process
     code, err = run(capsys, "build", "--source", str(sample_site))
     assert code == EXIT_SYSTEM, err
@@ -214,7 +214,7 @@ def test_an_internal_error_is_one_line_exit_code_3_and_traceback_shows_it(
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("something we did not expect")
 
-    monkeypatch.setattr("backlying_site.render.Renderer.post_details", broken)
+    monkeypatch.setattr("backlying_site.render.renderer.Renderer.post_details", broken)
     monkeypatch.setattr("backlying_site.parallel.MIN_ITEMS", 10**6)
     code, err = run(capsys, "build", "--source", str(sample_site))
     assert code == EXIT_INTERNAL

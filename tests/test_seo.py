@@ -17,9 +17,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from backlying_site.builder import BuildOptions, build, load_site
+from backlying_site.build import BuildOptions, build, load_site
 from backlying_site.model import Post, Site
-from backlying_site.seo import _Text, iso_minutes, og_locale, plain_text
+from backlying_site.render.seo import _Text, iso_minutes, og_locale, plain_text
 from conftest import SAMPLE_EPOCH
 
 BASE = "https://example.test/guide/"
@@ -94,7 +94,7 @@ def sample_model(built_sample: Path) -> Site:
     """The content model of the built sample site, loaded the way the build loaded it."""
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("SOURCE_DATE_EPOCH", SAMPLE_EPOCH)
-        site, _, _ = load_site(BuildOptions(source=built_sample.parent))
+        site, _ = load_site(BuildOptions(source=built_sample.parent), None)
     return site
 
 

@@ -20,6 +20,15 @@ TITLE = b"Rolling over"  # the one post's title: on the home page and on its own
 HELLO = {"command": "hello", "protocols": ["http://livereload.com/protocols/official-7"]}
 
 
+def run_apart(coroutine):
+    """asyncio.run in a thread of its own: a session's Playwright keeps an event loop running in
+    this one (asyncio.run refuses to start there)."""
+    import concurrent.futures
+
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
 @pytest.fixture(scope="module")
 def preview(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
     """One preview on 127.0.0.1 for the tests that only ask."""
@@ -52,7 +61,7 @@ async def open_socket(port: int, **headers: str) -> WebSocketClientConnection:
 def refused_socket(port: int, **headers: str) -> int:
     """The HTTP status that refused the websocket (fails the test if it opened)."""
     with pytest.raises(HTTPClientError) as refused:
-        asyncio.run(open_socket(port, **headers))
+        run_apart(open_socket(port, **headers))
     return refused.value.code
 
 
@@ -116,7 +125,7 @@ def test_on_every_interface_the_printed_address_works_and_a_foreign_name_does_no
         finally:
             socket.close()
 
-    assert asyncio.run(phone())["command"] == "hello"
+    assert run_apart(phone())["command"] == "hello"
     assert "Traceback" not in server.stderr()
 
 
@@ -148,7 +157,7 @@ def test_the_previews_own_page_opens_the_reload_socket(preview: Running, host: s
         finally:
             socket.close()
 
-    assert asyncio.run(page())["command"] == "hello"
+    assert run_apart(page())["command"] == "hello"
 
 
 def test_a_cross_site_forcereload_pushes_no_reload(start, tmp_path: Path) -> None:
@@ -169,7 +178,7 @@ def test_a_cross_site_forcereload_pushes_no_reload(start, tmp_path: Path) -> Non
         finally:
             socket.close()
 
-    assert asyncio.run(open_page_sees()) == {"command": "reload", "path": "*", "liveCSS": True, "liveImg": True}
+    assert run_apart(open_page_sees()) == {"command": "reload", "path": "*", "liveCSS": True, "liveImg": True}
     assert "Traceback" not in server.stderr()
 
 

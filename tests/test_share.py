@@ -14,10 +14,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image, ImageFont
 
-from backlying_site import images, share, theme
-from backlying_site.builder import BuildOptions, build, load_site, today
+from backlying_site.assets import images, share
+from backlying_site.load import theme
+from backlying_site.build import BuildOptions, build, load_site, plan_images, today
 from backlying_site.model import ImageRef, ImageSettings
-from backlying_site.render import Renderer, make_environment
+from backlying_site.render.renderer import Renderer
 from imagefactory import jpeg_with_everything, private_exif, save
 
 BASE = "https://example.test/guide/"
@@ -68,15 +69,16 @@ def test_share_images_carry_no_metadata(built_sample: Path) -> None:
 
 def test_names_are_hashed_like_other_images(built_sample: Path) -> None:
     for name in share_files(built_sample):
-        assert share._CACHE_FILE.fullmatch(name), name
+        assert share.CACHE_FILE.fullmatch(name), name
 
 
 def test_post_context_exposes_absolute_card_and_pin_urls(built_sample: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1780000000")
-    site, plans, _ = load_site(BuildOptions(source=built_sample.parent))
-    renderer = Renderer(site, make_environment(theme.template_dirs(site.root)), plans, {}, today(), False)
+    site, _ = load_site(BuildOptions(source=built_sample.parent), None)
+    renderer = Renderer(site, theme.load_theme(site.root), plan_images(site, None), today(), False)
+    pages = {page.path: page for page in renderer.pages()}
     for post in site.posts:
-        page = renderer.post_page(post)
+        page = pages[f"{post.slug}/index.html"]
         context = renderer.full_context(page)  # structured data is made when the page renders
         plan = renderer.shares[post.slug]
         assert context["share_card_url"] == f"{BASE}images/{plan.card.name}"
@@ -141,9 +143,9 @@ def test_prune_removes_only_share_images_no_post_names(tmp_path: Path) -> None:
     plan = share.plan_share("kept", "Kept", "Site", None)
     for name in [plan.card.name, plan.pin.name, "share-gone.0123abcd.card.jpg", "hero.0123abcd.800w.jpg", "notes.txt"]:
         (tmp_path / name).write_bytes(b"x")
-    assert share.prune_cache([plan], tmp_path) == 1
+    assert images.prune_cache(tmp_path, "site", share.cache_names([plan]), share.CACHE_FILE) == 1
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
-        [plan.card.name, plan.pin.name, "hero.0123abcd.800w.jpg", "notes.txt"])
+        [plan.card.name, plan.pin.name, "hero.0123abcd.800w.jpg", "notes.txt", "wanted-site.txt"])
 
 
 # --- drawing ------------------------------------------------------------------------------------

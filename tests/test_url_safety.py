@@ -18,10 +18,10 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from backlying_site.builder import BuildOptions, build
-from backlying_site.config import load_config
-from backlying_site.markdown import MAX_LINKS_PER_TEXT, MarkdownRenderer, extensions
-from backlying_site.urlsafety import browser_url, drop_unsafe, is_safe_url, safe_html
+from backlying_site.build import BuildOptions, build
+from backlying_site.load.config import load_config
+from backlying_site.render.markdown import MAX_LINKS_PER_TEXT, MarkdownRenderer, extensions
+from backlying_site.render.urlsafety import browser_url, drop_unsafe, is_safe_url, safe_html
 from conftest import StaticServer
 
 # Each trick shows its marker ({m}) as text, so a test can tell that the field reached the page.

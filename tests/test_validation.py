@@ -13,12 +13,12 @@ from pathlib import Path
 import pytest
 import yaml
 
-from backlying_site import frontmatter
-from backlying_site import schema as s
-from backlying_site.config import load_config
-from backlying_site.content import cross_check, load_authors, load_post, post_from_text, relative
+from backlying_site.load import frontmatter
+from backlying_site.load import schema as s
+from backlying_site.load.config import load_config
+from backlying_site.load.content import cross_check, load_authors, load_post, post_from_text, relative
 from backlying_site.errors import Problem, SiteError
-from backlying_site.frontmatter import (MAX_DEPTH, decode_utf8, format_path, parse_document, parse_yaml,
+from backlying_site.load.frontmatter import (MAX_DEPTH, decode_utf8, format_path, parse_document, parse_yaml,
                                         read_text, split_front_matter)
 
 HEAD = """---

@@ -8,7 +8,6 @@ is reported in one line with a hint, never as a traceback.
 from __future__ import annotations
 
 import argparse
-import gc
 import os
 import sys
 from pathlib import Path
@@ -88,11 +87,14 @@ def add_build_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--base-url", metavar="URL", type=base_url_argument,
                         help="the address the site is published at, overriding site.yaml's base_url")
     parser.add_argument("--drafts", action="store_true", help="include drafts and future-dated posts")
+    parser.add_argument("--clean", action="store_true",
+                        help="take nothing from earlier builds: parse every post, encode every picture and "
+                             "render every page again (the result is what any build gives, only slower)")
 
 
 def base_url_argument(value: str) -> str:
     """--base-url checked as site.yaml's base_url is, refused as wrong usage (exit 2)."""
-    from .config import base_url_problem
+    from .load.config import base_url_problem
 
     problem = base_url_problem(value) if value.lower().startswith(("http://", "https://")) else \
         "is not a web address; write it in full, starting with https://"
@@ -101,11 +103,9 @@ def base_url_argument(value: str) -> str:
     return value
 
 
-def main(argv: Sequence[str] | None = None, then_exit: bool = False) -> int:
-    """``then_exit``: the process ends right after (run), which a build may count on."""
+def main(argv: Sequence[str] | None = None) -> int:
     parser = make_parser()
     args = parser.parse_args(argv)
-    args.then_exit = then_exit
     try:
         return COMMANDS[args.command](args)
     except SiteError as exc:
@@ -137,17 +137,11 @@ def report(exc: SiteError, with_severity: bool = False) -> int:
 
 
 def run_build(args: argparse.Namespace) -> int:
-    if args.then_exit:
-        # One build, then out: no cycle collection at all. The build turns it off while it works
-        # (builder._no_gc_pauses); on again at its end, the first pass walked the memo's hundreds
-        # of thousands of objects (~16 ms at 5,000 posts) for the few cycles a build leaves. Off
-        # before the imports too: the collector's passes over the classes and functions they make
-        # were ~7 ms of ~90 (here).
-        gc.disable()
-    from .builder import BuildOptions, build
+    from .build import BuildOptions, build_command
 
-    result = build(BuildOptions(source=args.source, output=args.output, base_url=args.base_url,
-                                drafts=args.drafts))
+    options = BuildOptions(source=args.source, output=args.output, base_url=args.base_url, drafts=args.drafts,
+                           fresh_images=args.clean)
+    result = build_command(options, clean=args.clean)
     for note in result.notes:
         print(f"note: {note}", file=sys.stderr)
     print(f"Built {result.pages} pages ({result.pages_rendered} rendered, the rest unchanged) and "
@@ -159,16 +153,14 @@ def run_build(args: argparse.Namespace) -> int:
 def run_check(args: argparse.Namespace) -> int:
     import dataclasses
 
-    from .builder import BuildOptions, check, today
-    from .lint import lint_site
+    from .build import BuildOptions, check, today
+    from .check.lint import lint_site
 
     try:
-        site, plans, notes = check(BuildOptions(source=args.source, drafts=args.drafts))
+        site, plans, pages = check(BuildOptions(source=args.source, drafts=args.drafts))
     except SiteError as exc:
         return report(exc, with_severity=True)
-    for note in notes:
-        print(f"note: {note}", file=sys.stderr)
-    warnings = lint_site(site, plans, site.config.check, today=today())
+    warnings = lint_site(site, plans, site.config.check, today=today(), pages=[page.path for page in pages])
     if args.strict and warnings:
         return report(SiteError([dataclasses.replace(w, severity="error") for w in warnings]),
                       with_severity=True)
@@ -205,19 +197,8 @@ def _shown(path: Path) -> str:
 COMMANDS = {"build": run_build, "check": run_check, "new": run_new, "serve": run_serve}
 
 def run(argv: Sequence[str] | None = None) -> NoReturn:
-    """The command line's entry point: ``main``, then out at once. A build leaves hundreds of
-    thousands of objects (the memo of 5,000 posts) that an ordinary exit would free one by one,
-    ~30 ms of a one-post rebuild; the system takes the memory back anyway. Every file a command
-    writes is closed before it returns (read-only connections to the build cache may stay open);
-    only the standard streams are left to flush."""
-    code = main(argv, then_exit=True)
-    for stream in (sys.stdout, sys.stderr):
-        try:
-            if stream is not None:  # None: started with it closed
-                stream.flush()
-        except (OSError, ValueError):  # the reader went away (a pipe), or the stream was closed
-            pass  # the command did its work; its exit code says so
-    os._exit(code)
+    """The command line's entry point."""
+    sys.exit(main(argv))
 
 
 if __name__ == "__main__":

@@ -8,9 +8,12 @@ Markdown source (rendered in one place, ``markdown.py``).
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
-from functools import cached_property
+import hashlib
+import pickle
+from dataclasses import dataclass, field, fields
+from enum import Enum
 from pathlib import Path
+from typing import Any
 
 
 class Lines:
@@ -168,35 +171,47 @@ class Author:
     url: str = ""
 
 
+class Role(Enum):
+    """What an edit to a Post field invalidates (each field declares its own: ``role()``)."""
+
+    SHOWN = "shown"  # every page that shows the post, and every listing it is on
+    MESSAGES = "messages"  # nothing: only where problem messages point (path, lines)
+
+
+def role(kind: Role, **kwargs: Any) -> Any:
+    """A dataclass field with its rebuild role in its metadata."""
+    return field(metadata={"role": kind}, **kwargs)
+
+
 @dataclass(frozen=True)
 class Post:
-    path: str  # site-relative source file, e.g. content/posts/tummy-time/index.md
-    slug: str
-    title: str
-    date: dt.date
-    summary: str
-    benefits: tuple[str, ...]
-    steps: tuple[Step, ...]
-    body: str  # Markdown
-    body_line: int
-    author: str = ""  # key into Site.authors
-    updated: dt.date | None = None
-    draft: bool = False
-    tags: tuple[str, ...] = ()
-    age: AgeRange | None = None
-    dosage: Dosage | None = None
-    equipment: tuple[str, ...] = ()
-    hero: ImageRef | None = None
-    helps_with: tuple[str, ...] = ()
-    play_ideas: tuple[str, ...] = ()
-    note: Note | None = None
-    precautions: tuple[str, ...] = ()
-    video: Video | None = None
-    reviewed_by: Review | None = None
-    sources: tuple[Source, ...] = ()
-    disclaimer: str = ""  # Markdown; empty means the site's
+    path: str = role(Role.MESSAGES)  # site-relative source file, e.g. content/posts/tummy-time/index.md
+    slug: str = role(Role.SHOWN)
+    title: str = role(Role.SHOWN)
+    date: dt.date = role(Role.SHOWN)
+    summary: str = role(Role.SHOWN)
+    benefits: tuple[str, ...] = role(Role.SHOWN)
+    steps: tuple[Step, ...] = role(Role.SHOWN)
+    body: str = role(Role.SHOWN)  # Markdown
+    body_line: int = role(Role.MESSAGES)
+    author: str = role(Role.SHOWN, default="")  # key into Site.authors
+    updated: dt.date | None = role(Role.SHOWN, default=None)
+    draft: bool = role(Role.SHOWN, default=False)
+    tags: tuple[str, ...] = role(Role.SHOWN, default=())
+    age: AgeRange | None = role(Role.SHOWN, default=None)
+    dosage: Dosage | None = role(Role.SHOWN, default=None)
+    equipment: tuple[str, ...] = role(Role.SHOWN, default=())
+    hero: ImageRef | None = role(Role.SHOWN, default=None)
+    helps_with: tuple[str, ...] = role(Role.SHOWN, default=())
+    play_ideas: tuple[str, ...] = role(Role.SHOWN, default=())
+    note: Note | None = role(Role.SHOWN, default=None)
+    precautions: tuple[str, ...] = role(Role.SHOWN, default=())
+    video: Video | None = role(Role.SHOWN, default=None)
+    reviewed_by: Review | None = role(Role.SHOWN, default=None)
+    sources: tuple[Source, ...] = role(Role.SHOWN, default=())
+    disclaimer: str = role(Role.SHOWN, default="")  # Markdown; empty means the site's
     # Line of every front-matter key path, for messages about cross-post facts.
-    lines: Lines = field(default_factory=Lines, compare=False, repr=False)
+    lines: Lines = role(Role.MESSAGES, default_factory=Lines, compare=False, repr=False)
 
     def line_of(self, *path: str | int) -> int:
         while path:
@@ -206,10 +221,9 @@ class Post:
             path = path[:-1]
         return 1
 
-    @cached_property
+    @property
     def images(self) -> tuple[ImageRef, ...]:
-        """Every image of the post, hero first, each once (made once per post object: builds ask
-        for it several times per post)."""
+        """Every image of the post, hero first, each once."""
         refs = [self.hero] + [s.image for s in self.steps]
         if self.video:
             refs.append(self.video.poster)
@@ -224,16 +238,18 @@ class Post:
         return self.updated or self.date
 
 
-# Post fields that only templates and deferred page contexts read (render.Page.deferred): an edit
-# to them changes no page's place, order or neighbours, so the preview keeps its page list and
-# re-keys only the pages that show the post (pagekeys). A field that render.pages(), the site's
-# order, tags, age bands, authors, related posts, share images or the sitemap reads must not be here.
-# (title, summary and hero too: besides templates, only the post's own page context reads them, and
-# that page is made anew; share images' names from title and hero are in that page's deferred part,
-# and image plans are in every page's key.)
-CONTENT_FIELDS = frozenset({"title", "summary", "hero", "benefits", "steps", "body", "body_line", "dosage",
-                            "equipment", "helps_with", "play_ideas", "note", "precautions", "video",
-                            "reviewed_by", "sources", "disclaimer", "lines"})
+def fields_with(kind: Role) -> tuple[str, ...]:
+    """The Post fields of one role, in their order: read from the fields' own declarations."""
+    return tuple(f.name for f in fields(Post) if f.metadata.get("role") is kind)
+
+
+_SHOWN = fields_with(Role.SHOWN)
+
+
+def page_digest(post: Post) -> str:
+    """A digest of everything in a post that can shape a page (its SHOWN fields): pages that show
+    the post are keyed by it. Pickled, not repr'd: 6x faster, and equal values pickle alike."""
+    return hashlib.sha256(pickle.dumps(tuple(getattr(post, name) for name in _SHOWN), protocol=5)).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -292,16 +308,16 @@ class Site:
     config: SiteConfig
     posts: tuple[Post, ...]  # published ones, newest first
     authors: dict[str, Author]
+    tags: dict[str, tuple[Post, ...]] = field(default_factory=dict)  # tag -> its posts, tags sorted
 
-    @cached_property
-    def tags(self) -> dict[str, tuple[Post, ...]]:
-        """Tag -> its posts (newest first), tags sorted by name. (Made once: the page list, the page
-        keys and the lint each ask; ~10 ms at 5,000 posts. A Site is never changed once made.)"""
-        by_tag: dict[str, list[Post]] = {}
-        for post in self.posts:
-            for tag in post.tags:
-                by_tag.setdefault(tag, []).append(post)
-        return {tag: tuple(by_tag[tag]) for tag in sorted(by_tag)}
+
+def posts_by_tag(posts: tuple[Post, ...]) -> dict[str, tuple[Post, ...]]:
+    """Tag -> its posts (in the order given), tags sorted by name."""
+    by_tag: dict[str, list[Post]] = {}
+    for post in posts:
+        for tag in post.tags:
+            by_tag.setdefault(tag, []).append(post)
+    return {tag: tuple(by_tag[tag]) for tag in sorted(by_tag)}
 
 
 def _plural(n: int, word: str) -> str:

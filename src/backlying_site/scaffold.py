@@ -6,10 +6,10 @@ import datetime as dt
 import unicodedata
 from pathlib import Path
 
-from .content import POST_FIELDS, POSTS_DIR
+from .load.content import POST_FIELDS, POSTS_DIR
 from .errors import Problem, SiteError, UsageError
-from .frontmatter import Document
-from .schema import SLUG_RE, Ctx, make_slug
+from .load.frontmatter import Document
+from .load.schema import SLUG_RE, Ctx, make_slug
 
 # What str.splitlines() breaks on: YAML folds some of them into spaces, and a '---' after one
 # would end the front matter (issue 18).

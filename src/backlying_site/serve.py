@@ -2,7 +2,7 @@
 
 Wired the way MkDocs' own server works (STYLE.md, "The dev server"): a file event only records
 what changed; once the events have been quiet for a moment the whole site is built again with
-`builder.build` in a worker thread (fast by memoization there, never by partial state), while the
+`build.build` in a worker thread (fast with the store it keeps in memory, never by partial state), while the
 previous, complete site goes on being served; then ONE reload message goes out. python-livereload
 gives the websocket (`LiveReloadHandler`), livereload.js and the transform that injects its script
 before `</head>`; the tornado application is put together here (`PreviewServer`). Its own watcher
@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import errno
 import html
 import ipaddress
@@ -46,12 +47,12 @@ from watchdog.events import (DirCreatedEvent, DirDeletedEvent, DirMovedEvent, Fi
 from watchdog.observers import Observer
 from watchdog.observers.polling import PollingObserver
 
-from . import theme
-from .builder import BuildOptions, BuildResult, StaleMemo, build, saved_memo
-from .config import CONFIG_NAME, load_config
-from .errors import Problem, SiteError, printable
-from .memo import Memo
-from .writer import check_output_folder
+from .build import BuildOptions, BuildResult, build, build_with_store
+from .errors import Problem, SiteError, describe_internal_error, describe_system_error, printable
+from .incremental import Store, load_store
+from .load import theme
+from .load.config import CONFIG_NAME, load_config
+from .output.writer import check_output_folder
 
 QUIET_SECONDS = 0.05  # an editor's save is a burst of events a few ms long
 LONGEST_WAIT = 1.0  # build anyway when events never stop (a long copy, a checkout)
@@ -73,7 +74,6 @@ CONTENT_TYPES = {
     ".png": "image/png", ".gif": "image/gif", ".ico": "image/x-icon", ".woff2": "font/woff2",
     ".woff": "font/woff", ".webmanifest": "application/manifest+json", ".pdf": "application/pdf",
 }
-PREVIEW_CACHE = "preview-build"  # the preview's own build cache under .cache/ (see BuildOptions.cache_name)
 FINGERPRINT = re.compile(r"^(?P<stem>.+)\.[0-9a-f]{8}(?P<ext>\.css|\.js)$")
 
 
@@ -273,9 +273,8 @@ class ChangeBatch:
 
 
 def watched_dirs(root: Path) -> list[Path]:
-    dirs = [root / "content", *theme.template_dirs(root), *theme.static_dirs(root)]
     unique: dict[Path, Path] = {}
-    for d in dirs:
+    for d in theme.input_folders(root):
         if d.is_dir():
             unique.setdefault(d.resolve(), d)
     return list(unique.values())
@@ -351,12 +350,10 @@ class Preview:
 
     def __init__(self, root: Path, output: Path, drafts: bool, loop: asyncio.AbstractEventLoop) -> None:
         self.root, self.output, self.drafts, self.loop = root, output, drafts, loop
-        # reuse_search_index: re-indexing every post on each save would cost seconds; the preview's
-        # search keeps the index of its first build (restart serve to refresh it).
-        self.options = BuildOptions(source=root, output=output, drafts=drafts,
-                                    reuse_search_index=True, cache_name=PREVIEW_CACHE)  # base_url set by start()
+        self.options = BuildOptions(source=root, output=output, drafts=drafts, preview=True,
+                                    defer_search=True)  # base_url: start()
         self.failure: list[str] | None = None  # the problem lines while the site does not build
-        self.memo = Memo()  # what each build learned, so the next costs what changed
+        self.store = Store()  # what each build made, so the next costs what changed
         self.ready = asyncio.Event()  # set after the first build: requests wait for it
         self.changes = ChangeBatch()
         self.watcher = SourceWatcher(root, output, self.changes.add)
@@ -369,7 +366,7 @@ class Preview:
     def start(self, base_url: str, open_browser: bool = False) -> None:
         self.url, self._open_browser = base_url, open_browser
         self.options = BuildOptions(source=self.root, output=self.output, base_url=base_url, drafts=self.drafts,
-                                    reuse_search_index=True, cache_name=PREVIEW_CACHE)
+                                    preview=True, defer_search=True)
         self._first = start_first_build(self.options)  # before this process has any thread: see there
         self.watcher.start()  # before the first build, so no edit made during it is lost
         self._thread.start()
@@ -397,9 +394,9 @@ class Preview:
             self._first.join(timeout=0.1)
         if self.stopping.is_set():
             return
-        if self._first is not None:  # the memo it left: every page it wrote is then kept, not rendered
-            self.memo = saved_memo(self.options)
-        self.rebuild(set())  # every page in place now: what the memo needs, and any edit made meanwhile
+        if self._first is not None:  # the store it left: every page it wrote is then kept, not rendered
+            self.store = load_store(preview_store(self.options))
+        self.rebuild(set())  # every page in place now, and any edit made meanwhile
         if self.stopping.is_set():
             return
         self.loop.call_soon_threadsafe(self.ready.set)
@@ -422,22 +419,29 @@ class Preview:
         if changed and not self.changes.pending():  # else another build follows: one reload after it
             path = self.reload_path(changed) if was_ok and result is not None else "*"
             self.loop.call_soon_threadsafe(send_reload, path)
+        if result is not None and result.search_behind and not self.changes.pending():
+            self._index()
+
+    def _index(self) -> None:
+        """The search index made again, after the pages are out: every page is kept as it is."""
+        try:
+            build(dataclasses.replace(self.options, defer_search=False), self.store)
+        except Exception:  # noqa: BLE001 - the next save's build says what is wrong, as always
+            self.store.search = None
 
     def _build(self) -> tuple[BuildResult | None, list[str] | None]:
         try:
-            try:
-                return build(self.options, self.memo), None
-            except StaleMemo:  # what the memo read from disk says of a post no longer holds: without it
-                self.memo = Memo()
-                return build(self.options, self.memo), None
+            return build(self.options, self.store), None
         except SiteError as exc:
             return None, [p.format() for p in sorted(set(exc.problems))]
         except KeyboardInterrupt as exc:  # only an image worker's result raises it here: Ctrl-C
             self.stopping.wait(1.0)  # the main thread is stopping the preview
             return None, [f"{self.root}: the build was interrupted ({type(exc).__name__}); save a file to retry"]
-        except Exception as exc:  # a bug must not stop the preview: show it like a content error
-            self.memo = Memo()  # and the next build starts from a clean slate (e.g. .cache/ deleted meanwhile)
-            return None, [f"{self.root}: internal error: {type(exc).__name__}: {exc}"]
+        except OSError as exc:  # the disk, permissions: the same words as the build command's
+            return None, [describe_system_error(exc)]
+        except Exception as exc:  # noqa: BLE001 - a bug must not stop the preview: shown like a content error
+            self.store = Store()  # and the next build starts from nothing
+            return None, [describe_internal_error(exc)]
 
     def _report_failure(self) -> None:
         count = len(self.failure or [])
@@ -458,12 +462,18 @@ class Preview:
 
     def reload_path(self, changed: set[Path]) -> str:
         """A stylesheet's new address when only stylesheets changed (livereload swaps CSS in place)."""
-        statics = {path.resolve(): (rel, path) for rel, path in theme.static_files(self.root).items()}
+        statics = {path.resolve(): (rel, path) for rel, path in theme.static_files(self.root)[0].items()}
         found = [statics.get(p.resolve()) for p in changed if p.suffix == ".css" and p.is_file()]
         if not found or None in found or len(found) != len(changed):
             return "*"
         rel, path = min(found)
         return "/" + theme.fingerprinted_name(rel, path.read_bytes())
+
+
+def preview_store(options: BuildOptions) -> Path:
+    from .incremental.store import store_path
+
+    return store_path(options.cache / "preview-build", options.output_dir)
 
 
 def start_first_build(options: BuildOptions) -> multiprocessing.Process | None:
@@ -472,8 +482,8 @@ def start_first_build(options: BuildOptions) -> multiprocessing.Process | None:
     A process with threads (the preview's server, watcher and builder) may not fork workers, so its
     own builds render in one process: minutes for the first build of a big site. Forked now, while
     this process has no other thread, the child may; the preview's first build then starts from the
-    memo it saved and keeps every page it wrote. None where fork is not available: the preview's own
-    build does it all.
+    store it saved and keeps every page it wrote. None where fork is not available: the preview's
+    own build does it all.
     """
     if "fork" not in multiprocessing.get_all_start_methods() or threading.active_count() > 1:
         return None
@@ -491,7 +501,7 @@ def _first_build(options: BuildOptions) -> None:
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, signal.SIG_DFL)
     try:
-        build(options)
+        build_with_store(options, preview_store(options))
     except BaseException:  # noqa: BLE001 - the preview's own build reports every problem
         pass
     finally:

@@ -22,13 +22,13 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .images import ImagePlan
+from ..assets.images import ImagePlan
 from .markdown import MarkdownRenderer
-from .model import Author, ImageRef, Post, Site, Step
-from .share import SharePlan
+from ..model import Author, ImageRef, Post, Site, Step
+from ..assets.share import SharePlan
 
 if TYPE_CHECKING:
-    from .render import Page, Urls
+    from .pages import Page, Urls
 
 SCHEMA = "https://schema.org"
 

@@ -17,8 +17,8 @@ import shutil
 import subprocess
 import tempfile
 from pathlib import Path
-from .errors import Problem, SiteError
-from .model import SiteConfig
+from ..errors import Problem, SiteError
+from ..model import SiteConfig
 
 BUNDLE = "pagefind"
 POST_TEMPLATE = "post.html"

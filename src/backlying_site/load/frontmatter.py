@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from .errors import Problem, quoted
+from ..errors import Problem, quoted
 
 try:  # libyaml is ten times faster; fall back quietly where it is missing.
     _Base: type = yaml.CSafeLoader

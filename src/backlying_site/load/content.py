@@ -11,11 +11,11 @@ import os
 from pathlib import Path
 from typing import Any
 
+from ..errors import Problem, quoted
+from ..model import (AgeRange, Author, Dosage, ImageRef, Lines, Note, Post, Review, Site, SiteConfig, Source, Step,
+                     Video, posts_by_tag)
 from . import schema as s
-from .errors import Problem, quoted
 from .frontmatter import Document, KeyPath, parse_document, parse_yaml, read_text
-from .model import (AgeRange, Author, Dosage, ImageRef, Lines, Note, Post, Review, Site, SiteConfig, Source, Step,
-                    Video)
 
 CONTENT_DIR = "content"
 POSTS_DIR = "content/posts"
@@ -339,4 +339,15 @@ def assemble(root: Path, config: SiteConfig, posts: list[Post], authors: dict[st
              today: dt.date, drafts: bool) -> Site:
     shown = [p for p in posts if is_published(p, today, drafts)]
     shown.sort(key=lambda p: (p.date, p.slug), reverse=True)
-    return Site(root=root, config=config, posts=tuple(shown), authors=authors)
+    return Site(root=root, config=config, posts=tuple(shown), authors=authors, tags=posts_by_tag(tuple(shown)))
+
+
+def named_files(post: Post, root: Path) -> list[Path]:
+    """What a post's validation looked at besides its text: the files it names, as written (a link
+    retargeted shows in its own stat) and where they lead, and its bundle's folder (made a link, it
+    shows too). A post parsed before is taken again only while these are as they were."""
+    refs = list(post.images) + ([post.video.file] if post.video and post.video.file else [])
+    source = root / post.path
+    folder = source.parent
+    bundle = [folder] if source.name == "index.md" else []
+    return [ref.source for ref in refs] + [folder / ref.rel for ref in refs] + bundle

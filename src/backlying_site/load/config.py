@@ -7,10 +7,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from ..errors import Problem, quoted
+from ..model import ImageSettings, LintSettings, SiteConfig
 from . import schema as s
-from .errors import Problem, quoted
 from .frontmatter import Document, KeyPath, parse_yaml, read_text
-from .model import ImageSettings, LintSettings, SiteConfig
 
 CONFIG_NAME = "site.yaml"
 IMAGE_FORMATS = ("avif", "webp")

@@ -32,8 +32,8 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 import PIL  # only its version: the package's __init__, not its image modules
 
-from .errors import Problem
-from .model import ImageRef, ImageSettings
+from ..errors import Problem
+from ..model import ImageRef, ImageSettings
 
 if TYPE_CHECKING:
     from PIL import Image
@@ -73,7 +73,7 @@ MAX_SIDE = {"webp": 16383, "jpeg": 65500, "avif": 65536}
 FORMAT_NAMES = {"avif": "AVIF", "webp": "WebP", "jpeg": "JPEG", "png": "PNG"}
 # Keys Pillow reports for metadata; none may survive into an output (privacy: photos of babies).
 METADATA_KEYS = ("exif", "xmp", "XML:com.adobe.xmp", "icc_profile", "comment", "photoshop", "iptc")
-_CACHE_FILE = re.compile(r"[^./]+\.[0-9a-f]{8}\.(?:\d+w\.(?:avif|webp|jpg|png)|json)|\..+\.tmp")
+CACHE_FILE = re.compile(r"[^./]+\.[0-9a-f]{8}\.(?:\d+w\.(?:avif|webp|jpg|png)|json)|\..+\.tmp")
 Progress = Callable[[int, int], None]
 
 
@@ -336,12 +336,28 @@ def finalise(plan: ImagePlan, cache_dir: Path) -> ImagePlan:
     return dataclasses.replace(plan, formats=kept, variants=tuple(v for v in plan.variants if v.format in kept))
 
 
-def prune_cache(plans: list[ImagePlan], cache_dir: Path) -> int:
-    """Delete the cache's files no current plan names (old settings, removed pictures); return how many."""
+def cache_names(plans: list[ImagePlan]) -> set[str]:
+    """The cache files these plans need: their variants and the manifests that record them."""
+    return {v.name for plan in plans for v in plan.variants} | {plan.manifest for plan in plans}
+
+
+def prune_cache(cache_dir: Path, owner: str, wanted: set[str], made_here: re.Pattern[str]) -> int:
+    """Delete the cache files (named like ``made_here``) that no output's last build wanted. Each
+    output (the published site, the preview) lists what it wants in a file of its own, so that a
+    build never deletes what only the preview uses, nor the preview what only a build uses."""
     if not cache_dir.is_dir():
         return 0
-    wanted = {v.name for plan in plans for v in plan.variants} | {plan.manifest for plan in plans}
-    return prune_unwanted(cache_dir, wanted, _CACHE_FILE)
+    write_atomic(cache_dir / f"wanted-{owner}.txt", "".join(f"{name}\n" for name in sorted(wanted)).encode())
+    keep: set[str] = set()
+    for listing in cache_dir.glob("wanted-*.txt"):
+        keep.update(listing.read_text(encoding="utf-8").split())
+    return prune_unwanted(cache_dir, keep, made_here)
+
+
+def failure_problem(ref: ImageRef, reason: str) -> Problem:
+    """A picture that could not be processed, at the line that names it."""
+    return Problem(ref.origin, ref.line, ref.field, f"'{ref.rel}' could not be decoded (damaged, truncated, or "
+                   "in a form the encoder refuses); export the picture again", reason=reason)
 
 
 def prune_unwanted(cache_dir: Path, wanted: set[str], made_here: re.Pattern[str]) -> int:
@@ -395,7 +411,7 @@ def _in_pool(job: Callable[[ImagePlan], str], todo: list[ImagePlan], workers: in
     from concurrent.futures.process import BrokenProcessPool
 
     chunk = max(1, min(16, len(todo) // (workers * 8)))
-    from .parallel import die_with_parent
+    from ..parallel import die_with_parent
 
     method = _start_method()
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method), initializer=die_with_parent,

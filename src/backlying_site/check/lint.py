@@ -15,26 +15,27 @@ import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import Iterable, Iterator
 from urllib.parse import unquote, urljoin, urlsplit
 
 import textstat
 
-from .config import CONFIG_NAME
-from .content import AUTHORS_FILE
-from .errors import Problem
-from .frontmatter import KeyPath, format_path, parse_yaml, read_text
-from .discovery import age_bands, posts_by_author
-from .images import ImagePlan
-from .markdown import MAX_LINKS_PER_TEXT, MarkdownRenderer
-from .model import ImageRef, LintSettings, Post, SiteConfig, Site
-from .urlsafety import browser_url
+from ..load.config import CONFIG_NAME
+from ..load.content import AUTHORS_FILE
+from ..errors import Problem
+from ..load.frontmatter import KeyPath, format_path, parse_yaml, read_text
+from ..render.pages import address
+from ..assets.images import ImagePlan
+from ..render.markdown import MAX_LINKS_PER_TEXT, MarkdownRenderer
+from ..model import ImageRef, LintSettings, Post, SiteConfig, Site
+from ..render.urlsafety import browser_url
 
 
 def lint_site(site: Site, plans: dict[Path, ImagePlan], settings: LintSettings, *,
-              today: dt.date) -> list[Problem]:
-    """Every warning about the site's posts, sorted by file and line."""
-    pages = site_paths(site)
+              today: dt.date, pages: Iterable[str]) -> list[Problem]:
+    """Every warning about the site's posts, sorted by file and line. ``pages``: the output path of
+    every page the site has (render.pages, the one URL map)."""
+    pages = {address(path) for path in pages}
     renderers = markdown_renderers(site.config)
     problems: list[Problem] = []
     for post in site.posts:
@@ -231,30 +232,6 @@ _LINKS = [
     re.compile(r"<([a-zA-Z][a-zA-Z0-9+.-]*:[^>\s]+)>"),  # <https://...>
 ]
 # First path segments that are the site's own folders, not post slugs.
-_SITE_FOLDERS = {"tags", "page", "static", "images"}
-
-
-def site_paths(site: Site) -> set[str]:
-    """Every page a link may reach, relative to the base URL ('' is the home page; see render.pages)."""
-    paths = {"tags/", "404.html", "feed.xml", "sitemap.xml", "robots.txt", "_headers"}
-    paths |= {f"{post.slug}/" for post in site.posts}
-
-    def listing(rel: str, posts: tuple) -> set[str]:  # render.paginate's addresses
-        count = max(1, math.ceil(len(posts) / site.config.page_size))
-        return {rel} | {f"{rel}page/{number}/" for number in range(2, count + 1)}
-
-    paths |= listing("", site.posts)
-    for tag, posts in site.tags.items():
-        paths |= listing(f"tags/{tag}/", posts)
-    for band in age_bands(site):
-        paths |= listing(f"age/{band.slug}/", band.posts)
-    for key, posts in posts_by_author(site).items():
-        paths |= listing(f"authors/{key}/", posts)
-    if site.config.search:
-        paths.add("search/")
-    return paths
-
-
 def markdown_links(source: str) -> Iterator[tuple[int, str]]:
     """(line offset, address) of every link in Markdown source, code left out."""
     fenced = False
@@ -310,7 +287,8 @@ def link_problem(href: str, from_slug: str, site: Site, pages: set[str]) -> str 
     if rel in pages or rel + "/" in pages:
         return None
     segment = rel.strip("/")
-    if "/" not in segment and "." not in segment and segment not in _SITE_FOLDERS:
+    folders = {page.split("/")[0] for page in pages if "/" in page} | {"static", "images", "page"}
+    if "/" not in segment and "." not in segment and segment not in folders:
         return (f"links to '{href}', but no published post has the slug '{segment}'{hint}; check the "
                 "address, or remove the link until that post is published")
     return f"links to '{href}', which is not a page of the site{hint}; {fix}"

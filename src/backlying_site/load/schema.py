@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from .errors import Problem, quoted
+from ..errors import Problem, quoted
 from .frontmatter import Document, KeyPath, format_path
 
 INVALID: Any = object()

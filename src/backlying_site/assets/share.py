@@ -26,14 +26,13 @@ from typing import TYPE_CHECKING
 
 import PIL  # its version; its image modules only where a share image is drawn (images.py says why)
 
-from . import images, parallel
+from .. import parallel
+from . import images
 from .images import ImagePlan, Progress
-from .model import Site
+from ..model import Site
 
 if TYPE_CHECKING:
     from PIL import Image, ImageFont
-
-    from .writer import Writer
 
 # Bump when the drawing code changes what it produces: old cache entries then miss.
 SHARE_VERSION = "1"
@@ -47,7 +46,7 @@ PANEL = (29, 35, 39)  # --text of site.css: white on it is 15:1
 # Black at this opacity over the hero under the words: even on a white photo the band is at
 # most sRGB 64, where white text has about 10:1 contrast (WCAG AA asks 4.5:1).
 BAND_OPACITY = 191
-_CACHE_FILE = re.compile(r"share-[^./]+\.[0-9a-f]{8}\.(?:card|pin)\.jpg")
+CACHE_FILE = re.compile(r"share-[^./]+\.[0-9a-f]{8}\.(?:card|pin)\.jpg")
 
 
 @dataclass(frozen=True)
@@ -174,20 +173,15 @@ def process_shares(plans: Iterable[SharePlan], cache_dir: Path, progress: Progre
     return len(todo)
 
 
-def write_shares(writer: Writer, plans: Iterable[SharePlan], cache_dir: Path) -> None:
-    """Link the cached files into the output's images/ (immutable: named by their content)."""
-    for plan in sorted(plans, key=lambda p: p.slug):
-        for image in plan.files:
-            rel = f"images/{image.name}"
-            if not writer.link_kept(rel, image.name, plan.slug):
-                writer.copy_file(rel, cache_dir / image.name, plan.slug, link=True)
+def share_files(plans: Iterable[SharePlan], cache_dir: Path) -> list[tuple[str, Path]]:
+    """Each share image's output path and its file in the cache (named by its content)."""
+    return [(f"images/{image.name}", cache_dir / image.name)
+            for plan in sorted(plans, key=lambda p: p.slug) for image in plan.files]
 
 
-def prune_cache(plans: Iterable[SharePlan], cache_dir: Path) -> int:
-    """Delete share images no current post names (old titles, changed heroes); return how many."""
-    if not cache_dir.is_dir():
-        return 0
-    return images.prune_unwanted(cache_dir, {image.name for plan in plans for image in plan.files}, _CACHE_FILE)
+def cache_names(plans: Iterable[SharePlan]) -> set[str]:
+    return {image.name for plan in plans for image in plan.files}
+
 
 
 # --- drawing ------------------------------------------------------------------------------

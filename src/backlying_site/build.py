@@ -1,0 +1,434 @@
+"""build() and check(): gather and validate the whole site, then render and write it.
+
+Two phases, as MkDocs ("first gather all data from all files") and Zola (load, then render) do:
+nothing is written until every post, author, picture header and template has passed. Each step is
+a function of the site folder and of what the steps before it made. ``reuse`` (an
+incremental.Store) lets a step take what an earlier build made from the same inputs; without it,
+every step does all of its work: the clean build, which the incremental one is tested against.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import re
+import pickle
+import tempfile
+import time
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable
+
+from . import parallel
+from .assets import images, share
+from .assets.images import ImagePlan
+from .errors import Problem, SiteError, working_on
+from .incremental import PageRecord, SavedPost, Store
+from .incremental.keys import digest, fingerprint, page_key, post_keys
+from .incremental.store import file_stat, load_store, save_store, store_path, trusted_stat
+from .incremental.unchanged import output_unchanged, same_inputs, scan_inputs
+from .load import content, theme
+from .load.config import load_config
+from .model import ImageRef, Post, Site, page_digest
+from .output import search
+from .output.writer import Generations, Held, Publisher, check_output_folder, locked, write_file
+from .render.pages import Page
+from .render.renderer import Renderer, template_problem
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    source: Path
+    output: Path | None = None
+    base_url: str | None = None
+    drafts: bool = False
+    cache_dir: Path | None = None
+    # The preview: its output may lie in .cache/, a future post is labelled as scheduled.
+    preview: bool = False
+    # Pictures encoded anew, into a cache of their own (build --clean): nothing taken from before.
+    fresh_images: bool = False
+    # Keep the last search index when post pages changed (the preview: it indexes again right after
+    # the reload, in a build of its own, so a save is not slowed by Pagefind: ~1 s a thousand posts).
+    defer_search: bool = False
+
+    @property
+    def root(self) -> Path:
+        return self.source.absolute()
+
+    @property
+    def output_dir(self) -> Path:
+        return (self.output or self.source / "public").absolute()
+
+    @property
+    def cache(self) -> Path:
+        return (self.cache_dir or self.source / ".cache").absolute()
+
+
+@dataclass
+class BuildResult:
+    output: Path
+    pages: int
+    images: int
+    pages_rendered: int
+    images_encoded: int
+    files_written: int
+    seconds: float
+    notes: list[str] = field(default_factory=list)
+    search_behind: bool = False  # the search index is the last one (defer_search): build again to index
+
+
+def today() -> dt.date:
+    """The build's idea of today: SOURCE_DATE_EPOCH when set, so CI builds are reproducible."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch and epoch.isdigit():
+        return dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc).date()
+    return dt.date.today()
+
+
+# --- the build ------------------------------------------------------------------------------------
+
+
+def build(options: BuildOptions, reuse: Store | None = None) -> BuildResult:
+    """Build the site into its output folder, swapped in whole only if every step succeeded."""
+    started = time.perf_counter()
+    output = check_output_folder(options.root, options.output_dir, preview=options.preview)
+    inputs = _input_scan(options, reuse)
+    if reuse is not None and _nothing_changed(reuse, inputs, output):
+        return BuildResult(output, *reuse.counts, 0, 0, 0, time.perf_counter() - started)
+    notes = list(reuse.notes) if reuse is not None else []
+    site, parsed = load_site(options, reuse)
+    files = theme.load_theme(site.root)
+    plans = plan_images(site, reuse)
+    with ExitStack() as stack:
+        cache = Path(stack.enter_context(tempfile.TemporaryDirectory())) if options.fresh_images \
+            else options.cache / "images"
+        plans, encoded = process_images(site, plans, cache)
+        renderer = Renderer(site, files, plans, today(), options.drafts, options.preview)
+        notes += draw_share_cards(renderer, cache)
+        with locked(output):
+            publisher = Publisher(output, reuse.generations if reuse is not None else None)
+            pages, records, rendered = render_pages(renderer, parsed, publisher, reuse)
+            write_assets(publisher, site, files, plans, renderer, cache)
+            index = index_search(site, files, pages, records, publisher, reuse, options)
+            generations = publisher.publish()
+    behind = index is not None and index[0] != search_key(pages, records)
+    if reuse is not None:  # (a build that left its index behind cannot vouch that nothing changed)
+        _remember(reuse, parsed, records, index, generations, None if behind else inputs)
+        reuse.counts = (len(pages), len(plans))
+    if not options.fresh_images:
+        prune_picture_cache(cache, output, plans, renderer)
+    return BuildResult(output, len(pages), len(plans), rendered, encoded, publisher.written,
+                       time.perf_counter() - started, notes, behind)
+
+
+def check(options: BuildOptions) -> tuple[Site, dict[Path, ImagePlan], list[Page]]:
+    """Every validation build makes, templates included (every page is rendered); writes nothing."""
+    site, parsed = load_site(options, None)
+    files = theme.load_theme(site.root)
+    plans = plan_images(site, None)
+    renderer = Renderer(site, files, plans, today(), options.drafts, options.preview)
+    pages, _, _ = render_pages(renderer, parsed, None, None)
+    return site, plans, pages
+
+
+def build_command(options: BuildOptions, clean: bool = False) -> BuildResult:
+    """The `build` command: a build that takes what the last one with the same output made (its
+    store, under .cache/build/), and leaves its own for the next; ``clean`` starts from nothing."""
+    return build_with_store(options, store_path(options.cache / "build", options.output_dir), clean)
+
+
+def build_with_store(options: BuildOptions, path: Path, clean: bool = False) -> BuildResult:
+    store = Store() if clean else load_store(path)
+    result = build(options, store)
+    try:
+        save_store(store, path)
+    except OSError as exc:  # the site is built; the next build is only slower
+        result.notes.append(f"the build store could not be saved ({exc.strerror or exc}); the next build "
+                            "makes everything again")
+    return result
+
+
+# --- 1. the site's files, read and validated ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """Every post of this build as parsed (drafts included), by its file's path."""
+
+    posts: dict[str, SavedPost]
+
+
+def load_site(options: BuildOptions, reuse: Store | None) -> tuple[Site, Parsed]:
+    """Read and validate the whole site; raise SiteError with every problem found."""
+    root = options.root
+    config, problems = load_config(root, options.base_url)
+    authors, author_problems = content.load_authors(root)
+    parsed, post_problems = load_posts(root, reuse)
+    problems += author_problems + post_problems
+    if config is None or problems:
+        raise SiteError(problems)
+    posts = [saved.post for saved in parsed.posts.values()]
+    problems = content.cross_check(posts, authors, config)
+    if problems:
+        raise SiteError(problems)
+    return content.assemble(root, config, posts, authors, today(), options.drafts), parsed
+
+
+def load_posts(root: Path, reuse: Store | None) -> tuple[Parsed, list[Problem]]:
+    """Every post file, parsed; one whose file and named files are as the store recorded is taken
+    from it. The rest are parsed on every core."""
+    saved: dict[str, SavedPost] = {}
+    todo: list[Path] = []
+    for path in content.find_post_files(root):
+        found = reuse.post(str(path), lambda: content.read_post(path, root)[0],
+                           lambda text: _post_key(root, path, text)) if reuse is not None else None
+        if found is not None:
+            saved[str(path)] = found
+        else:
+            todo.append(path)
+    problems: list[Problem] = []
+    for path, (result, found) in zip(todo, parallel.imap_ordered(_parse_post, [(path, root) for path in todo])):
+        problems += found
+        if result is not None:
+            saved[str(path)] = pickle.loads(result) if isinstance(result, bytes) else result
+    return Parsed({key: saved[key] for key in sorted(saved)}), problems
+
+
+def _post_key(root: Path, path: Path, text: str) -> str:
+    return digest(content.relative(path, root), text.encode("utf-8", "surrogatepass"))
+
+
+def _parse_post(job: tuple[Path, Path]) -> tuple[SavedPost | bytes | None, list[Problem]]:
+    """Read, parse and validate one post (in any process; a worker sends its result pickled)."""
+    path, root = job
+    with working_on(f"reading {content.relative(path, root)}"):
+        stat = trusted_stat(path)  # before reading: an edit made meanwhile shows next time
+        text, problems = content.read_post(path, root)
+        if text is None:
+            return None, problems
+        post, problems = content.post_from_text(text, path, root)
+        if post is None:
+            return None, problems
+        named = tuple((str(named), file_stat(named)) for named in content.named_files(post, root))
+        saved = SavedPost(stat, _post_key(root, path, text), post, page_digest(post), named)
+    return (pickle.dumps(saved, protocol=pickle.HIGHEST_PROTOCOL) if parallel.forked else saved), problems
+
+
+# --- 2. pictures: planned from their headers, then processed --------------------------------------
+
+
+def site_images(site: Site) -> list[ImageRef]:
+    refs = [ref for post in site.posts for ref in post.images]
+    return refs + [author.avatar for author in site.authors.values() if author.avatar]
+
+
+def plan_images(site: Site, reuse: Store | None) -> dict[Path, ImagePlan]:
+    """Every picture's plan (sizes, formats, names), from its header; raise SiteError on problems."""
+    formats, _ = images.available_formats(site.config.images.formats)
+    settings = digest(site.config.images, formats)
+    plans: dict[Path, ImagePlan] = {}
+    problems: list[Problem] = []
+    kept: dict[str, Any] = {}
+    for ref in site_images(site):
+        if ref.source in plans or any(p.path == ref.origin and p.line == ref.line for p in problems):
+            continue
+        found = reuse.plan(str(ref.source), settings) if reuse is not None else None
+        if found is None:
+            stat = trusted_stat(ref.source)
+            with working_on(f"reading {ref.rel}"):
+                found = images.plan_image(ref, site.config.images, formats)
+            if isinstance(found, Problem):
+                problems.append(found)
+                continue
+            kept[str(ref.source)] = (stat, settings, found)
+        else:
+            kept[str(ref.source)] = reuse.plans[str(ref.source)]  # type: ignore[union-attr]
+        plans[ref.source] = found
+    if problems:
+        raise SiteError(problems)
+    if reuse is not None:
+        reuse.keep_plans(kept)
+    return plans
+
+
+def process_images(site: Site, plans: dict[Path, ImagePlan], cache: Path) -> tuple[dict[Path, ImagePlan], int]:
+    """Encode what the cache lacks; the plans as processed (AVIF only where smaller), and a count."""
+    encoded, failures = images.process_plans(list(plans.values()), site.config.images, cache,
+                                             progress=images.ProgressLine())
+    if failures:
+        raise SiteError(sorted({images.failure_problem(ref, failures[ref.source])
+                                for ref in site_images(site) if ref.source in failures}))
+    return {source: images.finalise(plan, cache) for source, plan in plans.items()}, encoded
+
+
+def draw_share_cards(renderer: Renderer, cache: Path) -> list[str]:
+    """Each post's share card and pin, drawn into the picture cache where it lacks them."""
+    share.process_shares(renderer.shares.values(), cache)
+    return []
+
+
+# --- 3. pages ------------------------------------------------------------------------------------
+
+
+def render_pages(renderer: Renderer, parsed: Parsed, publisher: Publisher | None,
+                 reuse: Store | None) -> tuple[list[Page], dict[str, PageRecord], int]:
+    """Every page of the site, each rendered unless the store knows its bytes under the same key and
+    a generation of the output still holds them. Pages are rendered on every core, each written by
+    the process that renders it. Without a publisher (check) every page is rendered, none written."""
+    pages = renderer.pages()
+    keys = Keys(renderer, parsed) if reuse is not None and publisher is not None else None
+    records: dict[str, PageRecord] = {}
+    todo: list[tuple[Page, str | None, str | None]] = []
+    for page in pages:
+        key = None
+        if keys is not None and reuse is not None and page.path in reuse.pages:
+            key = keys.page(page)
+            known = reuse.page(page.path, key, keys.read)
+            if known is not None and publisher is not None and publisher.reuse(page.path, known, page.origin):
+                records[page.path] = reuse.pages[page.path]
+                continue
+        target = publisher.target(publisher.reserve(page.path, page.origin)) if publisher is not None else None
+        todo.append((page, target, key))
+    # A first build keys its pages where they are rendered, on every core: it has nothing to compare.
+    results = parallel.imap_ordered(lambda job: _render_one(renderer, keys, *job), todo)
+    problems: list[Problem] = []
+    for (page, _, _), result in zip(todo, results):
+        if isinstance(result, Problem):
+            problems.append(result)
+        elif publisher is not None and result.held is not None:
+            publisher.record(page.path, result.held)
+            reads = tuple((read, keys.read(read)) for read in result.reads) if keys is not None else ()
+            records[page.path] = PageRecord(result.key, reads, result.held.digest)
+    if problems:
+        raise SiteError(sorted(set(problems)))
+    return pages, records, len(todo)
+
+
+class Keys:
+    """This build's keys: the site's, each post's (its digest and its pictures' plans), each page's,
+    and the digest of what a template read besides its page's context."""
+
+    def __init__(self, renderer: Renderer, parsed: Parsed) -> None:
+        digests = {saved.post.path: saved.digest for saved in parsed.posts.values()}
+        self.renderer = renderer
+        self.site = renderer.site_key()
+        self.posts = post_keys(renderer.site.posts, digests, renderer.plan_keys)
+
+    def page(self, page: Page) -> str:
+        return page_key(self.site, page.path, page.template, page.context, page.deferred, self.posts)
+
+    def read(self, read: Any) -> str:
+        return digest(fingerprint(self.renderer.read_value(read), self.posts))
+
+
+@dataclass(frozen=True)
+class _Rendered:
+    held: Held | None
+    key: str
+    reads: tuple[Any, ...]
+
+
+def _render_one(renderer: Renderer, keys: Keys | None, page: Page, target: str | None,
+                key: str | None) -> _Rendered | Problem:
+    """One page rendered (and written to ``target``), with its key and what its templates read."""
+    try:
+        with working_on(f"rendering {page.path}"):
+            done = renderer.render(page)
+    except Exception as exc:  # noqa: BLE001 - a site's own template can raise anything ({{ 1 / 0 }})
+        problem = template_problem(page, exc, renderer.site.root)
+        if problem is None:
+            raise  # not from a template: a bug of ours, reported as one
+        return problem
+    if target is None:
+        return _Rendered(None, "", ())
+    with working_on(f"writing {page.path}"):
+        held = write_file(target, done.html.encode("utf-8"))
+    return _Rendered(held, key if key is not None else (keys.page(page) if keys is not None else ""), done.reads)
+
+
+# --- 4. the rest of the output --------------------------------------------------------------------
+
+
+def write_assets(publisher: Publisher, site: Site, files: theme.Theme, plans: dict[Path, ImagePlan],
+                 renderer: Renderer, cache: Path) -> None:
+    """Static files, processed pictures, share cards and local videos."""
+    for name, (source, identity) in files.assets.items():
+        publisher.copy(name, source, identity, "static")
+    variants = {variant.name: plan for plan in sorted(plans.values(), key=lambda p: p.key) for variant in plan.variants}
+    for name, plan in variants.items():  # two same pictures under one name are one file (named by content)
+        publisher.copy(f"images/{name}", cache / name, name, str(plan.source))
+    for rel, source in share.share_files(renderer.shares.values(), cache):
+        publisher.copy(rel, source, source.name, "share card")
+    for post in site.posts:
+        if post.video and post.video.file:
+            source = post.video.file.source
+            publisher.copy(f"media/{post.slug}/{source.name}", source, digest(source.read_bytes()), post.path)
+
+
+def index_search(site: Site, files: theme.Theme, pages: list[Page], records: dict[str, PageRecord],
+                 publisher: Publisher, reuse: Store | None, options: BuildOptions
+                 ) -> tuple[str, dict[str, str]] | None:
+    """Pagefind's index of the post pages, taken from the last build when no post page changed."""
+    if not site.config.search:
+        return None
+    key = search_key(pages, records)
+    if key is None:  # Pagefind without a marked page would index every page
+        return None
+    last = reuse.search if reuse is not None else None
+    if last is not None and (last[0] == key or options.defer_search) and \
+            all(publisher.has(rel, held) for rel, held in last[1].items()):
+        for rel, held in last[1].items():
+            publisher.reuse(rel, held, "Pagefind")
+        return last  # under its own key: the next build that does not defer indexes again
+    publisher.remove_stale(keep_under=f"{search.BUNDLE}/")
+    marked = b"data-pagefind-body" in (files.source(search.POST_TEMPLATE) or b"")
+    posts = [page.path for page in pages if page.template == search.POST_TEMPLATE]
+    bundle = search.search_bundle(site.config, publisher.spare, only=None if marked else posts)
+    for rel, data in bundle.items():
+        publisher.write(rel, data, "Pagefind")
+    return key, {rel: publisher.new[rel].digest for rel in bundle}
+
+
+def prune_picture_cache(cache: Path, output: Path, plans: dict[Path, ImagePlan], renderer: Renderer) -> None:
+    """Forget the processed pictures and share cards that no output's last build uses."""
+    wanted = images.cache_names(list(plans.values())) | share.cache_names(renderer.shares.values())
+    owner = hashlib.sha256(str(output).encode()).hexdigest()[:12]
+    images.prune_cache(cache, owner, wanted, _CACHE_FILES)
+
+
+_CACHE_FILES = re.compile(f"{images.CACHE_FILE.pattern}|{share.CACHE_FILE.pattern}")
+
+
+def search_key(pages: list[Page], records: dict[str, PageRecord]) -> str | None:
+    """The search index's key: the post pages' digests (and Pagefind's version); None without posts."""
+    posts = [(page.path, records[page.path].digest) for page in pages if page.template == search.POST_TEMPLATE]
+    return digest("pagefind", search.pagefind_identity(), posts) if posts else None
+
+
+# --- what the next build may take -----------------------------------------------------------------
+
+
+def _input_scan(options: BuildOptions, reuse: Store | None) -> tuple[str, Any] | None:
+    if reuse is None:
+        return None
+    settings = digest(str(options.root), str(options.output_dir), options.base_url, options.drafts,
+                      options.preview, today())
+    return settings, scan_inputs(theme.input_files(options.root), theme.input_folders(options.root))
+
+
+def _nothing_changed(reuse: Store, inputs: tuple[str, Any] | None, output: Path) -> bool:
+    last = reuse.inputs
+    return (inputs is not None and last is not None and last[0] == inputs[0] and same_inputs(last[1], inputs[1])
+            and output_unchanged(output, reuse.generations.live))
+
+
+def _remember(reuse: Store, parsed: Parsed, records: dict[str, PageRecord],
+              index: tuple[str, dict[str, str]] | None, generations: Generations,
+              inputs: tuple[str, Any] | None) -> None:
+    reuse.keep_posts(parsed.posts)
+    reuse.keep_pages(records)
+    reuse.search = index
+    reuse.generations = generations
+    reuse.inputs = inputs

@@ -1,0 +1,1 @@
+"""What a careful editor would catch: the warnings `check` adds to the build's errors."""

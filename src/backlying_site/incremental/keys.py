@@ -1,0 +1,52 @@
+"""Page keys: a hash of everything a page is made from but what its templates read besides.
+
+A page is its path, its template, its context and its deferred part's arguments (render.Page), the
+site's key (templates, static files, settings, authors, avatars, the day), and what its templates
+read of the globals that hold posts (recorded while it renders: render.environment). A post in a
+context stands for its page digest (model.page_digest) and the plans of its pictures, so a page
+that shows a post changes with any edit to it or to one of its pictures.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any, Callable, Iterable, Mapping
+
+from ..model import Post
+
+
+def digest(*parts: Any) -> str:
+    """A stable hash of values made of str, bytes, numbers, paths, dates and dataclasses (whose
+    reprs are deterministic)."""
+    h = hashlib.sha256()
+    for part in parts:
+        data = part if isinstance(part, bytes) else repr(part).encode("utf-8", "surrogatepass")
+        h.update(len(data).to_bytes(8, "little"))
+        h.update(data)
+    return h.hexdigest()
+
+
+def post_keys(posts: Iterable[Post], digests: Mapping[str, str], plan_keys: Callable[[Post], list[str]]
+              ) -> dict[int, str]:
+    """Each post's key (by id): its page digest and the keys of its pictures' plans."""
+    return {id(post): digest(digests[post.path], plan_keys(post)) for post in posts}
+
+
+def page_key(site_key: str, path: str, template: str, context: Mapping[str, Any],
+             deferred: Any, keys: Mapping[int, str]) -> str:
+    return digest(site_key, path, template, fingerprint(context, keys), fingerprint(deferred, keys))
+
+
+def fingerprint(value: Any, keys: Mapping[int, str]) -> str:
+    """A stable text for a page's context: a post is its key (made once per build, however many
+    pages list it); containers are walked; anything else is its repr."""
+    if isinstance(value, Post):
+        return keys[id(value)]
+    if isinstance(value, dict):
+        return "{" + ",".join(f"{k!r}:{fingerprint(v, keys)}" for k, v in value.items()) + "}"
+    if isinstance(value, (list, tuple)):
+        return "[" + ",".join(fingerprint(v, keys) for v in value) + "]"
+    text = repr(value)
+    if " at 0x" in text:  # an object without a stable repr would make every key new, or worse, equal
+        raise TypeError(f"cannot key a page on a {type(value).__name__}: give it a stable repr")
+    return text

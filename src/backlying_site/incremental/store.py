@@ -1,0 +1,162 @@
+"""The Store: what the last build made, and what it was made from.
+
+One pickle per output folder under ``.cache/`` (``build`` keeps its own; ``serve`` keeps one in memory
+and saves it too), headed by the environment fingerprint: another version of this program, of
+Python or of any installed package, and it is not read at all. A store that cannot be read is
+dropped with a note: the build is then a clean one, slower, never wrong.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+from ..model import Post
+from ..output.writer import Generations, Stat
+from .fingerprint import environment_fingerprint
+
+FORMAT = 1
+# A file changed less than this before its stat was taken may change again within the same tick of
+# the file system's clock without its stat showing it (git's "racy clean" files): its stat is not
+# trusted the next time; it is read again and compared by content.
+RACY_NS = 2_000_000_000
+
+
+def file_stat(path: Path | str) -> Stat | None:
+    """A file's lstat as a tuple (None when missing): what a write, a replace or a retarget changes."""
+    try:
+        info = os.lstat(path)
+    except OSError:
+        return None
+    return (info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns)
+
+
+def trusted_stat(path: Path | str, taken_at: int | None = None) -> Stat | None:
+    """The stat, or None if it is too fresh to stand for the file's bytes next time."""
+    found = file_stat(path)
+    now = time.time_ns() if taken_at is None else taken_at
+    if found is None or now - max(found[2], found[3]) < RACY_NS:
+        return None
+    return found
+
+
+@dataclass(frozen=True)
+class SavedPost:
+    """A post as parsed, with what it was parsed from: the file's stat (None: check its text),
+    the key of its text, and the files it names with their stats (validation checked them)."""
+
+    stat: Stat | None
+    key: str
+    post: Post
+    digest: str  # of everything in the post that can shape a page (model.page_digest)
+    named: tuple[tuple[str, Stat | None], ...]
+
+    def named_unchanged(self) -> bool:
+        return all(file_stat(path) == stat for path, stat in self.named)
+
+
+@dataclass(frozen=True)
+class PageRecord:
+    """A page as the last build made it: its key, what its templates read besides (each recorded
+    read with the digest it had), and the digest of its bytes."""
+
+    key: str
+    reads: tuple[tuple[Any, str], ...]
+    digest: str
+
+
+@dataclass
+class Store:
+    posts: dict[str, SavedPost] = field(default_factory=dict)  # by the post file's path
+    plans: dict[str, tuple[Stat | None, str, Any]] = field(default_factory=dict)  # path -> stat, settings, plan
+    pages: dict[str, PageRecord] = field(default_factory=dict)  # by output path
+    search: tuple[str, dict[str, str]] | None = None  # the index's key, its files' digests
+    generations: Generations = field(default_factory=Generations)
+    inputs: tuple[str, Any] | None = None  # settings key and input scan of the last build (unchanged.py)
+    counts: tuple[int, int] = (0, 0)  # the last build's pages and pictures
+    notes: list[str] = field(default_factory=list)  # said once, by the build that finds them
+
+    # --- posts ---------------------------------------------------------------------------------
+
+    def post(self, path: str, read_text: Callable[[], str | None], key_of: Callable[[str], str]) -> SavedPost | None:
+        """The post parsed from ``path`` when neither it nor a file it names has changed: known by its
+        stat, or, when that was too fresh to trust, by the key of its text (read by ``read_text``)."""
+        saved = self.posts.get(path)
+        if saved is None:
+            return None
+        if saved.stat is None or file_stat(path) != saved.stat:
+            text = read_text()
+            if text is None or key_of(text) != saved.key:
+                return None
+        return saved if saved.named_unchanged() else None
+
+    def keep_posts(self, saved: dict[str, SavedPost]) -> None:
+        self.posts = saved  # the posts of this build only: a deleted post's entry goes
+
+    # --- image plans ---------------------------------------------------------------------------
+
+    def plan(self, path: str, settings: str) -> Any:
+        saved = self.plans.get(path)
+        if saved is None or saved[0] is None or saved[1] != settings or file_stat(path) != saved[0]:
+            return None
+        return saved[2]
+
+    def keep_plans(self, plans: dict[str, tuple[Stat | None, str, Any]]) -> None:
+        self.plans = plans
+
+    # --- pages ---------------------------------------------------------------------------------
+
+    def page(self, rel: str, key: str, digest_of_read: Callable[[Any], str]) -> str | None:
+        """The digest of the page at ``rel`` if its key is ``key`` and everything its templates read
+        besides still has the digest it had; else None (the page is rendered)."""
+        record = self.pages.get(rel)
+        if record is None or record.key != key:
+            return None
+        if any(digest_of_read(read) != digest for read, digest in record.reads):
+            return None
+        return record.digest
+
+    def keep_pages(self, pages: dict[str, PageRecord]) -> None:
+        self.pages = pages
+
+
+def store_path(cache: Path, output: Path) -> Path:
+    """One store per output folder: the preview's pages (drafts, another address) are not the site's."""
+    name = hashlib.sha256(str(output).encode()).hexdigest()[:12]
+    return cache / f"store-{name}.pickle"
+
+
+def load_store(path: Path) -> Store:
+    """The store saved at ``path``, or a new one (with a note saying why, if one was there)."""
+    try:
+        with open(path, "rb") as handle:
+            header = pickle.load(handle)
+            if header != (FORMAT, environment_fingerprint()):
+                return Store()  # made by another version, or beside other packages: start again
+            store = pickle.load(handle)
+    except FileNotFoundError:
+        return Store()
+    except Exception as exc:  # noqa: BLE001 - any damage means the same: start from nothing
+        return Store(notes=[f"the build store {path.name} could not be read ({type(exc).__name__}); "
+                            "this build makes everything again"])
+    return store if isinstance(store, Store) else Store()
+
+
+def save_store(store: Store, path: Path) -> None:
+    """Written to a temporary file and renamed: a killed save leaves the last store, or none."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    store.notes = []
+    with open(temporary, "wb") as handle:
+        pickle.dump((FORMAT, environment_fingerprint()), handle, protocol=pickle.HIGHEST_PROTOCOL)
+        pickle.dump(store, handle, protocol=pickle.HIGHEST_PROTOCOL)
+    os.replace(temporary, path)
+
+
+def keep_only(found: dict[str, Any], wanted: Iterable[str]) -> dict[str, Any]:
+    return {key: found[key] for key in wanted if key in found}

@@ -1,0 +1,149 @@
+"""The theme: templates and static files, the site's own first, then the default theme's.
+
+Read once per build (``load_theme``): the templates' bytes are what every page of this build is
+rendered from and keyed by. A link in static/ or templates/ that leaves the site is refused, as in
+content/ (``static/passwd -> /etc/passwd`` would publish the file).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import Problem, SiteError
+from .config import CONFIG_NAME
+
+_PACKAGE = Path(__file__).resolve().parents[1]
+# A wheel carries the theme inside the package; a source checkout has it at the top.
+DEFAULT_THEME = _PACKAGE / "theme" if (_PACKAGE / "theme").is_dir() else _PACKAGE.parents[1]
+FINGERPRINTED = (".css", ".js")
+
+
+
+@dataclass(frozen=True)
+class Theme:
+    template_folders: list[Path]  # the site's, then the theme's
+    templates: dict[Path, bytes]  # every file under them, as read
+    assets: dict[str, tuple[Path, str]]  # output path -> source file, digest of its bytes
+    asset_names: dict[str, str]  # path under static/ -> output path (fingerprinted for CSS and JS)
+    digest: str  # of all of the above: what every page's key takes from the theme
+
+    def source(self, name: str) -> bytes | None:
+        """The template a page named ``name`` renders from: the site's own, else the theme's."""
+        for folder in self.template_folders:
+            data = self.templates.get(folder / name)
+            if data is not None:
+                return data
+        return None
+
+
+def load_theme(root: Path) -> Theme:
+    """Read every template and static file; raise SiteError naming every link out of the site."""
+    folders = template_dirs(root)
+    problems: list[Problem] = []
+    templates: dict[Path, bytes] = {}
+    for folder in folders:
+        found, refused = files_under(folder, root)
+        problems += refused
+        templates.update((path, path.read_bytes()) for path in found)
+    statics, refused = static_files(root)
+    problems += refused
+    if problems:
+        raise SiteError(problems)
+    assets: dict[str, tuple[Path, str]] = {}
+    names: dict[str, str] = {}
+    for rel, path in statics.items():
+        data = path.read_bytes()
+        names[rel] = fingerprinted_name(rel, data)
+        assets[names[rel]] = (path, hashlib.sha256(data).hexdigest())
+    whole = hashlib.sha256(repr(sorted((str(path), hashlib.sha256(data).hexdigest())
+                                       for path, data in templates.items())).encode())
+    whole.update(repr(sorted(names.items())).encode())
+    return Theme(folders, templates, assets, names, whole.hexdigest())
+
+
+def template_dirs(root: Path) -> list[Path]:
+    return _layered(root, "templates")
+
+
+def static_dirs(root: Path) -> list[Path]:
+    return _layered(root, "static")
+
+
+def input_files(root: Path) -> list[Path]:
+    """The site's single input files (the folders' files are in ``input_folders``)."""
+    return [root / CONFIG_NAME]
+
+
+def input_folders(root: Path) -> list[Path]:
+    """Every folder whose files a build reads: content, then the site's and the theme's templates and
+    static files. (Asked by the check that nothing changed, and by the preview's watcher.)"""
+    return [root / "content", *template_dirs(root), *static_dirs(root)]
+
+
+def _layered(root: Path, name: str) -> list[Path]:
+    unique: list[Path] = []
+    for folder in (root / name, DEFAULT_THEME / name):
+        if folder.is_dir() and folder.resolve() not in [u.resolve() for u in unique]:
+            unique.append(folder)
+    return unique
+
+
+def static_files(root: Path) -> tuple[dict[str, Path], list[Problem]]:
+    """Output path under static/ -> source file (the site's override the theme's), and the links
+    that leave the site."""
+    files: dict[str, Path] = {}
+    problems: list[Problem] = []
+    for directory in reversed(static_dirs(root)):
+        found, refused = files_under(directory, root)
+        problems += refused
+        for path in found:
+            if not any(part.startswith(".") for part in path.relative_to(directory).parts):
+                files[path.relative_to(directory).as_posix()] = path
+    return dict(sorted(files.items())), problems
+
+
+def files_under(folder: Path, root: Path) -> tuple[list[Path], list[Problem]]:
+    """Every file below ``folder``, sorted, and a problem for each link that leaves its site (the
+    site folder, or the default theme for its own files)."""
+    boundary = (DEFAULT_THEME if folder.resolve().is_relative_to(DEFAULT_THEME) else root).resolve()
+    found: list[Path] = []
+    problems: list[Problem] = []
+
+    def visit(directory: Path, seen: frozenset[Path]) -> None:
+        with os.scandir(directory) as entries:
+            for entry in sorted(entries, key=lambda e: e.name):
+                path = Path(entry.path)
+                real = path.resolve() if entry.is_symlink() else None
+                if real is not None and not real.is_relative_to(boundary):
+                    problems.append(Problem(shown_path(path, root), 0, "", f"is a link to {real}, outside the "
+                                            "site folder; copy what it should publish into the site instead"))
+                elif entry.is_dir():
+                    if real is None or real not in seen:  # a link back up the tree is walked once
+                        visit(path, seen | {real or path.resolve()})
+                elif entry.is_file():
+                    found.append(path)
+
+    visit(folder, frozenset({folder.resolve()}))
+    return sorted(found), problems
+
+
+def shown_path(path: Path, root: Path) -> str:
+    """A file in a message: relative to the site, or to the default theme for its own files."""
+    for base in (root, DEFAULT_THEME):
+        for candidate, folder in ((path, base), (path.resolve(), base.resolve())):
+            try:
+                return candidate.relative_to(folder).as_posix()
+            except ValueError:
+                continue
+    return path.as_posix()
+
+
+def fingerprinted_name(rel: str, data: bytes) -> str:
+    """'css/site.css' -> 'static/css/site.1a2b3c4d.css', so hosts may cache it forever."""
+    if not rel.endswith(FINGERPRINTED):
+        return f"static/{rel}"
+    stem, _, ext = rel.rpartition(".")
+    return f"static/{stem}.{hashlib.sha256(data).hexdigest()[:8]}.{ext}"

@@ -1,0 +1,120 @@
+"""The Jinja2 environment every page renders in: stock Jinja2, configured once per build.
+
+Autoescape on and StrictUndefined (Lektor does; MkDocs and Pelican don't, and front matter reaches
+their HTML unescaped). The templates are read once per build (TemplatesAsRead): a template saved
+while a build runs is in the next build, never half in this one.
+
+A page's key covers its context and the site's settings, not the posts a template can reach
+through a global (``age_bands[i].posts``): every such read is recorded while the page renders
+(``Reads``), and a rebuild keys the page by what those reads give then.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Callable
+
+import jinja2
+import jinja2.filters
+from markupsafe import Markup
+
+from .discovery import AgeBand
+
+
+class Reads:
+    """What the page being rendered read besides its context, in order (None between pages)."""
+
+    def __init__(self) -> None:
+        self.log: list[Any] | None = None
+
+    def record(self, read: Any) -> None:
+        if self.log is not None:
+            self.log.append(read)
+
+
+def recorded_read(obj: Any, attribute: Any) -> Any:
+    """The read to record when a template takes ``attribute`` of ``obj``, or None."""
+    if attribute == "posts" and type(obj) is AgeBand:
+        return ("age_band", obj.from_months, obj.to_months)
+    return None
+
+
+class SiteEnvironment(jinja2.Environment):
+    """Jinja's environment, recording the reads of posts through globals (Environment.getattr and
+    getitem are the documented hooks every attribute and item lookup of a template goes through)."""
+
+    reads: Reads
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        read = recorded_read(obj, attribute)
+        if read is not None:
+            self.reads.record(read)
+        return super().getattr(obj, attribute)
+
+    def getitem(self, obj: Any, argument: Any) -> Any:
+        read = recorded_read(obj, argument)
+        if read is not None:
+            self.reads.record(read)
+        return super().getitem(obj, argument)
+
+
+@jinja2.pass_environment
+def attr(environment: SiteEnvironment, obj: Any, name: str) -> Any:
+    """Jinja's ``attr`` filter, recorded like any other attribute read."""
+    read = recorded_read(obj, name)
+    if read is not None:
+        environment.reads.record(read)
+    return jinja2.filters.do_attr(environment, obj, name)
+
+
+class TemplatesAsRead(jinja2.BaseLoader):
+    """The templates as this build read them. A folder earlier in the list hides a template of the
+    same name in a later one (the site's own before the theme's), as Jinja's file loader does."""
+
+    def __init__(self, folders: list[Path], files: dict[Path, bytes]) -> None:
+        self.folders = folders
+        self.files = files
+
+    def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str, Callable[[], bool]]:
+        pieces = jinja2.loaders.split_template_path(template)
+        for folder in self.folders:
+            path = folder.joinpath(*pieces)
+            data = self.files.get(path)
+            if data is not None:
+                return data.decode("utf-8"), str(path), lambda: True
+        raise jinja2.TemplateNotFound(template)
+
+    def list_templates(self) -> list[str]:
+        return sorted({path.relative_to(folder).as_posix() for path in self.files
+                       for folder in self.folders if path.is_relative_to(folder)})
+
+
+def make_environment(folders: list[Path], files: dict[Path, bytes]) -> SiteEnvironment:
+    env = SiteEnvironment(
+        loader=TemplatesAsRead(folders, files),
+        autoescape=jinja2.select_autoescape(["html", "xml"], default_for_string=True),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        auto_reload=False,  # the templates are the bytes read at the build's start
+        cache_size=-1,
+    )
+    env.reads = Reads()
+    env.filters["attr"] = attr
+    env.filters["date_long"] = lambda d: f"{d.day} {_MONTHS[d.month - 1]} {d.year}" if d else ""
+    env.filters["isodate"] = lambda d: d.isoformat() if d else ""
+    env.filters["json_ld"] = json_ld
+    return env
+
+
+# Not strftime's %B: it follows the process's locale, and the same input must give the same bytes.
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+           "November", "December")
+
+
+def json_ld(data: Any) -> Markup:
+    """JSON for a <script type="application/ld+json">: '<', '>' and '&' escaped so no string ends the script."""
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=str)
+    return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))

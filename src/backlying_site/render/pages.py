@@ -1,0 +1,202 @@
+"""Every page of the site, and where each one lives: the one URL map.
+
+``site_pages`` lists the pages: their output paths, templates and contexts. The path of each kind
+of page comes from one function here (``post_path``, ``listing_path``...), and ``Urls`` makes
+links from them: the templates, the sitemap, the feed, ``check`` and the preview all ask here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from ..model import Author, Post, Site
+from .discovery import AgeBand, RelatedIndex, posts_by_author
+
+if TYPE_CHECKING:
+    from .seo import Seo
+
+HOME = "index.html"
+TAGS = "tags/index.html"
+SEARCH = "search/index.html"
+NOT_FOUND = "404.html"
+FEED = "feed.xml"
+SITEMAP = "sitemap.xml"
+
+
+@dataclass(frozen=True)
+class Page:
+    """One output file: where it goes and the template context that makes it.
+
+    A context holds posts as values, or inside lists, tuples and dicts, never inside another object:
+    that is where page keys find them. ``deferred`` names the costly part of the context (rendered
+    Markdown, structured data), made only when the page is rendered, from its arguments and the
+    site's settings only: a Renderer method and its arguments (a name, so a page pickles).
+    """
+
+    path: str  # output path, e.g. "tummy-time/index.html"
+    template: str
+    context: dict[str, Any]
+    origin: str  # the source file it comes from, for messages
+    deferred: tuple[str, tuple[Any, ...]] | None = None
+
+
+# --- the URL map ------------------------------------------------------------------------------
+
+
+def post_path(slug: str) -> str:
+    return f"{slug}/index.html"
+
+
+def listing_path(folder: str, number: int = 1) -> str:
+    """A listing's n-th page: ``tags/play/index.html``, then ``tags/play/page/2/index.html``."""
+    return f"{folder}index.html" if number == 1 else f"{folder}page/{number}/index.html"
+
+
+def tag_folder(tag: str) -> str:
+    return f"tags/{tag}/"
+
+
+def age_folder(band: AgeBand) -> str:
+    return f"age/{band.slug}/"
+
+
+def author_folder(key: str) -> str:
+    return f"authors/{key}/"
+
+
+def address(path: str) -> str:
+    """A page's address relative to the site: its folder for an index.html ('tummy-time/')."""
+    return path.removesuffix("index.html")
+
+
+class Urls:
+    """Internal links are root-relative under the base path; canonical ones are absolute."""
+
+    def __init__(self, base_url: str, base_path: str) -> None:
+        self.base_url, self.base_path = base_url, base_path
+
+    def __repr__(self) -> str:  # part of page keys: must not show a memory address
+        return f"Urls({self.base_url!r}, {self.base_path!r})"
+
+    def path(self, rel: str = "") -> str:
+        return self.base_path + rel.lstrip("/")
+
+    def absolute(self, rel: str = "") -> str:
+        return self.base_url + rel.lstrip("/")
+
+    def page(self, path: str) -> str:
+        return self.path(address(path))
+
+    def post(self, post: Post) -> str:
+        return self.page(post_path(post.slug))
+
+    def tag(self, tag: str) -> str:
+        return self.page(listing_path(tag_folder(tag)))
+
+    def image(self, name: str) -> str:
+        return self.path(f"images/{name}")
+
+    def author(self, key: str) -> str:
+        return self.page(listing_path(author_folder(key)))
+
+    def age(self, band: AgeBand) -> str:
+        return self.page(listing_path(age_folder(band)))
+
+
+# --- the pages --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Pages:
+    """What the page list is made from."""
+
+    site: Site
+    urls: Urls
+    seo: Seo
+    bands: list[AgeBand]
+    related: RelatedIndex
+    today: dt.date
+
+    def all(self) -> list[Page]:
+        site = self.site
+        pages = [self.post_page(post) for post in site.posts]
+        pages += self.listing("", site.posts, "index.html", "", lambda context: {},
+                              lambda context: ("home_page", context["canonical"], context["page_number"] == 1))
+        for tag, posts in site.tags.items():
+            pages += self.tag_pages(tag, posts)
+        for band in self.bands:
+            pages += self.age_pages(band)
+        for key, posts in posts_by_author(site).items():
+            pages += self.author_pages(site.authors[key], posts)
+        if site.config.search:
+            pages.append(Page(SEARCH, "search.html", {
+                "canonical": self.urls.absolute(address(SEARCH)), "page_title": "Search",
+                "description": f"Search the exercises of {site.config.title}."}, "templates/search.html"))
+        pages.append(Page(TAGS, "tags.html", {"tags": site.tags, "canonical": self.urls.absolute(address(TAGS)),
+                                              "page_title": "All topics", "seo": self.seo.tags_page("All topics")},
+                          "templates/tags.html"))
+        pages.append(Page(NOT_FOUND, "404.html", {"canonical": self.urls.absolute(NOT_FOUND),
+                                                  "page_title": "Page not found"}, "templates/404.html"))
+        pages.append(Page(FEED, "feed.xml", {"posts": site.posts[:20]}, "templates/feed.xml"))
+        pages.append(Page("robots.txt", "robots.txt", {}, "templates/robots.txt"))
+        pages.append(Page("_headers", "_headers", {}, "templates/_headers"))
+        # Last: the sitemap lists every HTML page made above.
+        pages.append(Page(SITEMAP, "sitemap.xml", {"entries": self.seo.sitemap_entries(pages)},
+                          "templates/sitemap.xml"))
+        return pages
+
+    def post_page(self, post: Post) -> Page:
+        site = self.site
+        author = site.authors.get(post.author or site.config.author)
+        context = {
+            "post": post,
+            "author": author,
+            "related": self.related.related(post, site.config.related_posts),
+            "canonical": self.urls.absolute(address(post_path(post.slug))),
+            "page_title": post.title,
+            "description": post.summary,
+            "is_draft": post.draft or post.date > self.today,
+        }
+        return Page(post_path(post.slug), "post.html", context, post.path, deferred=("post_details", (post, author)))
+
+    def tag_pages(self, tag: str, posts: tuple[Post, ...]) -> list[Page]:
+        title = f"Exercises about {tag.replace('-', ' ')}"
+        return self.listing(tag_folder(tag), posts, "tag.html", title, lambda context: {"tag": tag},
+                            lambda context: ("tag_page", tag, context["page_title"], context["canonical"]))
+
+    def age_pages(self, band: AgeBand) -> list[Page]:
+        description = f"Home exercises for babies aged {band.label}, step by step."
+        # The band without its posts: they are in "posts", where the page's key sees them.
+        bare = AgeBand(band.from_months, band.to_months)
+        return self.listing(age_folder(band), band.posts, "age.html", f"Exercises for {band.label}",
+                            lambda context: {"band": bare, "description": description},
+                            lambda context: ("age_page", context["canonical"], context["page_title"], description))
+
+    def author_pages(self, author: Author, posts: tuple[Post, ...]) -> list[Page]:
+        description = f"Exercises by {author.name}."
+        return self.listing(author_folder(author.key), posts, "author.html", author.name,
+                            lambda context: {"author": author, "description": description},
+                            lambda context: ("author_page", author, description, context["canonical"]))
+
+    def listing(self, folder: str, posts: tuple[Post, ...], template: str, title: str, extra: Any,
+                seo: Any) -> list[Page]:
+        """A listing cut into pages of ``page_size`` cards: light on a phone, and a new post
+        re-renders the first pages of a listing, not all of it. Each page has its own title:
+        "Exercises about play, page 2 of 5"."""
+        size = self.site.config.page_size
+        chunks = [posts[i:i + size] for i in range(0, len(posts), size)] or [()]
+        pages = []
+        for number, chunk in enumerate(chunks, start=1):
+            path = listing_path(folder, number)
+            context = {
+                "posts": chunk, "page_number": number, "page_count": len(chunks),
+                "prev_url": self.urls.page(listing_path(folder, number - 1)) if number > 1 else "",
+                "next_url": self.urls.page(listing_path(folder, number + 1)) if number < len(chunks) else "",
+                "canonical": self.urls.absolute(address(path)),
+                "page_title": title if number == 1 or not title else f"{title}, page {number} of {len(chunks)}",
+            }
+            context |= extra(context)
+            pages.append(Page(path, template, context, f"templates/{template}", ("listing_seo", seo(context))))
+        return pages

@@ -1,0 +1,208 @@
+"""The Renderer: one site's pages, rendered through its templates.
+
+Markdown becomes Markup here and only here (``markdown.py``). The templates see the content
+model's dataclasses and these globals, documented in docs/themes.md: ``age_bands``, ``authors``,
+``config``, ``urls``, ``asset``, ``picture``, ``absolute_image``, ``markdown``, ``inline``, ``card``
+and ``build_drafts``. What each can show is in the site's key (``site_key``) or recorded as read.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from markupsafe import Markup
+
+from ..assets.images import ImagePlan, Picture, picture
+from ..assets.share import SharePlan, plan_shares
+from ..errors import Problem, SiteError
+from ..incremental.keys import digest
+from ..load.theme import Theme, shown_path
+from ..model import Author, ImageRef, Post, Site
+from .discovery import AgeBand, RelatedIndex, age_bands
+from .environment import Reads, make_environment
+from .markdown import MarkdownRenderer
+from .pages import Page, Pages, Urls
+from .seo import Seo
+
+
+@dataclass(frozen=True)
+class RenderedPage:
+    html: str
+    reads: tuple[Any, ...]  # what its templates read besides its context (environment.Reads)
+
+
+class Cards:
+    """``card(post, first=false, level=2)`` for templates: the macro of ``partials/card.html`` (the
+    site's own, if it has one), rendered once per post and arguments in a build: a post's card shows
+    on several pages (its listings, other posts' similar exercises), the same HTML on each. A macro
+    imported without context sees only its arguments and the globals, so its HTML is the same each
+    time it is called with the same ones; what it read besides is recorded with it."""
+
+    def __init__(self, env: jinja2.Environment, reads: Reads) -> None:
+        self.env, self.reads = env, reads
+        self.made: dict[tuple, tuple[Markup, list[Any]]] = {}
+
+    def __call__(self, post: Any, *args: Any, **kwargs: Any) -> Markup:
+        # Keyed with the arguments' types too, as True and 1 are equal keys; the post by its identity
+        # (its id: posts are held by the site for the whole build, so an id is never reused).
+        called = (id(post), args, tuple(kwargs.items()), tuple(map(type, (*args, *kwargs.values()))))
+        try:
+            found = self.made.get(called)
+        except TypeError:  # an argument that cannot be a key: made each time
+            return self._macro()(post, *args, **kwargs)
+        if found is None:
+            log = self.reads.log
+            start = len(log) if log is not None else 0
+            html = self._macro()(post, *args, **kwargs)
+            found = self.made[called] = (html, log[start:] if log is not None else [])
+        elif self.reads.log is not None:
+            self.reads.log.extend(found[1])
+        return found[0]
+
+    def _macro(self) -> Any:
+        macro = getattr(self.env.get_template("partials/card.html").module, "card", None)
+        if macro is None:  # Jinja's own words, as an import of it would say
+            raise jinja2.UndefinedError("the template 'partials/card.html' does not export the requested name 'card'")
+        return macro
+
+
+class Renderer:
+    """Renders the pages of one site; holds its Markdown renderers, image plans and share plans."""
+
+    def __init__(self, site: Site, theme: Theme, plans: dict[Path, ImagePlan], today: dt.date, drafts: bool,
+                 preview: bool = False) -> None:
+        self.site, self.theme, self.plans = site, theme, plans
+        self.today, self.drafts, self.preview = today, drafts, preview
+        config = site.config
+        self.urls = Urls(config.base_url, config.base_path)
+        self.md = MarkdownRenderer(config.markdown_raw_html)
+        # Front-matter fields, bios and disclaimers: raw HTML only when site.yaml says so twice.
+        in_fields = config.markdown_raw_html and config.markdown_raw_html_in_fields
+        self.fields_md = self.md if in_fields == config.markdown_raw_html else MarkdownRenderer(in_fields)
+        self.bands = age_bands(site)
+        self.shares: dict[str, SharePlan] = plan_shares(site, plans) if config.share_images else {}
+        # Its own Markdown renderer: the page renderer's keeps the table of contents of the last body.
+        self.seo = Seo(site, self.urls, plans, self.shares, MarkdownRenderer(in_fields))
+        self.env = make_environment(theme.template_folders, theme.templates)
+        self.reads = self.env.reads
+        self.env.globals.update(
+            age_bands=self.bands, authors=site.authors, config=config, urls=self.urls, asset=self.asset,
+            picture=self.picture, absolute_image=self.seo.image, markdown=self.fields_md.block,
+            inline=self.fields_md.inline, build_drafts=drafts, card=Cards(self.env, self.reads))
+        self.compile_templates()
+
+    def compile_templates(self) -> None:
+        """Every page template compiled now, once (before workers fork: they share it), its syntax
+        errors reported at their file and line, all of them."""
+        problems = []
+        for name in self.env.list_templates(filter_func=lambda name: name.endswith((".html", ".xml"))):
+            try:
+                self.env.get_template(name)
+            except jinja2.TemplateSyntaxError as exc:
+                where = shown_path(Path(exc.filename), self.site.root) if exc.filename else f"templates/{name}"
+                problems.append(Problem(where, exc.lineno or 0, "", f"{exc.message}; fix the template's syntax"))
+            except UnicodeDecodeError:
+                problems.append(Problem(f"templates/{name}", 0, "", "is not UTF-8 text; save it as UTF-8 in your "
+                                        "editor (often 'Save with encoding')"))
+        if problems:
+            raise SiteError(problems)
+
+    @cached_property
+    def related(self) -> RelatedIndex:
+        return RelatedIndex(self.site.posts)
+
+    def pages(self) -> list[Page]:
+        return Pages(self.site, self.urls, self.seo, self.bands, self.related, self.today).all()
+
+    # --- globals ---------------------------------------------------------------------------
+
+    def asset(self, rel: str) -> str:
+        return self.urls.path(self.theme.asset_names.get(rel, f"static/{rel}"))
+
+    def picture(self, ref: ImageRef | None) -> Picture | None:
+        if ref is None:
+            return None
+        return picture(self.plans[ref.source], ref.alt, self.urls.image)
+
+    # --- rendering -------------------------------------------------------------------------
+
+    def render(self, page: Page) -> RenderedPage:
+        self.reads.log = []
+        try:
+            html = self.env.get_template(page.template).render(self.full_context(page))
+            return RenderedPage(html, tuple(dict.fromkeys(self.reads.log)))
+        finally:
+            self.reads.log = None
+
+    def full_context(self, page: Page) -> dict[str, Any]:
+        if page.deferred is None:
+            return page.context
+        name, args = page.deferred
+        return page.context | getattr(self, name)(*args)
+
+    def post_details(self, post: Post, author: Author | None) -> dict[str, Any]:
+        """The costly part of a post page: Markdown, and the structured data made from the post."""
+        body = self.md.block(post.body)
+        return {"body": body, "toc": self.md.toc(),
+                "disclaimer": self.fields_md.repeated_block(post.disclaimer or self.site.config.disclaimer),
+                **self.seo.post_context(post, author)}  # seo, share_card_url, share_pin_url
+
+    def listing_seo(self, kind: str, *args: Any) -> dict[str, Any]:
+        """A listing's structured data (``Seo.home_page``, ``tag_page``...), made when it renders."""
+        return {"seo": getattr(self.seo, kind)(*args)}
+
+    # --- what pages are made from, for their keys ----------------------------------------------
+
+    def site_key(self) -> str:
+        """Everything every page may show besides its own context: the templates and static files,
+        the settings, the authors and their avatars, which age bands exist, the day, the options."""
+        avatars = [self.plans[a.avatar.source].key for a in self.site.authors.values() if a.avatar]
+        return digest(self.theme.digest, self.site.config, self.site.authors, avatars,
+                      [(band.from_months, band.to_months) for band in self.bands], self.today, self.drafts,
+                      self.preview)
+
+    def plan_keys(self, post: Post) -> list[str]:
+        return [self.plans[ref.source].key for ref in post.images]
+
+    def read_value(self, read: Any) -> Any:
+        """What a recorded read gives in this build (environment.recorded_read's reads)."""
+        if read[0] == "age_band":
+            band = next((b for b in self.bands if (b.from_months, b.to_months) == read[1:]), None)
+            return band.posts if band is not None else None
+        raise ValueError(f"unknown read {read!r}")
+
+
+def template_problem(page: Page, exc: BaseException, root: Path) -> Problem | None:
+    """An error raised while rendering ``page``, at the template line where it happened; None if
+    no template is in its traceback (then it is a bug of this program, not of a template)."""
+    filename, line = getattr(exc, "filename", None), getattr(exc, "lineno", None)
+    if filename is None:
+        filename, line = _template_frame(exc)
+    if filename is None and not isinstance(exc, jinja2.TemplateError):
+        return None
+    where = shown_path(Path(filename), root) if filename else page.origin
+    if isinstance(exc, jinja2.TemplateNotFound):
+        message = f"template '{exc.name}' not found; add it to templates/ or remove the reference"
+    elif isinstance(exc, jinja2.UndefinedError):
+        message = f"{exc.message}; check the variable's name (while rendering {page.path})"
+    elif isinstance(exc, jinja2.TemplateError):
+        message = f"{exc.message or 'template error'} (while rendering {page.path})"
+    else:
+        message = f"{type(exc).__name__}: {exc} (while rendering {page.path})"
+    return Problem(where, line or 0, "", message)
+
+
+def _template_frame(exc: BaseException) -> tuple[str | None, int | None]:
+    tb = exc.__traceback__
+    found: tuple[str | None, int | None] = (None, None)
+    while tb is not None:
+        name = tb.tb_frame.f_code.co_filename
+        if name.endswith((".html", ".xml", ".txt")) or name.rsplit("/", 1)[-1].startswith("_headers"):
+            found = (name, tb.tb_lineno)
+        tb = tb.tb_next
+    return found
