@@ -2,27 +2,27 @@
 
 Raw HTML is escaped unless site.yaml turns it on (Hugo's default), and every
 rendering goes through urlsafety's filter: a post is health content, and
-nothing an author pastes may run in a parent's browser.
+nothing an author pastes may run in a parent's browser. What a parent reads is
+stock Python-Markdown's HTML, byte for byte: the one speed-up changes no byte,
+and runs only on the releases it is tested on (issue 19).
 """
 
 from __future__ import annotations
 
-import html
 import re
 import xml.etree.ElementTree as etree
 from functools import lru_cache
-from typing import Any, Callable
+from typing import Any
 
 import markdown as md
-from markdown import blockprocessors, util
-from markdown.preprocessors import NormalizeWhitespace
+from markdown import util
 from markdown.extensions import Extension
-from markdown.extensions.attr_list import AttrListExtension, AttrListTreeprocessor
+from markdown.extensions.attr_list import AttrListExtension
 from markdown.extensions.sane_lists import SaneListExtension
 from markdown.extensions.smarty import SmartyExtension
-from markdown.extensions.tables import TableExtension, TableProcessor
-from markdown.extensions import toc
-from markdown.extensions.toc import TocExtension, TocTreeprocessor
+from markdown.extensions.tables import TableExtension
+from markdown.extensions.toc import TocExtension
+from markdown.inlinepatterns import Pattern
 from markdown.treeprocessors import InlineProcessor, Treeprocessor
 from markupsafe import Markup
 
@@ -64,324 +64,10 @@ class _NoSecondH1(Treeprocessor):
             element.tag = "h2"
 
 
-# --- inline patterns, tried only where they can match -----------------------------------------------
-#
-# Python-Markdown tries each of its ~30 inline patterns (links, emphasis, SmartyPants quotes...) on
-# every run of text, a regex search each: over half the time of a post's body. Most patterns need a
-# character most text lacks (a "[", a "*", a quote), so each pattern is first asked for the literal
-# text every match of it must contain, read from its compiled regex; a run of text without it is
-# skipped exactly as a failed search would skip it. A pattern whose regex says nothing certain
-# (case-insensitive, say) is always tried, so the HTML is Python-Markdown's to the byte (tested).
+class SafeMarkdown(Extension):
+    """What a page may show: raw HTML as text (unless the site allows it), no second h1, no link
+    search in a crowded text. The speed-ups below come on top of this and change nothing."""
 
-try:
-    from re import _constants as _sre, _parser as _sre_parse  # the regex parser `re` itself uses
-except ImportError:  # pragma: no cover - a Python without them: every pattern is tried
-    _sre = _sre_parse = None
-
-
-def required_text(pattern: re.Pattern[str]) -> frozenset[str] | None:
-    """Strings of which every match of ``pattern`` contains at least one; None if unknown."""
-    if _sre_parse is None or pattern.flags & re.IGNORECASE:
-        return None
-    try:
-        return _required(_sre_parse.parse(pattern.pattern, pattern.flags))
-    except Exception:  # noqa: BLE001 - a regex this reader does not follow is simply always tried
-        return None
-
-
-def _required(items: Any) -> frozenset[str] | None:
-    best: frozenset[str] | None = None
-
-    def consider(found: frozenset[str] | None) -> None:
-        nonlocal best
-        if found and all(found) and (best is None or _rarity(found) > _rarity(best)):
-            best = found
-
-    run = ""  # literals in a row: that whole string is in every match
-    for op, arg in items:
-        if op is _sre.LITERAL:
-            run += chr(arg)
-            continue
-        if op in (_sre.MAX_REPEAT, _sre.MIN_REPEAT, _sre.POSSESSIVE_REPEAT) and arg[0] >= 1 \
-                and len(arg[2]) == 1 and arg[2][0][0] is _sre.LITERAL:
-            run += chr(arg[2][0][1]) * arg[0]  # "\.{3}" is "..."; more may follow, so the run ends
-            if arg[0] == arg[1]:
-                continue
-        consider(frozenset([run]) if run else None)
-        run = ""
-        found = None
-        if op is _sre.SUBPATTERN:
-            found = None if arg[1] & re.IGNORECASE else _required(arg[-1])
-        elif op in (_sre.MAX_REPEAT, _sre.MIN_REPEAT, _sre.POSSESSIVE_REPEAT):
-            found = _required(arg[2]) if arg[0] >= 1 else None
-        elif op is _sre.BRANCH:
-            each = [_required(branch) for branch in arg[1]]
-            found = None if any(part is None for part in each) else frozenset().union(*each)
-        elif op is _sre.ASSERT:  # a lookahead or lookbehind's text is in the string too
-            found = _required(arg[1])
-        elif op is _sre.IN and all(kind is _sre.LITERAL for kind, _ in arg):
-            found = frozenset(chr(code) for _, code in arg)
-        consider(found)
-    consider(frozenset([run]) if run else None)
-    return best
-
-
-def _rarity(strings: frozenset[str]) -> tuple[int, int]:
-    """Punctuation beats letters, longer beats shorter, fewer alternatives beat more."""
-    return min(len(s) + 10 * bool(re.search(r"[^\w\s]", s)) for s in strings), -len(strings)
-
-
-def _contains_any(strings: set[str]) -> Callable[[str], bool]:
-    """Whether a text holds one of the strings. One `in` each, shortest first, leaving out a string
-    that holds a shorter one ("---" holds "--"): ~2-4x faster than one regex of them all, which
-    tries every alternative at every position of a post's ~5 KB."""
-    needles: list[str] = []
-    for string in sorted(strings, key=lambda s: (len(s), s)):
-        if not any(needle in string for needle in needles):
-            needles.append(string)
-
-    def contains_any(text: str) -> bool:
-        for needle in needles:
-            if needle in text:
-                return True
-        return False
-    return contains_any
-
-
-class _QuickInline(InlineProcessor):
-    """Python-Markdown's InlineProcessor, skipping the patterns a text cannot match."""
-
-    _needs: list[frozenset[str] | None] | None = None
-    _any: Callable[[str], bool] | None = None
-    _holds: list[Callable[[str], bool] | None]
-
-    def _learn(self) -> list[frozenset[str] | None]:
-        needs = [required_text(pattern.getCompiledRegExp()) for pattern in self.inlinePatterns]
-        if all(needs):
-            # A text worth a look: one a pattern may match, or one holding a placeholder of this run
-            # (a pattern that made nested elements, emphasis in emphasis, leaves the deeper levels'
-            # placeholders to the walk: found by review, `**a *b `c`** d*` lost its code span).
-            self._any = _contains_any(set().union(*needs) | {util.INLINE_PLACEHOLDER_PREFIX})
-        self._holds = [_contains_any(need) if need else None for need in needs]
-        self._needs = needs
-        return needs
-
-    def run(self, tree: etree.Element, ancestors: list[str] | None = None) -> etree.Element:
-        """Python-Markdown's walk (InlineProcessor.run) with one check added: a text or tail in
-        which no pattern can match is left as it is. The stock walk takes it out, finds nothing to
-        do in it, and puts the same text back (SmartyPants walks every body a second time so:
-        ~0.06 ms of a post's ~0.3 ms of Markdown, for a body without a quote or a dash)."""
-        self._needs or self._learn()
-        if self._any is None:
-            return super().run(tree, ancestors)
-        worth = self._any
-        if not worth("".join(tree.itertext())):  # (the patterns' texts are literals: a match in
-            return tree                          # one text or tail is a match in all of them joined)
-        handle, place = self._InlineProcessor__handleInline, self._InlineProcessor__processPlaceholders
-        self.stashed_nodes: dict[str, etree.Element | str] = {}
-        tree_parents = [] if ancestors is None else ancestors[:]
-        self.parent_map = {c: p for p in tree.iter() for c in p}
-        stack = [(tree, tree_parents)]
-        self._InlineProcessor__build_ancestors(tree, tree_parents)
-        while stack:
-            current, parents = stack.pop(0)
-            self.ancestors = parents
-            if current is not tree:
-                self.ancestors.append(current.tag.lower())
-            queue = []
-            for child in current:
-                if child.text and not isinstance(child.text, util.AtomicString) and worth(child.text):
-                    self.ancestors.append(child.tag.lower())
-                    text = child.text
-                    child.text = None
-                    found = place(handle(text), child)
-                    for item in found:
-                        self.parent_map[item[0]] = child
-                    stack += found
-                    queue.append((child, found))
-                    self.ancestors.pop()
-                if child.tail and worth(child.tail):
-                    tail = handle(child.tail)
-                    dummy = etree.Element("d")
-                    child.tail = None
-                    tail_result = place(tail, dummy, False)
-                    if dummy.tail:
-                        child.tail = dummy.tail
-                    position = list(current).index(child) + 1
-                    tail_result.reverse()
-                    for new in tail_result:
-                        self.parent_map[new[0]] = current
-                        current.insert(position, new[0])
-                if len(child):
-                    self.parent_map[child] = current
-                    stack.append((child, self.ancestors[:]))
-            for element, found in queue:
-                for i, item in enumerate(found):
-                    element.insert(i, item[0])
-        return tree
-
-    # Python-Markdown's loop (InlineProcessor.__handleInline) with one check added: a pattern whose
-    # required text is absent gets what a failed search gets (next pattern, from the start).
-    def _InlineProcessor__handleInline(self, data: str, patternIndex: int = 0) -> str:  # noqa: N802, N803
-        if isinstance(data, util.AtomicString):
-            return data
-        self._needs or self._learn()
-        if self._any is not None and not self._any(data):
-            return data
-        apply, holds = self._InlineProcessor__applyPattern, self._holds
-        start = 0
-        while patternIndex < len(holds):
-            wanted = holds[patternIndex]
-            if wanted is not None and not wanted(data):
-                patternIndex += 1
-                start = 0
-                continue
-            data, matched, start = apply(self.inlinePatterns[patternIndex], data, patternIndex, start)
-            if not matched:
-                patternIndex += 1
-        return data
-
-
-def _quick_block(processor: Any) -> None:
-    """The same for the block processors that search a whole paragraph for a line starting with
-    '>', '#', '---' or '[id]:' (a regex search at every offset of it), and the table's, which
-    splits it into cells: a paragraph without the text they need gets their answer for no match
-    at once."""
-    kind = type(processor)
-    needs: frozenset[str] | None = None
-    if kind in (blockprocessors.BlockQuoteProcessor, blockprocessors.HashHeaderProcessor):
-        regex, method = processor.RE, "test"  # test(): bool(RE.search(block))
-    elif kind is blockprocessors.HRProcessor:
-        regex, method = processor.SEARCH_RE, "test"  # test(): a match kept for run(), else False
-    elif kind is blockprocessors.ReferenceProcessor:
-        regex, method = processor.RE, "run"  # run(): no match puts the block back, returns False
-    elif kind is TableProcessor:  # test() splits every block into rows and cells: a table has a "|"
-        regex, method, needs = None, "test", frozenset({"|"})
-    elif kind is blockprocessors.SetextHeaderProcessor:  # a line, then one of '=' or '-' under it
-        regex, method, needs = None, "test", frozenset({"\n=", "\n-"})
-    else:
-        return
-    needs = needs or required_text(regex)
-    if not needs:
-        return
-    original, holds = getattr(processor, method), _contains_any(needs)
-    if method == "test":
-        def quick(parent: etree.Element, block: str) -> bool:
-            return holds(block) and original(parent, block)
-    else:
-        def quick(parent: etree.Element, blocks: list[str]) -> bool:
-            return holds(blocks[0]) and original(parent, blocks)
-    setattr(processor, method, quick)  # on the instance: del it and the class's own method is back
-
-
-class _QuickToc(TocTreeprocessor):
-    """The toc extension, minus what nobody reads: it also builds the table of contents as HTML
-    (``md.toc``, never used here: pages get ``toc_tokens``) and walks the whole tree's text for a
-    ``[TOC]`` marker, ~0.02 ms of a post's ~0.4. Both are done as before when the source has the
-    marker's letters; without them no element's text can be the marker (tested against stock)."""
-
-    wanted = True  # set by MarkdownRenderer for each source
-
-    def build_toc_div(self, toc_list: list) -> etree.Element:
-        return super().build_toc_div(toc_list) if self.wanted else etree.Element("div")
-
-    def replace_marker(self, root: etree.Element, elem: etree.Element) -> None:
-        if self.wanted:
-            super().replace_marker(root, elem)
-
-    def run(self, doc: etree.Element) -> None:
-        """TocTreeprocessor.run in one walk of the tree, not two, and without the table's HTML
-        (``md.toc`` is the empty table stock makes when it is not wanted). Stock's own run when
-        the table is wanted, or headings get anchors or permalinks."""
-        if self.wanted or self.use_anchors or self.use_permalinks not in (False, None):
-            super().run(doc)
-            return
-        used_ids, headings, heading = set(), [], self.header_rgx.match
-        for el in doc.iter():
-            if "id" in el.attrib:
-                used_ids.add(el.attrib["id"])
-            if isinstance(el.tag, str) and heading(el.tag):
-                headings.append(el)
-        id_counters: dict[str, int] = {}
-        tokens = []
-        for el in headings:  # (stock's loop, for these elements)
-            self.set_level(el)
-            inner = toc.render_inner_html(toc.remove_fnrefs(el), self.md)
-            name = toc.strip_tags(inner)
-            if "id" not in el.attrib:
-                el.attrib["id"] = toc.unique(self.slugify(html.unescape(name), self.sep), used_ids, id_counters)
-            label = ""
-            if "data-toc-label" in el.attrib:
-                label = toc.run_postprocessors(toc.unescape(el.attrib["data-toc-label"]), self.md)
-                name = toc.escape_cdata(toc.strip_tags(label))
-                del el.attrib["data-toc-label"]
-            level = int(el.tag[-1])
-            if self.toc_top <= level <= self.toc_bottom:
-                tokens.append({"level": level, "id": toc.unescape(el.attrib["id"]), "name": name, "html": inner,
-                               "data-toc-label": label})
-        self.md.toc_tokens = toc.nest_toc_tokens(tokens)
-        if self._empty is None:
-            empty = self.md.serializer(self.build_toc_div([]))
-            for processor in self.md.postprocessors:
-                empty = processor.run(empty)
-            self._empty = empty
-        self.md.toc = self._empty
-
-    _empty: str | None = None
-
-
-class _QuickAttrList(AttrListTreeprocessor):
-    """attr_list's walk of every element, skipped where the source has no "{" (every attribute list
-    is written in braces, and nothing else puts a brace in the text)."""
-
-    wanted = True  # set by MarkdownRenderer for each source
-
-    def run(self, doc: etree.Element) -> None:
-        if self.wanted:
-            super().run(doc)
-
-
-class _QuickWhitespace(NormalizeWhitespace):
-    """Python-Markdown's NormalizeWhitespace (the same steps), with its search for lines of only
-    spaces made where there can be one: a lookbehind regex over the whole text was ~30 µs of a
-    post's ~400 (tested against stock), and each replacement where its character is."""
-
-    def run(self, lines: list[str]) -> list[str]:
-        source = "\n".join(lines)
-        # Each step only where its character is there: a search is ~0.1 us, a replace that finds
-        # nothing or expandtabs without a tab ~2-5 us each over a 5 KB post.
-        if util.STX in source or util.ETX in source:
-            source = source.replace(util.STX, "").replace(util.ETX, "")
-        if "\r" in source:
-            source = source.replace("\r\n", "\n").replace("\r", "\n")
-        source += "\n\n"
-        if "\t" in source:
-            source = source.expandtabs(self.md.tab_length)
-        if " \n" in source:
-            source = re.sub(r"(?<=\n) +\n", "\n", source)
-        return source.split("\n")
-
-
-class _SortedOnce(util.Registry):
-    """A Registry that keeps its items in order between changes: Python-Markdown sorts and lists
-    them again each time one is iterated, which its block parser does for every block."""
-
-    def __iter__(self) -> Any:
-        items = self.__dict__.get("_in_order")
-        if items is None:
-            items = self.__dict__["_in_order"] = list(super().__iter__())
-        return iter(items)
-
-    def register(self, item: Any, name: str, priority: float) -> None:
-        self.__dict__.pop("_in_order", None)
-        super().register(item, name, priority)
-
-    def deregister(self, name: str, strict: bool = True) -> None:
-        self.__dict__.pop("_in_order", None)
-        super().deregister(name, strict)
-
-
-class _SafeMarkdown(Extension):
     def __init__(self, raw_html: bool) -> None:
         super().__init__()
         self.raw_html = raw_html
@@ -393,21 +79,129 @@ class _SafeMarkdown(Extension):
             m.inlinePatterns.deregister("html")
         m.treeprocessors.register(_CrowdedTextAsIs(m), "crowded_text_as_is", 25)  # the inline ones are 20
         m.treeprocessors.register(_NoSecondH1(m), "no_second_h1", 30)
-        for processor in m.treeprocessors:  # the core's and SmartyPants' (each has its own patterns)
-            if type(processor) is InlineProcessor:
-                processor.__class__ = _QuickInline
-            elif type(processor) is TocTreeprocessor:
-                processor.__class__ = _QuickToc
-            elif type(processor) is AttrListTreeprocessor:
-                processor.__class__ = _QuickAttrList
-        for processor in m.preprocessors:
-            if type(processor) is NormalizeWhitespace:
-                processor.__class__ = _QuickWhitespace
-        for block in m.parser.blockprocessors:
-            _quick_block(block)
-        for registry in (m.preprocessors, m.parser.blockprocessors, m.treeprocessors, m.postprocessors):
-            if type(registry) is util.Registry:
-                registry.__class__ = _SortedOnce
+
+
+# --- speed-up: each text is searched only by the inline patterns that can match in it ---------------
+#
+# Python-Markdown tries each of its ~30 inline patterns (links, emphasis, SmartyPants quotes...) on
+# every text, one call of its loop each: most of a post's Markdown time. A pattern's regex needs a
+# string most texts lack (a "[", a "*", a quote). Before an inline processor walks a tree, the
+# patterns whose string is nowhere in the tree's text are left out of its list for that walk (the
+# public `inlinePatterns` registry, which SmartyPants sets itself); Python-Markdown's own loop runs
+# on the rest, and a pattern that cannot match changes nothing. Only regexes known to the character;
+# any other pattern, or a release outside the tested range, and the processor runs as it comes.
+
+# pyproject.toml's range for markdown: tests/test_markdown_upstream.py runs Python-Markdown's own test
+# suite with this speed-up, on the installed release (issue 19).
+TESTED_RELEASES = ((3, 6), (3, 12))
+
+# The regexes of the inline patterns of our extensions in Python-Markdown 3.6 to 3.11.4, each with
+# the strings one of which every match of it holds (tests/test_markdown.py checks each).
+_NEEDLES: dict[tuple[str, ...], tuple[str, ...]] = {
+    ("`",): (r"(?:(?<!\\)((?:\\{2})+)(?=`+)|(?<!\\)(`+)(.+?)(?<!`)\2(?!`))",  # code spans, to 3.10
+             r"(?:(?<!\\)((?:\\{2})+)(?=`+)|(?<!\\)`)"),
+    ("\\",): (r"\\(.)",),
+    ("[",): (r"(?<!\!)\[",),  # links and references
+    ("![",): (r"\!\[",),  # pictures
+    ("<",): (r"<((?:[Ff]|[Hh][Tt])[Tt][Pp][Ss]?://[^<>]*)>", r"<([A-Za-z][A-Za-z0-9+.-]*://[^<>]*)>",  # autolinks
+             r"<([^<> !]+@[^@<> ]+)>",  # e-mail autolinks, then raw HTML (raw_html: true) in three versions
+             r"(<(\/?[a-zA-Z][^<>@ ]*( [^<>]*)?|!--(?:(?!<!--|-->).)*--)>)",
+             r"(<(\/?[a-zA-Z][^<>@ ]*( [^<>]*)?|!--(?:(?!<!--|-->).)*--|[?](?:(?!<[?]|[?]>).)*[?]|"
+             r"!\[CDATA\[(?:(?!<!\[CDATA\[|\]\]>).)*\]\])>)",
+             r"""(<(\/?+[a-zA-Z][^\s"'<>@]*+(?:\s+[^\s"'=<>]++(?:\s*+=\s*+(?:"[^"]*+"|'[^']*+'|[^\s"'=<>]++))?+)*+"""
+             r"""\s*+/?|!--(?:(?!<!--|-->).)*--|[?](?:(?!<[?]|[?]>).)*[?]|"""
+             r"!\[CDATA\[(?:(?!<!\[CDATA\[|\]\]>).)*\]\])>)"),
+    ("  \n",): (r"  \n",),  # a line break
+    ("&",): (r"(&(?:\#[0-9]+|\#x[0-9a-fA-F]+|[a-zA-Z0-9]+);)",),
+    ("*", "_"): (r"((^|(?<=\s))(\*{1,3}|_{1,3})(?=\s|$))", r"\*|_"),  # emphasis, to 3.11 and since 3.11.1
+    ("*",): (r"\*",),
+    ("_",): (r"_",),
+    ("---",): (r"(?<!-)---(?!-)",),  # SmartyPants from here on
+    ("--",): (r"(?<!-)--(?!-)",),
+    ("...",): (r"(?<!\.)\.{3}(?!\.)",),
+    ("'",): (r"""^'(?=[!"#\$\%'()*+,-.\/:;<=>?\@\[\\\]\^_`{|}~]\B)""", r"(?<!\w)'(?=\d{2}s)",
+             r"(\s|&nbsp;|--|–|—|&[mn]dash;|&#8211;|&#8212;)'(?=\w)",
+             r"(?<=[^\ \t\r\n\[\{\(\-\u0002\u0003])'(?!\s|s\b|\d)", r"'(\s|s\b)", r"'"),
+    ('"',): (r"""^"(?=[!"#\$\%'()*+,-.\/:;<=>?\@\[\\\]\^_`{|}~]\B)""",
+             r'(\s|&nbsp;|--|–|—|&[mn]dash;|&#8211;|&#8212;)"(?=\w)', r'"(?=\s)',
+             r'(?<=[^\ \t\r\n\[\{\(\-\u0002\u0003])"', r'"'),
+    ("\"'",): (r""""'(?=\w)""", r"""(?<=[^\ \t\r\n\[\{\(\-\u0002\u0003])\"'"""),
+    ("'\"",): (r"""'"(?=\w)""", r'(?<=[^\ \t\r\n\[\{\(\-\u0002\u0003])\'"'),
+}
+_NEEDLES_OF_REGEX = {regex: needles for needles, regexes in _NEEDLES.items() for regex in regexes}
+_PATTERN_FLAGS = re.DOTALL | re.UNICODE  # how Python-Markdown compiles each pattern
+
+
+def is_tested_release(version: tuple[Any, ...]) -> bool:
+    return TESTED_RELEASES[0] <= tuple(version[:2]) < TESTED_RELEASES[1]
+
+
+def speed_up(m: md.Markdown) -> int:
+    """Speed up a Markdown instance once its extensions are registered; how many processors it sped up."""
+    if not is_tested_release(md.__version_info__):
+        return 0
+    inline = [p for p in m.treeprocessors if type(p) is InlineProcessor]  # the core's, SmartyPants'
+    for processor in inline:
+        _search_with_present_patterns(processor)
+    return len(inline)
+
+
+def needles_of(pattern: Any) -> tuple[str, ...] | None:
+    """The strings one of which every match of an inline pattern holds; None if not known."""
+    if type(pattern).getCompiledRegExp is not Pattern.getCompiledRegExp:
+        return None  # its own way of searching (found by Python-Markdown's tests: a recording proxy)
+    regex = pattern.getCompiledRegExp()
+    known = isinstance(regex, re.Pattern) and regex.flags == _PATTERN_FLAGS
+    return _NEEDLES_OF_REGEX.get(regex.pattern) if known else None
+
+
+def _search_with_present_patterns(processor: InlineProcessor) -> None:
+    stock_run = processor.run
+    known: dict[tuple[Any, ...], _PatternChoice | None] = {}
+
+    def run(tree: etree.Element, ancestors: list[str] | None = None) -> etree.Element:
+        every = processor.inlinePatterns
+        patterns = tuple(every)
+        if patterns not in known:
+            known[patterns] = _PatternChoice.of(patterns)
+        choice = known[patterns]
+        if choice is None:
+            return stock_run(tree, ancestors)
+        processor.inlinePatterns = choice.present_in("".join(tree.itertext()))
+        try:
+            return stock_run(tree, ancestors)
+        finally:
+            processor.inlinePatterns = every
+    processor.run = run  # type: ignore[method-assign] - on the instance: del it and stock's is back
+
+
+class _PatternChoice:
+    """The patterns of one registry that a text can match, in the registry's order."""
+
+    def __init__(self, patterns: tuple[Any, ...], needles: list[tuple[str, ...]]) -> None:
+        self.patterns, self.needles = patterns, needles
+        self.strings = sorted(set().union(*needles))
+        self.registries: dict[frozenset[str], util.Registry] = {}  # at most one per subset of strings
+
+    @classmethod
+    def of(cls, patterns: tuple[Any, ...]) -> _PatternChoice | None:
+        needles = [needles_of(pattern) for pattern in patterns]
+        return None if None in needles else cls(patterns, needles)  # type: ignore[arg-type]
+
+    def present_in(self, text: str) -> util.Registry:
+        present = frozenset(string for string in self.strings if string in text)
+        if present not in self.registries:
+            self.registries[present] = _in_order(tuple(
+                pattern for pattern, needles in zip(self.patterns, self.needles) if not present.isdisjoint(needles)))
+        return self.registries[present]
+
+
+def _in_order(patterns: tuple[Any, ...]) -> util.Registry:
+    """A registry of these patterns in this order (the loop reads only the order)."""
+    registry: util.Registry = util.Registry()
+    for rank, pattern in enumerate(patterns):
+        registry.register(pattern, f"kept-{rank}", len(patterns) - rank)
+    return registry
 
 
 # Words, digits and quiet punctuation render to themselves: no Markdown, SmartyPants or
@@ -442,8 +236,8 @@ class MarkdownRenderer:
 
     def __init__(self, raw_html: bool = False) -> None:
         self.raw_html = raw_html
-        self._md = md.Markdown(extensions=[*extensions(), _SafeMarkdown(raw_html)], output_format="html")
-        self._toc, self._attr_list = self._md.treeprocessors["toc"], self._md.treeprocessors["attr_list"]
+        self._md = md.Markdown(extensions=[*extensions(), SafeMarkdown(raw_html)], output_format="html")
+        speed_up(self._md)
         self._crowded = self._md.treeprocessors["crowded_text_as_is"]
 
     def block(self, source: str) -> Markup:
@@ -452,8 +246,6 @@ class MarkdownRenderer:
     def _convert(self, source: str) -> str:
         """Python-Markdown's HTML, before urlsafety's filter."""
         self._md.reset()
-        self._toc.wanted = "TOC" in source  # the marker is TocExtension's default, "[TOC]"
-        self._attr_list.wanted = "{" in source
         self._crowded.crowded = source.count("[") > MAX_LINKS_PER_TEXT
         return self._md.convert(source)
 
