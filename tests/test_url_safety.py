@@ -462,6 +462,11 @@ def test_the_oracle_sees_the_tricks_when_nothing_filters_them() -> None:
     harmless = {"attr-bare-href", "attr-bare-src", "attr-empty-href", "attr-empty-src", "autolink",
                 "charref-without-semicolon", "hex-without-semicolon", "fullwidth-letter", "nbsp-before",
                 "nul-before", "percent-colon", "link-in-link", "title-breakout"}
+    if "<a " not in stock(MARKED["autolink-slashes"]):  # Python-Markdown < 3.11.3 autolinks no other scheme
+        harmless.add("autolink-slashes")
     assert {name for name, text in MARKED.items() if not offences(stock(text))} == harmless
     # '<img/src=x/onerror=...>': an unquoted value runs through '/', so src is 'x/onerror=alert(1)'.
-    assert {name for name, text in RAW_MARKED.items() if not offences(markdown.markdown(text))} == {"img-onerror-slash"}
+    missed = {"img-onerror-slash"}
+    if "--!>" in markdown.markdown(RAW_MARKED["comment-breakout"]):  # Markdown 3.6 keeps the comment whole:
+        missed.add("comment-breakout")  # html.parser ends it at '-->' only; the Chromium test reads it as browsers do
+    assert {name for name, text in RAW_MARKED.items() if not offences(markdown.markdown(text))} == missed
