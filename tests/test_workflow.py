@@ -10,6 +10,7 @@ import json
 import re
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ import pytest
 import yaml
 
 WORKFLOW = Path(__file__).resolve().parents[1] / ".github/workflows/publish.yml"
+NEWEST = WORKFLOW.with_name("newest-deps.yml")  # weekly: the newest release of each dependency (issue 19)
 ON_MAIN_NOT_PR = "github.event_name != 'pull_request' && github.ref == 'refs/heads/main'"
 
 
@@ -45,8 +47,9 @@ def step_running(job: dict[str, Any], command: str) -> dict[str, Any]:
     return step
 
 
-def test_the_workflow_is_valid_for_github() -> None:
-    result = check_jsonschema(WORKFLOW)
+@pytest.mark.parametrize("path", [WORKFLOW, NEWEST], ids=lambda path: path.name)
+def test_the_workflow_is_valid_for_github(path: Path) -> None:
+    result = check_jsonschema(path)
     assert result.returncode == 0, result.stdout + result.stderr
 
 
@@ -119,3 +122,46 @@ def test_the_problem_matcher_reads_the_checks_output(workflow: dict[str, Any]) -
     match = re.match(pattern["regexp"], line)
     assert match and [match.group(pattern[k]) for k in ("file", "line", "severity", "message")] == [
         "content/posts/a/index.md", "8", "warning", "steps[1].alt: has only 2 words; describe it"]
+
+
+# --- the weekly run against the newest release of every dependency (issue 19) ------------------------
+
+@pytest.fixture(scope="module")
+def newest() -> dict[str, Any]:
+    return yaml.safe_load(NEWEST.read_text(encoding="utf-8"))
+
+
+def test_the_newest_dependencies_run_weekly_and_by_hand_only(newest: dict[str, Any]) -> None:
+    on = triggers(newest)
+    assert set(on) == {"schedule", "workflow_dispatch"}
+    [cron] = [entry["cron"] for entry in on["schedule"]]
+    minute, hour, day, month, weekday = cron.split()
+    assert (day, month) == ("*", "*") and weekday.isdigit()
+    assert newest["permissions"] == {"contents": "read"}
+    [job] = newest["jobs"].values()
+    assert "permissions" not in job and not steps_using(job, "actions/deploy-pages")
+
+
+def test_it_upgrades_the_installed_project_then_runs_make_test_as_publish_does(
+        newest: dict[str, Any], workflow: dict[str, Any]) -> None:
+    [job] = newest["jobs"].values()
+    assert job["container"] == workflow["jobs"]["build"]["container"]
+    assert steps_using(job, "actions/checkout")
+    assert "apt-get install -y --no-install-recommends chromium" in step_running(job, "apt-get update")["run"]
+    commands = [s.get("run", "").strip().splitlines()[-1] for s in job["steps"] if "run" in s]
+    upgrade = step_running(job, ".venv/bin/python - >")["run"]
+    assert commands.index("make .venv/.installed-test") < commands.index(upgrade.strip().splitlines()[-1]) \
+        < commands.index("make test")
+    assert re.search(r"pip install --upgrade --upgrade-strategy eager -r \S+newest\.txt", upgrade)
+
+
+def test_every_runtime_dependency_but_the_exact_pins_is_upgraded(newest: dict[str, Any]) -> None:
+    [job] = newest["jobs"].values()
+    script = step_running(job, ".venv/bin/python - >")["run"].split("<<'PY'\n", 1)[1].split("\nPY\n", 1)[0]
+    root = WORKFLOW.parents[2]
+    names = subprocess.run([sys.executable, "-c", script], cwd=root, capture_output=True, text=True,
+                           check=True).stdout.split()
+    with (root / "pyproject.toml").open("rb") as file:
+        specs = tomllib.load(file)["project"]["dependencies"]
+    assert names == [re.split(r"[<>=!~;\[ ]", spec)[0] for spec in specs if "==" not in spec]
+    assert {"markdown", "nh3", "jinja2", "pillow"} <= set(names) and "textstat" not in names
