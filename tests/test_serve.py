@@ -310,13 +310,29 @@ def test_ctrl_c_while_images_encode_exits_cleanly_and_leaves_no_process(tmp_path
         Image.effect_noise((2000, 1400), 60).convert("RGB").save(post.parent / "images" / "step-1.jpg", quality=92)
     server = Running(site, free_port())
     try:
-        wait_for(lambda: "Building the preview" in server.stdout(), 30, "the build to start")
-        time.sleep(0.8)
+        wait_for(lambda: image_workers(server.process.pid), 30, "the image workers to start")
         assert server.interrupt() == 0
         assert "Traceback" not in server.stderr() and "Stopped." in server.stderr()
         wait_for(lambda: not live_in_group(server.process.pid), 10, "every process of the group to end")
     finally:
         server.kill()
+
+
+def children_of(pid: int) -> set[int]:
+    """The processes forked by any thread of ``pid``."""
+    found: set[int] = set()
+    for children in Path(f"/proc/{pid}/task").glob("*/children"):
+        try:
+            found |= {int(child) for child in children.read_text().split()}
+        except OSError:
+            continue
+    return found
+
+
+def image_workers(pid: int) -> set[int]:
+    """The preview's grandchildren: the pool that its first build (a forked child) encodes the pictures in.
+    (Its pages render in that child's own process: a small site is not worth a pool.)"""
+    return {worker for child in children_of(pid) for worker in children_of(child)}
 
 
 def live_in_group(pgid: int) -> list[int]:
@@ -410,10 +426,8 @@ def test_open_page_follows_edits_errors_and_css_by_itself(browser, start, tmp_pa
     context = browser.new_context()
     page = context.new_page()
     try:
-        with page.expect_websocket() as socket_info:
-            page.goto(server.url + "rolling/")
-        socket_info.value.wait_for_event("framesent", lambda payload: '"info"' in str(payload), timeout=10_000)
-        time.sleep(0.2)  # the server registers the page when it reads that frame
+        page.goto(server.url + "rolling/")
+        wait_until_reloadable(page)
         page.evaluate("window.__same_document = true")
 
         write_post(site, title="Rolling over, edited", body="Edited while the page was open.")
@@ -421,7 +435,7 @@ def test_open_page_follows_edits_errors_and_css_by_itself(browser, start, tmp_pa
                                timeout=15_000)
         assert page.locator("h1").first.inner_text() == "Rolling over, edited"
 
-        wait_for_reconnect(page)
+        wait_until_reloadable(page)
         page.evaluate("window.__same_document = true")
         css.write_text("body { background: rgb(1, 2, 3); }\n", encoding="utf-8")
         page.wait_for_function("getComputedStyle(document.body).backgroundColor === 'rgb(1, 2, 3)'",
@@ -433,7 +447,7 @@ def test_open_page_follows_edits_errors_and_css_by_itself(browser, start, tmp_pa
                         encoding="utf-8")
         page.wait_for_function("document.body.innerText.includes('content/posts/rolling/index.md:')", timeout=15_000)
 
-        wait_for_reconnect(page)
+        wait_until_reloadable(page)
         write_post(site, title="Rolling over, fixed", body="Back again.")
         page.wait_for_function("document.body.innerText.includes('Back again.')", timeout=15_000)
     finally:
@@ -442,8 +456,25 @@ def test_open_page_follows_edits_errors_and_css_by_itself(browser, start, tmp_pa
     assert "Traceback" not in server.stderr()
 
 
-def wait_for_reconnect(page) -> None:
-    """After a reload, livereload.js connects again; wait until the server has had its hello."""
+# The server counts a page among those it reloads when it reads the page's "info" frame, which
+# livereload.js sends as its handshake ends. The server reads a socket's frames in order: once it has
+# answered a "hello" sent after that one, it has read it. (livereload.js logs that it did not expect
+# a second "hello", and goes on.)
+ASK_FOR_AN_ANSWER = """() => {
+    const socket = window.LiveReload.connector.socket;
+    socket.addEventListener("message", function answered(event) {
+        if (JSON.parse(event.data).command === "hello") {
+            socket.removeEventListener("message", answered);
+            window.__answered = true;
+        }
+    });
+    socket.send(JSON.stringify({command: "hello", protocols: ["http://livereload.com/protocols/official-7"]}));
+}"""
+
+
+def wait_until_reloadable(page) -> None:
+    """Until the server will reload this page: after each (re)load, livereload.js connects again."""
     page.wait_for_function("window.LiveReload && window.LiveReload.connector && "
                            "window.LiveReload.connector.protocol", timeout=10_000)
-    time.sleep(0.2)
+    page.evaluate(ASK_FOR_AN_ANSWER)
+    page.wait_for_function("window.__answered === true", timeout=10_000)
