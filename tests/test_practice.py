@@ -42,6 +42,28 @@ def open_page(browser, url: str, **options):
     return context, page, log
 
 
+# Polled until it holds: each poll brings the first picture still loading into view (a lazy one
+# starts loading then), as a reader scrolling down the page would.
+EVERY_PICTURE_DONE = """() => {
+    const loading = [...document.images].filter(img => img.getClientRects().length > 0 && !img.complete);
+    if (loading.length > 0) loading[0].scrollIntoView();
+    return loading.length === 0;
+}"""
+
+
+def read_to_the_end(page) -> None:
+    """Scrolled through as a reader does: every picture shown loaded (or refused), then the end of the
+    page. A route holds each request until it has logged it, so whatever a picture asked for is
+    logged by then."""
+    page.wait_for_function(EVERY_PICTURE_DONE)
+    page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
+
+
+def refused(context, host: str):
+    """Waits, as a ``with`` block, for the route to refuse a request to ``host`` (it logs it first)."""
+    return context.expect_event("requestfailed", lambda request: urlsplit(request.url).netloc == host)
+
+
 def pdf_pages(pdf: bytes) -> int:
     return len(re.findall(rb"/Type\s*/Page\b", pdf))
 
@@ -147,8 +169,7 @@ def test_share_links_load_nothing_until_clicked_and_carry_the_page(browser, samp
     context, page, log = open_page(browser, sample_server + "first-steps/")
     try:
         share = page.get_by_role("region", name="Share this exercise")
-        page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
-        page.wait_for_timeout(200)
+        read_to_the_end(page)
         assert log["other"] == []
         assert page.locator("iframe, script[src^='http'], img[src^='http']").count() == 0
         canonical = "https://example.test/guide/first-steps/"
@@ -160,8 +181,8 @@ def test_share_links_load_nothing_until_clicked_and_carry_the_page(browser, samp
         pin = parse_qs(urlsplit(hrefs["Pinterest"]).query)
         assert pin["url"] == [canonical] and pin["description"] == ["First steps <together>"]
         assert share.get_by_role("link", name="Facebook").get_attribute("rel") == "noreferrer"
-        share.get_by_role("link", name="WhatsApp").click()
-        page.wait_for_timeout(300)
+        with refused(context, "wa.me"):
+            share.get_by_role("link", name="WhatsApp").click()
         assert [urlsplit(url).netloc for url in log["other"]] == ["wa.me"]  # only now, only that one
     finally:
         context.close()
@@ -218,14 +239,13 @@ def test_without_javascript_only_the_plain_share_links_show(browser, sample_serv
 def test_youtube_loads_only_after_the_click_and_only_from_youtube_nocookie(browser, sample_server: str) -> None:
     context, page, log = open_page(browser, sample_server + "first-steps/")
     try:
-        page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
-        page.wait_for_timeout(200)
+        read_to_the_end(page)
         assert log["other"] == [] and page.locator("iframe").count() == 0
-        page.get_by_role("link", name="Play the video (loads YouTube)").click()
+        with refused(context, "www.youtube-nocookie.com"):
+            page.get_by_role("link", name="Play the video (loads YouTube)").click()
         frame = page.locator(".video iframe")
         assert frame.get_attribute("src") == "https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ?autoplay=1"
         assert frame.get_attribute("title") == "The exercise in a minute"
-        page.wait_for_timeout(300)
         assert {urlsplit(url).netloc for url in log["other"]} == {"www.youtube-nocookie.com"}
     finally:
         context.close()
@@ -262,14 +282,17 @@ def test_a_local_video_is_copied_and_shown_with_controls_and_poster(video_site: 
 
 @pytest.mark.browser
 def test_a_local_video_loads_nothing_until_played(browser, video_site: Path, tmp_path: Path) -> None:
+    from playwright.sync_api import expect
+
     from conftest import StaticServer
 
     (tmp_path / "guide").symlink_to(video_site, target_is_directory=True)
     server = StaticServer(tmp_path)
     try:
         context, page, log = open_page(browser, server.url + "guide/later/")
-        page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
-        page.wait_for_timeout(200)
+        read_to_the_end(page)
+        # With preload="none" the player settles idle (NETWORK_IDLE) instead of fetching the file.
+        expect(page.locator("video")).to_have_js_property("networkState", 1)
         assert log["other"] == []
         assert not [url for url in log["local"] if url.endswith(".mp4")]
         assert page.locator("video[controls]").is_visible()
