@@ -23,6 +23,7 @@ from backlying_site.load.config import load_config
 from backlying_site.render.markdown import MAX_LINKS_PER_TEXT, MarkdownRenderer, extensions
 from backlying_site.render.urlsafety import browser_url, drop_unsafe, is_safe_url, safe_html
 from conftest import StaticServer
+from test_practice import read_to_the_end
 
 # Each trick shows its marker ({m}) as text, so a test can tell that the field reached the page.
 TRICKS = {
@@ -402,6 +403,22 @@ document.addEventListener("click", event => {  // the browser's own reading: onl
 """
 
 
+# The javascript: addresses clicked run in the order they were clicked: one of ours clicked last has
+# run only after every one before it. It calls back to Python, which takes the page's calls in order,
+# and sets __followed_last_done once that call has returned: every __pwned call was taken before it.
+CLICK_EVERY_LINK = """() => {
+    const links = [...document.querySelectorAll("a, area")];
+    for (const link of links) {  // (an SVG <a> has no click(): an event does the same)
+        link.dispatchEvent(new MouseEvent("click", {bubbles: true, cancelable: true, view: window}));
+    }
+    const last = document.createElement("a");
+    last.href = "javascript:void window.__followed_last().then(() => { window.__followed_last_done = true; })";
+    document.body.append(last);
+    last.click();
+    return links.length;
+}"""
+
+
 BROWSER_READING = """() => {
     const names = ["href", "src", "action", "formaction", "poster", "data", "cite", "background", "xlink:href"];
     const found = [];
@@ -429,27 +446,27 @@ def test_in_chromium_no_page_runs_author_script_or_loads_another_host(browser, t
     ran: list[str] = []
     elsewhere: list[str] = []
     context.expose_function("__pwned", lambda what: ran.append(what))
+    context.expose_function("__followed_last", lambda: None)
     context.add_init_script(HOOK)
+
+    def only_this_site(route) -> None:  # a request is held until logged: a page cannot finish before
+        if route.request.url.startswith(server.url):
+            route.continue_()
+        else:
+            elsewhere.append(route.request.url)
+            route.abort()
+
+    context.route("**/*", only_this_site)
     try:
         page = context.new_page()
         page.on("dialog", lambda dialog: (ran.append("dialog:" + dialog.message), dialog.dismiss()))
-        page.on("request", lambda request: None if request.url.startswith((server.url, "data:"))
-                else elsewhere.append(request.url))
         unsafe: list[str] = []
         for path in pages:
             page.goto(server.url + path, wait_until="load")
             unsafe += page.evaluate(BROWSER_READING)  # each address as Chromium's own URL parser reads it
-            clicked = page.evaluate("""async () => {
-                for (const img of document.images) img.scrollIntoView();
-                const links = [...document.querySelectorAll("a, area")];
-                for (const link of links) {  // (an SVG <a> has no click(): an event does the same)
-                    link.dispatchEvent(new MouseEvent("click", {bubbles: true, cancelable: true, view: window}));
-                }
-                await new Promise(resolve => setTimeout(resolve, 300));
-                return links.length;
-            }""")
-            assert clicked > 0
-            page.wait_for_timeout(200)
+            read_to_the_end(page)  # every picture loaded or refused
+            assert page.evaluate(CLICK_EVERY_LINK) > 0
+            page.wait_for_function("window.__followed_last_done === true")
         assert (ran, elsewhere, unsafe) == ([], [], [])
     finally:
         context.close()
