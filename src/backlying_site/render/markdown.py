@@ -167,12 +167,18 @@ def _search_with_present_patterns(processor: InlineProcessor) -> None:
         choice = known[patterns]
         if choice is None:
             return stock_run(tree, ancestors)
-        processor.inlinePatterns = choice.present_in("".join(tree.itertext()))
+        processor.inlinePatterns = choice.present_in(_every_text(tree))
         try:
             return stock_run(tree, ancestors)
         finally:
             processor.inlinePatterns = every
     processor.run = run  # type: ignore[method-assign] - on the instance: del it and stock's is back
+
+
+def _every_text(tree: etree.Element) -> str:
+    """Each text and tail in the tree, of any kind of element: all that the inline loop may search
+    (ElementTree's own itertext leaves out a comment's text in its Python version)."""
+    return "".join(text for element in tree.iter() for text in (element.text, element.tail) if text)
 
 
 class _PatternChoice:
