@@ -94,6 +94,7 @@ def build(options: BuildOptions, reuse: Store | None = None) -> BuildResult:
     """Build the site into its output folder, swapped in whole only if every step succeeded."""
     started = time.perf_counter()
     output = check_output_folder(options.root, options.output_dir, preview=options.preview)
+    reuse = reuse.current() if reuse is not None else None
     inputs = _input_scan(options, reuse)
     if reuse is not None and _nothing_changed(reuse, inputs, output):
         return BuildResult(output, *reuse.counts, 0, 0, 0, time.perf_counter() - started)

@@ -72,6 +72,7 @@ class PageRecord:
 
 @dataclass
 class Store:
+    environment: str = field(default_factory=environment_fingerprint)  # what it was made with
     posts: dict[str, SavedPost] = field(default_factory=dict)  # by the post file's path
     plans: dict[str, tuple[Stat | None, str, Any]] = field(default_factory=dict)  # path -> stat, settings, plan
     pages: dict[str, PageRecord] = field(default_factory=dict)  # by output path
@@ -80,6 +81,13 @@ class Store:
     inputs: tuple[str, Any] | None = None  # settings key and input scan of the last build (unchanged.py)
     counts: tuple[int, int] = (0, 0)  # the last build's pages and pictures
     notes: list[str] = field(default_factory=list)  # said once, by the build that finds them
+
+    def current(self) -> Store:
+        """This store, emptied if it was made by another program or beside other packages than those
+        running now (the preview keeps one in memory for as long as it runs)."""
+        if self.environment != environment_fingerprint():
+            self.__init__()  # type: ignore[misc]
+        return self
 
     # --- posts ---------------------------------------------------------------------------------
 
@@ -144,7 +152,7 @@ def load_store(path: Path) -> Store:
     except Exception as exc:  # noqa: BLE001 - any damage means the same: start from nothing
         return Store(notes=[f"the build store {path.name} could not be read ({type(exc).__name__}); "
                             "this build makes everything again"])
-    return store if isinstance(store, Store) else Store()
+    return store.current() if isinstance(store, Store) else Store()
 
 
 def save_store(store: Store, path: Path) -> None:
@@ -153,7 +161,7 @@ def save_store(store: Store, path: Path) -> None:
     temporary = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     store.notes = []
     with open(temporary, "wb") as handle:
-        pickle.dump((FORMAT, environment_fingerprint()), handle, protocol=pickle.HIGHEST_PROTOCOL)
+        pickle.dump((FORMAT, store.environment), handle, protocol=pickle.HIGHEST_PROTOCOL)
         pickle.dump(store, handle, protocol=pickle.HIGHEST_PROTOCOL)
     os.replace(temporary, path)
 

@@ -1,0 +1,179 @@
+"""What a rebuild does, and what it never takes on trust (issue 19).
+
+tests/test_rebuilds.py checks that any rebuild writes what a clean build writes; these tests pin what
+it costs (a rebuild renders what changed, and nothing when nothing did) and the cases a random walk
+may not reach: hand edits of the published folder, damaged stores, racy files, a template saved while
+a build runs, another version of a dependency.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from backlying_site.build import BuildOptions, BuildResult, build, build_command
+from backlying_site.incremental import Store, fingerprint
+from backlying_site.incremental.store import store_path
+
+EDITED = "content/posts/later/index.md"
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def clean_build(site: Path, tmp_path: Path) -> dict[str, bytes]:
+    output = tmp_path / "clean"
+    shutil.rmtree(output, ignore_errors=True)
+    build(BuildOptions(source=site, output=output, fresh_images=True))
+    return tree(output)
+
+
+@pytest.fixture
+def built(sample_site: Path, source_date_epoch: str) -> Path:
+    """The sample site, built once by the build command (its store saved)."""
+    build_command(BuildOptions(source=sample_site))
+    return sample_site
+
+
+def rebuild(site: Path) -> BuildResult:
+    return build_command(BuildOptions(source=site))
+
+
+def test_nothing_changed_renders_nothing_and_writes_nothing(built: Path) -> None:
+    before = tree(built / "public")
+    result = rebuild(built)
+    assert (result.pages_rendered, result.files_written) == (0, 0) and result.pages > 0
+    assert tree(built / "public") == before
+
+
+def test_an_edited_body_rerenders_its_post_and_the_pages_that_show_it(built: Path, tmp_path: Path) -> None:
+    edit(built / EDITED, "Short body.", "A longer body, edited.")
+    result = rebuild(built)
+    assert 0 < result.pages_rendered < result.pages // 2
+    assert "A longer body, edited." in (built / "public/later/index.html").read_text(encoding="utf-8")
+    assert tree(built / "public") == clean_build(built, tmp_path)
+
+
+def test_a_hand_edit_of_a_published_file_is_repaired_even_with_its_size_and_times_kept(
+        built: Path, tmp_path: Path) -> None:
+    """Its change time still moves: the stat every build records includes it (issue 18, item 10)."""
+    page = built / "public/robots.txt"  # a page no post edit renders again
+    original = page.read_bytes()
+    info = page.stat()
+    page.write_bytes(original.replace(b"Sitemap", b"SITEMAP"))
+    os.utime(page, ns=(info.st_atime_ns, info.st_mtime_ns))
+    edit(built / "content/posts/plain.md", "Body.", "Body, edited.")  # so that the build does run
+    rebuild(built)
+    assert page.read_bytes() == original
+    assert tree(built / "public") == clean_build(built, tmp_path)
+
+
+def test_a_deleted_or_emptied_output_is_written_whole_again(built: Path, tmp_path: Path) -> None:
+    reference = clean_build(built, tmp_path)
+    shutil.rmtree(built / "public/tags")
+    (built / "public/index.html").unlink()
+    rebuild(built)
+    assert tree(built / "public") == reference
+    shutil.rmtree(built / "public")
+    shutil.rmtree(built / ".public.spare")
+    rebuild(built)
+    assert tree(built / "public") == reference
+
+
+def test_a_damaged_store_is_dropped_with_a_note_and_the_build_is_whole(built: Path, tmp_path: Path) -> None:
+    path = store_path(built / ".cache/build", (built / "public").absolute())
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+    edit(built / EDITED, "Short body.", "Edited once the store broke.")
+    result = rebuild(built)
+    assert any("could not be read" in note for note in result.notes)
+    assert result.pages_rendered == result.pages
+    assert tree(built / "public") == clean_build(built, tmp_path)
+
+
+def test_another_version_of_a_dependency_makes_everything_again(
+        built: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    listed = fingerprint.installed_distributions
+    monkeypatch.setattr(fingerprint, "installed_distributions", lambda: (*listed(), "Jinja2-9.9.dist-info"))
+    fingerprint.environment_fingerprint.cache_clear()
+    try:
+        result = rebuild(built)
+    finally:
+        monkeypatch.undo()
+        fingerprint.environment_fingerprint.cache_clear()
+    assert result.pages_rendered == result.pages
+
+
+def test_a_stat_taken_moments_after_a_write_is_not_trusted_and_the_text_is_compared(tmp_path: Path) -> None:
+    """Two saves within one tick of the file system's clock can leave the same stat (git's "racy
+    clean" files): a stat taken that soon stands for nothing, and the text decides."""
+    from backlying_site.incremental.store import RACY_NS, SavedPost, file_stat, trusted_stat
+
+    path = tmp_path / "post.md"
+    path.write_text("one", encoding="utf-8")
+    assert trusted_stat(path) is None
+    stat = file_stat(path)
+    assert stat is not None and trusted_stat(path, taken_at=stat[3] + RACY_NS) == stat
+    store = Store()
+    reads: list[str] = []
+
+    def read() -> str:
+        reads.append("read")
+        return path.read_text(encoding="utf-8")
+
+    for recorded, text, found in [(None, "one", True), (None, "two", False), (stat, "one", True)]:
+        store.posts[str(path)] = SavedPost(recorded, f"key of {text}", None, "", ())  # type: ignore[arg-type]
+        assert (store.post(str(path), read, lambda text: f"key of {text}") is not None) is found
+    assert len(reads) == 2  # a trusted stat, unchanged, reads nothing
+    path.write_text("two", encoding="utf-8")  # with a trusted stat: the new stat shows the change
+    assert store.post(str(path), read, lambda text: f"key of {text}") is None
+
+
+def test_a_template_saved_while_a_build_runs_is_in_the_next_build_not_half_in_this_one(
+        built: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every page is keyed and rendered from the template bytes the build read once, at its start."""
+    from backlying_site import build as pipeline
+
+    template = built / "templates/404.html"
+    template.parent.mkdir(exist_ok=True)
+    template.write_text("{% extends 'base.html' %}{% block main %}<h1>Version A</h1>{% endblock %}\n",
+                        encoding="utf-8")
+    rebuild(built)
+    real = pipeline.plan_images
+
+    def saved_meanwhile(site, reuse):  # after the theme was read, before any page is rendered
+        edit(template, "Version A", "Version B")
+        return real(site, reuse)
+
+    monkeypatch.setattr(pipeline, "plan_images", saved_meanwhile)
+    edit(built / EDITED, "Short body.", "A body edited, so that the build runs.")
+    rebuild(built)
+    assert "Version A" in (built / "public/404.html").read_text(encoding="utf-8")
+    monkeypatch.undo()
+    rebuild(built)
+    assert "Version B" in (built / "public/404.html").read_text(encoding="utf-8")
+    assert tree(built / "public") == clean_build(built, tmp_path)
+
+
+def test_the_preview_and_the_build_command_keep_their_own_stores_and_pictures(
+        built: Path, source_date_epoch: str) -> None:
+    """`serve` between two builds costs the build nothing: another store, and the picture cache
+    keeps what either of them uses (issue 22, item 7)."""
+    preview = Store()
+    options = BuildOptions(source=built, output=built / ".cache/preview", drafts=True, preview=True)
+    first = build(options, preview)
+    assert first.pages_rendered == first.pages
+    result = rebuild(built)
+    assert (result.pages_rendered, result.images_encoded) == (0, 0)
+    again = build(options, preview)
+    assert (again.pages_rendered, again.images_encoded) == (0, 0)
