@@ -314,7 +314,7 @@ class Keys:
     def __init__(self, renderer: Renderer, parsed: Parsed) -> None:
         digests = {saved.post.path: saved.digest for saved in parsed.posts.values()}
         self.renderer = renderer
-        self.site = renderer.site_key()
+        self.site = site_key(renderer)
         self.posts = post_keys(renderer.site.posts, digests, renderer.plan_keys)
 
     def page(self, page: Page) -> str:
@@ -322,6 +322,16 @@ class Keys:
 
     def read(self, read: Any) -> str:
         return digest(fingerprint(self.renderer.read_value(read), self.posts))
+
+
+def site_key(renderer: Renderer) -> str:
+    """Everything every page may show besides its own context: the templates and static files, the
+    settings, the authors and their avatars, which age bands exist, the day, the options."""
+    site, plans = renderer.site, renderer.plans
+    avatars = [plans[author.avatar.source].key for author in site.authors.values() if author.avatar]
+    return digest(renderer.theme.digest, site.config, site.authors, avatars,
+                  [(band.from_months, band.to_months) for band in renderer.bands], renderer.today, renderer.drafts,
+                  renderer.preview)
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ while a build runs is in the next build, never half in this one.
 
 A page's key covers its context and the site's settings, not the posts a template can reach
 through a global (``age_bands[i].posts``): every such read is recorded while the page renders
-(``Reads``), and a rebuild keys the page by what those reads give then.
+(``Reads``, ``RecordedBand``), and a rebuild keys the page by what those reads give then.
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any, Callable
 
 import jinja2
-import jinja2.filters
 from markupsafe import Markup
 
 from .discovery import AgeBand
@@ -33,39 +32,23 @@ class Reads:
             self.log.append(read)
 
 
-def recorded_read(obj: Any, attribute: Any) -> Any:
-    """The read to record when a template takes ``attribute`` of ``obj``, or None."""
-    if attribute == "posts" and type(obj) is AgeBand:
-        return ("age_band", obj.from_months, obj.to_months)
-    return None
+class RecordedBand:
+    """An age band as the ``age_bands`` global shows it to templates: a read of its posts, which the
+    page's key does not cover, is recorded. Everything else is the band's own."""
 
+    def __init__(self, band: AgeBand, reads: Reads) -> None:
+        self._band, self._reads = band, reads
 
-class SiteEnvironment(jinja2.Environment):
-    """Jinja's environment, recording the reads of posts through globals (Environment.getattr and
-    getitem are the documented hooks every attribute and item lookup of a template goes through)."""
+    @property
+    def posts(self) -> tuple[Any, ...]:
+        self._reads.record(("age_band", self._band.from_months, self._band.to_months))
+        return self._band.posts
 
-    reads: Reads
+    def __getattr__(self, name: str) -> Any:  # from_months, to_months, slug, label, holds()
+        return getattr(self._band, name)
 
-    def getattr(self, obj: Any, attribute: str) -> Any:
-        read = recorded_read(obj, attribute)
-        if read is not None:
-            self.reads.record(read)
-        return super().getattr(obj, attribute)
-
-    def getitem(self, obj: Any, argument: Any) -> Any:
-        read = recorded_read(obj, argument)
-        if read is not None:
-            self.reads.record(read)
-        return super().getitem(obj, argument)
-
-
-@jinja2.pass_environment
-def attr(environment: SiteEnvironment, obj: Any, name: str) -> Any:
-    """Jinja's ``attr`` filter, recorded like any other attribute read."""
-    read = recorded_read(obj, name)
-    if read is not None:
-        environment.reads.record(read)
-    return jinja2.filters.do_attr(environment, obj, name)
+    def __repr__(self) -> str:  # what {{ band }} shows: no posts, unrecorded
+        return f"AgeBand(from_months={self._band.from_months}, to_months={self._band.to_months})"
 
 
 class TemplatesAsRead(jinja2.BaseLoader):
@@ -90,8 +73,8 @@ class TemplatesAsRead(jinja2.BaseLoader):
                        for folder in self.folders if path.is_relative_to(folder)})
 
 
-def make_environment(folders: list[Path], files: dict[Path, bytes]) -> SiteEnvironment:
-    env = SiteEnvironment(
+def make_environment(folders: list[Path], files: dict[Path, bytes]) -> jinja2.Environment:
+    env = jinja2.Environment(
         loader=TemplatesAsRead(folders, files),
         autoescape=jinja2.select_autoescape(["html", "xml"], default_for_string=True),
         undefined=jinja2.StrictUndefined,
@@ -101,8 +84,6 @@ def make_environment(folders: list[Path], files: dict[Path, bytes]) -> SiteEnvir
         auto_reload=False,  # the templates are the bytes read at the build's start
         cache_size=-1,
     )
-    env.reads = Reads()
-    env.filters["attr"] = attr
     env.filters["date_long"] = lambda d: f"{d.day} {_MONTHS[d.month - 1]} {d.year}" if d else ""
     env.filters["isodate"] = lambda d: d.isoformat() if d else ""
     env.filters["json_ld"] = json_ld

@@ -9,13 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..model import Author, Post, Site
 from .discovery import AgeBand, RelatedIndex, posts_by_author
-
-if TYPE_CHECKING:
-    from .seo import Seo
 
 HOME = "index.html"
 TAGS = "tags/index.html"
@@ -114,7 +111,6 @@ class Pages:
 
     site: Site
     urls: Urls
-    seo: Seo
     bands: list[AgeBand]
     related: RelatedIndex
     today: dt.date
@@ -135,16 +131,13 @@ class Pages:
                 "canonical": self.urls.absolute(address(SEARCH)), "page_title": "Search",
                 "description": f"Search the exercises of {site.config.title}."}, "templates/search.html"))
         pages.append(Page(TAGS, "tags.html", {"tags": site.tags, "canonical": self.urls.absolute(address(TAGS)),
-                                              "page_title": "All topics", "seo": self.seo.tags_page("All topics")},
-                          "templates/tags.html"))
+                                              "page_title": "All topics"}, "templates/tags.html",
+                          ("listing_seo", ("tags_page", "All topics"))))
         pages.append(Page(NOT_FOUND, "404.html", {"canonical": self.urls.absolute(NOT_FOUND),
                                                   "page_title": "Page not found"}, "templates/404.html"))
         pages.append(Page(FEED, "feed.xml", {"posts": site.posts[:20]}, "templates/feed.xml"))
         pages.append(Page("robots.txt", "robots.txt", {}, "templates/robots.txt"))
         pages.append(Page("_headers", "_headers", {}, "templates/_headers"))
-        # Last: the sitemap lists every HTML page made above.
-        pages.append(Page(SITEMAP, "sitemap.xml", {"entries": self.seo.sitemap_entries(pages)},
-                          "templates/sitemap.xml"))
         return pages
 
     def post_page(self, post: Post) -> Page:

@@ -20,13 +20,12 @@ from markupsafe import Markup
 from ..assets.images import ImagePlan, Picture, picture
 from ..assets.share import SharePlan, plan_shares
 from ..errors import Problem, SiteError
-from ..incremental.keys import digest
 from ..load.theme import Theme, shown_path
 from ..model import Author, ImageRef, Post, Site
 from .discovery import AgeBand, RelatedIndex, age_bands
-from .environment import Reads, make_environment
+from .environment import RecordedBand, Reads, make_environment
 from .markdown import MarkdownRenderer
-from .pages import Page, Pages, Urls
+from .pages import SITEMAP, Page, Pages, Urls
 from .seo import Seo
 
 
@@ -86,12 +85,11 @@ class Renderer:
         self.fields_md = self.md if in_fields == config.markdown_raw_html else MarkdownRenderer(in_fields)
         self.bands = age_bands(site)
         self.shares: dict[str, SharePlan] = plan_shares(site, plans) if config.share_images else {}
-        # Its own Markdown renderer: the page renderer's keeps the table of contents of the last body.
-        self.seo = Seo(site, self.urls, plans, self.shares, MarkdownRenderer(in_fields))
+        self.seo = Seo(site, self.urls, plans, self.shares, self.fields_md)  # steps' text: rendered once
         self.env = make_environment(theme.template_folders, theme.templates)
-        self.reads = self.env.reads
+        self.reads = Reads()
         self.env.globals.update(
-            age_bands=self.bands, authors=site.authors, config=config, urls=self.urls, asset=self.asset,
+            age_bands=[RecordedBand(band, self.reads) for band in self.bands], authors=site.authors, config=config, urls=self.urls, asset=self.asset,
             picture=self.picture, absolute_image=self.seo.image, markdown=self.fields_md.block,
             inline=self.fields_md.inline, build_drafts=drafts, card=Cards(self.env, self.reads))
         self.compile_templates()
@@ -117,7 +115,10 @@ class Renderer:
         return RelatedIndex(self.site.posts)
 
     def pages(self) -> list[Page]:
-        return Pages(self.site, self.urls, self.seo, self.bands, self.related, self.today).all()
+        pages = Pages(self.site, self.urls, self.bands, self.related, self.today).all()
+        # Last: the sitemap lists every HTML page made above.
+        return pages + [Page(SITEMAP, "sitemap.xml", {"entries": self.seo.sitemap_entries(pages)},
+                             "templates/sitemap.xml")]
 
     # --- globals ---------------------------------------------------------------------------
 
@@ -157,14 +158,6 @@ class Renderer:
         return {"seo": getattr(self.seo, kind)(*args)}
 
     # --- what pages are made from, for their keys ----------------------------------------------
-
-    def site_key(self) -> str:
-        """Everything every page may show besides its own context: the templates and static files,
-        the settings, the authors and their avatars, which age bands exist, the day, the options."""
-        avatars = [self.plans[a.avatar.source].key for a in self.site.authors.values() if a.avatar]
-        return digest(self.theme.digest, self.site.config, self.site.authors, avatars,
-                      [(band.from_months, band.to_months) for band in self.bands], self.today, self.drafts,
-                      self.preview)
 
     def plan_keys(self, post: Post) -> list[str]:
         return [self.plans[ref.source].key for ref in post.images]
