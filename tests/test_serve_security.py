@@ -206,3 +206,43 @@ def test_a_file_name_with_an_escape_sequence_is_printed_escaped(start, tmp_path:
     printed = server.stdout() + server.stderr()
     assert "\\x1b[31mred\\x07.txt" in printed
     assert "\x1b" not in printed and "\x07" not in printed
+
+
+# --- in a real browser ----------------------------------------------------------------------
+
+
+@pytest.mark.browser
+def test_in_chromium_another_sites_page_can_neither_read_the_preview_nor_open_its_reload_socket(
+        browser, preview: Running, tmp_path: Path) -> None:
+    """A page of another origin (here another port: another site to the browser) tries what a
+    rebinding or cross-site page would: read a preview page, open the reload socket, force a reload."""
+    from conftest import StaticServer
+
+    (tmp_path / "evil.html").write_text(f"""<!doctype html><title>evil</title><script>
+    window.results = {{}};
+    fetch("http://127.0.0.1:{preview.port}/rolling/").then(r => r.text())
+      .then(t => results.read = t.includes("Rolling")).catch(() => results.read = "refused");
+    const socket = new WebSocket("ws://127.0.0.1:{preview.port}/livereload");
+    socket.onopen = () => results.socket = "open";
+    socket.onerror = () => results.socket = "refused";
+    fetch("http://127.0.0.1:{preview.port}/forcereload?path=http://evil.example/", {{mode: "no-cors"}})
+      .finally(() => results.forced = "sent");
+    </script>""", encoding="utf-8")
+    evil = StaticServer(tmp_path)
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        own = context.new_page()
+        messages: list[str] = []
+        own.on("websocket", lambda socket: socket.on("framereceived", lambda frame: messages.append(str(frame))))
+        own.goto(preview.url + "rolling/")  # the author's own tab, listening for reloads
+        own.wait_for_function("() => window.LiveReload !== undefined")
+        page.goto(evil.url + "evil.html")
+        page.wait_for_function("() => results.read !== undefined && results.socket !== undefined"
+                               " && results.forced !== undefined")
+        results = page.evaluate("() => results")
+        assert results == {"read": "refused", "socket": "refused", "forced": "sent"}
+        assert not any("evil.example" in message for message in messages)
+    finally:
+        context.close()
+        evil.close()
