@@ -17,8 +17,8 @@ from typing import Any
 
 
 class Lines:
-    """The line of every front-matter key path of a post, as one string: a dict of tuples would be
-    ~40 objects a post, held (and pickled into the memo) for every post of a site of thousands."""
+    """The line of every front-matter key path of a post, as one string (a dict of tuples would be
+    dozens of objects a post, kept and pickled for every post of a site of thousands)."""
 
     __slots__ = ("_text",)
 
@@ -57,8 +57,7 @@ _REPRS: dict[tuple[str | int, ...], str] = {}
 
 
 def _repr(path: tuple[str | int, ...]) -> str:
-    """repr(path), remembered: every post has the same few dozen paths (('steps', 0, 'text')...),
-    and repr of a tuple was ~13% of reading a post's front matter."""
+    """repr(path), remembered: every post has the same few dozen paths (('steps', 0, 'text')...)."""
     text = _REPRS.get(path)
     if text is None:
         text = repr(path)

@@ -57,7 +57,7 @@ def release_free_memory() -> None:
 def _start_worker(parent: int) -> None:
     """In each forked worker: what it inherited is frozen (the collector never walks it, so never
     writes to those pages, which stay shared with the parent), and the collector runs on what the
-    worker makes itself (a build turns it off in the parent: see builder._no_gc_pauses)."""
+    worker makes itself."""
     global forked
     forked = True
     die_with_parent(parent)
