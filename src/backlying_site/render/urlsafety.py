@@ -128,7 +128,7 @@ def attribute_problem(name: str, decoded: str | None) -> str | None:
 
 _WHITESPACE = "\t\n\f\r "  # HTML's, as its tokenizer splits a tag
 _WS = "\\t\\n\\f\\r "  # the same, inside a regex's brackets
-_SEPARATORS = _WS + "/\"'=<>"
+_SEPARATORS = _WS + "/\"'=>"  # around a name; '<' is in it, as the tokenizer reads '<a onclick<a=x>'
 _PLAIN = r"[A-Za-z0-9_\-.~%+!$*,;@()]"  # no ':', '&', slash, backslash, whitespace or quote
 
 
