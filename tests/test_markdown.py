@@ -141,7 +141,8 @@ def test_the_speed_up_is_on_for_every_release_pyproject_allows() -> None:
     pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
     [spec] = [d for d in pyproject["project"]["dependencies"] if d.startswith("markdown")]
     low, high = TESTED_RELEASES
-    assert spec == f"markdown>={low[0]}.{low[1]},<{high[0]}.{high[1]}"
+    bounds = {clause for clause in spec.removeprefix("markdown").split(",") if not clause.startswith("!=")}
+    assert bounds == {f">={low[0]}.{low[1]}", f"<{high[0]}.{high[1]}"}  # (a release left out is stock's bug)
     assert is_tested_release(markdown.__version_info__), (
         f"Python-Markdown {markdown.__version__} is outside the range its speed-up is tested on, so it runs "
         f"stock; test it (tests/test_markdown_upstream.py), then widen pyproject.toml and TESTED_RELEASES")
