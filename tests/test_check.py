@@ -81,8 +81,8 @@ def make_site(root: Path, posts: dict[str, str], widths: dict[str, int] | None =
 
 
 def warnings_of(root: Path, settings: LintSettings = LintSettings(), today: dt.date = TODAY) -> list[str]:
-    site, plans, pages = check(BuildOptions(source=root, drafts=True))
-    problems = lint_site(site, plans, settings, today=today, pages=[page.path for page in pages])
+    guide, plans, pages = check(BuildOptions(source=root, drafts=True))
+    problems = lint_site(guide.default, plans, settings, today=today, pages=[page.path for page in pages])
     assert all(p.severity == "warning" for p in problems)
     return [p.format(with_severity=True) for p in problems]
 

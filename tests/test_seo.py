@@ -94,8 +94,8 @@ def sample_model(built_sample: Path) -> Site:
     """The content model of the built sample site, loaded the way the build loaded it."""
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("SOURCE_DATE_EPOCH", SAMPLE_EPOCH)
-        site, _ = load_site(BuildOptions(source=built_sample.parent), None)
-    return site
+        guide, _ = load_site(BuildOptions(source=built_sample.parent), None)
+    return guide.default
 
 
 def post_by_slug(site: Site, slug: str) -> Post:

@@ -74,8 +74,9 @@ def test_names_are_hashed_like_other_images(built_sample: Path) -> None:
 
 def test_post_context_exposes_absolute_card_and_pin_urls(built_sample: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1780000000")
-    site, _ = load_site(BuildOptions(source=built_sample.parent), None)
-    renderer = Renderer(site, theme.load_theme(site.root), plan_images(site, None), today(), False)
+    guide, _ = load_site(BuildOptions(source=built_sample.parent), None)
+    site = guide.default
+    renderer = Renderer(site, theme.load_theme(site.root), plan_images(guide, None), today(), False)
     pages = {page.path: page for page in renderer.pages()}
     for post in site.posts:
         page = pages[f"{post.slug}/index.html"]

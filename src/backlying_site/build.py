@@ -31,10 +31,10 @@ from .incremental.store import file_stat, load_store, save_store, store_path, tr
 from .incremental.unchanged import output_unchanged, same_inputs, scan_inputs
 from .load import content, theme
 from .load.config import load_config
-from .model import ImageRef, Post, Site, page_digest
+from .model import Guide, ImageRef, Post, Site, page_digest
 from .output import search
 from .output.writer import Generations, Held, Publisher, check_output_folder, locked, write_file
-from .render.pages import Page
+from .render.pages import Page, alternates
 from .render.renderer import Renderer, template_problem
 
 
@@ -99,39 +99,44 @@ def build(options: BuildOptions, reuse: Store | None = None) -> BuildResult:
     if reuse is not None and _nothing_changed(reuse, inputs, output):
         return BuildResult(output, *reuse.counts, 0, 0, 0, time.perf_counter() - started)
     notes = list(reuse.notes) if reuse is not None else []
-    site, parsed = load_site(options, reuse)
-    files = theme.load_theme(site.root)
-    plans = plan_images(site, reuse)
+    guide, parsed = load_site(options, reuse)
+    files = theme.load_theme(options.root)
+    plans = plan_images(guide, reuse)
     with ExitStack() as stack:
         cache = Path(stack.enter_context(tempfile.TemporaryDirectory())) if options.fresh_images \
             else options.cache / "images"
-        plans, encoded = process_images(site, plans, cache)
-        renderer = Renderer(site, files, plans, today(), options.drafts, options.preview)
-        notes += draw_share_cards(renderer, cache)
+        plans, encoded = process_images(guide, plans, cache)
+        renderers = make_renderers(guide, files, plans, options)
+        draw_share_cards(renderers, cache)
         with locked(output):
             publisher = Publisher(output, reuse.generations if reuse is not None else None)
-            pages, records, rendered = render_pages(renderer, parsed, publisher, reuse)
-            write_assets(publisher, site, files, plans, renderer, cache)
-            index = index_search(site, files, pages, records, publisher, reuse, options)
+            pages, records, rendered = render_pages(renderers, parsed, publisher, reuse)
+            write_assets(publisher, guide, files, plans, renderers, cache)
+            index = index_search(guide, files, pages, records, publisher, reuse, options)
             generations = publisher.publish()
     behind = index is not None and index[0] != search_key(pages, records)
     if reuse is not None:  # (a build that left its index behind cannot vouch that nothing changed)
         _remember(reuse, parsed, records, index, generations, None if behind else inputs)
         reuse.counts = (len(pages), len(plans))
     if not options.fresh_images:
-        prune_picture_cache(cache, output, plans, renderer)
+        prune_picture_cache(cache, output, plans, renderers)
     return BuildResult(output, len(pages), len(plans), rendered, encoded, publisher.written,
                        time.perf_counter() - started, notes, behind)
 
 
-def check(options: BuildOptions) -> tuple[Site, dict[Path, ImagePlan], list[Page]]:
+def check(options: BuildOptions) -> tuple[Guide, dict[Path, ImagePlan], list[Page]]:
     """Every validation build makes, templates included (every page is rendered); writes nothing."""
-    site, parsed = load_site(options, None)
-    files = theme.load_theme(site.root)
-    plans = plan_images(site, None)
-    renderer = Renderer(site, files, plans, today(), options.drafts, options.preview)
-    pages, _, _ = render_pages(renderer, parsed, None, None)
-    return site, plans, pages
+    guide, parsed = load_site(options, None)
+    plans = plan_images(guide, None)
+    renderers = make_renderers(guide, theme.load_theme(options.root), plans, options)
+    pages, _, _ = render_pages(renderers, parsed, None, None)
+    return guide, plans, pages
+
+
+def make_renderers(guide: Guide, files: theme.Theme, plans: dict[Path, ImagePlan],
+                   options: BuildOptions) -> list[Renderer]:
+    """One renderer per language, the default first."""
+    return [Renderer(site, files, plans, today(), options.drafts, options.preview, guide) for site in guide.sites]
 
 
 def build_command(options: BuildOptions, clean: bool = False) -> BuildResult:
@@ -161,7 +166,7 @@ class Parsed:
     posts: dict[str, SavedPost]
 
 
-def load_site(options: BuildOptions, reuse: Store | None) -> tuple[Site, Parsed]:
+def load_site(options: BuildOptions, reuse: Store | None) -> tuple[Guide, Parsed]:
     """Read and validate the whole site; raise SiteError with every problem found."""
     root = options.root
     config, problems = load_config(root, options.base_url)
@@ -174,7 +179,7 @@ def load_site(options: BuildOptions, reuse: Store | None) -> tuple[Site, Parsed]
     problems = content.cross_check(posts, authors, config)
     if problems:
         raise SiteError(problems)
-    return content.assemble(root, config, posts, authors, today(), options.drafts), parsed
+    return content.assemble_guide(root, config, posts, authors, today(), options.drafts), parsed
 
 
 def load_posts(root: Path, reuse: Store | None) -> tuple[Parsed, list[Problem]]:
@@ -220,26 +225,27 @@ def _parse_post(job: tuple[Path, Path]) -> tuple[SavedPost | bytes | None, list[
 # --- 2. pictures: planned from their headers, then processed --------------------------------------
 
 
-def site_images(site: Site) -> list[ImageRef]:
-    refs = [ref for post in site.posts for ref in post.images]
-    return refs + [author.avatar for author in site.authors.values() if author.avatar]
+def site_images(guide: Guide) -> list[ImageRef]:
+    refs = [ref for site in guide.sites for post in site.posts for ref in post.images]
+    return refs + [author.avatar for author in guide.default.authors.values() if author.avatar]
 
 
-def plan_images(site: Site, reuse: Store | None) -> dict[Path, ImagePlan]:
+def plan_images(guide: Guide, reuse: Store | None) -> dict[Path, ImagePlan]:
     """Every picture's plan (sizes, formats, names), from its header; raise SiteError on problems."""
-    formats, _ = images.available_formats(site.config.images.formats)
-    settings = digest(site.config.images, formats)
+    config = guide.default.config
+    formats, _ = images.available_formats(config.images.formats)
+    settings = digest(config.images, formats)
     plans: dict[Path, ImagePlan] = {}
     problems: list[Problem] = []
     kept: dict[str, Any] = {}
-    for ref in site_images(site):
+    for ref in site_images(guide):
         if ref.source in plans or any(p.path == ref.origin and p.line == ref.line for p in problems):
             continue
         found = reuse.plan(str(ref.source), settings) if reuse is not None else None
         if found is None:
             stat = trusted_stat(ref.source)
             with working_on(f"reading {ref.rel}"):
-                found = images.plan_image(ref, site.config.images, formats)
+                found = images.plan_image(ref, config.images, formats)
             if isinstance(found, Problem):
                 problems.append(found)
                 continue
@@ -254,57 +260,68 @@ def plan_images(site: Site, reuse: Store | None) -> dict[Path, ImagePlan]:
     return plans
 
 
-def process_images(site: Site, plans: dict[Path, ImagePlan], cache: Path) -> tuple[dict[Path, ImagePlan], int]:
+def process_images(guide: Guide, plans: dict[Path, ImagePlan], cache: Path) -> tuple[dict[Path, ImagePlan], int]:
     """Encode what the cache lacks; the plans as processed (AVIF only where smaller), and a count."""
-    encoded, failures = images.process_plans(list(plans.values()), site.config.images, cache,
+    encoded, failures = images.process_plans(list(plans.values()), guide.default.config.images, cache,
                                              progress=images.ProgressLine())
     if failures:
         raise SiteError(sorted({images.failure_problem(ref, failures[ref.source])
-                                for ref in site_images(site) if ref.source in failures}))
+                                for ref in site_images(guide) if ref.source in failures}))
     return {source: images.finalise(plan, cache) for source, plan in plans.items()}, encoded
 
 
-def draw_share_cards(renderer: Renderer, cache: Path) -> list[str]:
+def draw_share_cards(renderers: list[Renderer], cache: Path) -> None:
     """Each post's share card and pin, drawn into the picture cache where it lacks them."""
-    share.process_shares(renderer.shares.values(), cache)
-    return []
+    share.process_shares([plan for renderer in renderers for plan in renderer.shares.values()], cache)
 
 
 # --- 3. pages ------------------------------------------------------------------------------------
 
 
-def render_pages(renderer: Renderer, parsed: Parsed, publisher: Publisher | None,
+def render_pages(renderers: list[Renderer], parsed: Parsed, publisher: Publisher | None,
                  reuse: Store | None) -> tuple[list[Page], dict[str, PageRecord], int]:
     """Every page of the site, each rendered unless the store knows its bytes under the same key and
     a generation of the output still holds them. Pages are rendered on every core, each written by
     the process that renders it. Without a publisher (check) every page is rendered, none written."""
-    pages = renderer.pages()
-    keys = Keys(renderer, parsed) if reuse is not None and publisher is not None else None
+    listed = site_pages(renderers)
+    keyed = reuse is not None and publisher is not None
+    keys = [Keys(renderer, parsed) for renderer in renderers] if keyed else None
     records: dict[str, PageRecord] = {}
-    todo: list[tuple[Page, str | None, str | None]] = []
-    for page in pages:
+    todo: list[tuple[int, Page, str | None, str | None]] = []
+    for which, page in listed:
         key = None
         if keys is not None and reuse is not None and page.path in reuse.pages:
-            key = keys.page(page)
-            known = reuse.page(page.path, key, keys.read)
+            key = keys[which].page(page)
+            known = reuse.page(page.path, key, keys[which].read)
             if known is not None and publisher is not None and publisher.reuse(page.path, known, page.origin):
                 records[page.path] = reuse.pages[page.path]
                 continue
         target = publisher.target(publisher.reserve(page.path, page.origin)) if publisher is not None else None
-        todo.append((page, target, key))
+        todo.append((which, page, target, key))
     # A first build keys its pages where they are rendered, on every core: it has nothing to compare.
-    results = parallel.imap_ordered(lambda job: _render_one(renderer, keys, *job), todo)
+    results = parallel.imap_ordered(lambda job: _render_one(renderers[job[0]], keys and keys[job[0]], *job[1:]),
+                                    todo)
     problems: list[Problem] = []
-    for (page, _, _), result in zip(todo, results):
+    for (which, page, _, _), result in zip(todo, results):
         if isinstance(result, Problem):
             problems.append(result)
         elif publisher is not None and result.held is not None:
             publisher.record(page.path, result.held)
-            reads = tuple((read, keys.read(read)) for read in result.reads) if keys is not None else ()
+            reads = tuple((read, keys[which].read(read)) for read in result.reads) if keys is not None else ()
             records[page.path] = PageRecord(result.key, reads, result.held.digest)
     if problems:
         raise SiteError(sorted(set(problems)))
-    return pages, records, len(todo)
+    return [page for _, page in listed], records, len(todo)
+
+
+def site_pages(renderers: list[Renderer]) -> list[tuple[int, Page]]:
+    """Every page, with the index of the renderer (the language) that makes it; the pages the whole
+    site has once (robots.txt, _headers, the sitemap of every language) come from the first."""
+    listed = [(which, page) for which, renderer in enumerate(renderers) for page in renderer.pages()]
+    found = alternates([(renderers[which].site.config.language, renderers[which].site.config.prefix, page)
+                        for which, page in listed])
+    listed = [(which, renderers[which].with_alternates(page, found)) for which, page in listed]
+    return listed + [(0, page) for page in renderers[0].site_pages([page for _, page in listed])]
 
 
 class Keys:
@@ -362,27 +379,29 @@ def _render_one(renderer: Renderer, keys: Keys | None, page: Page, target: str |
 # --- 4. the rest of the output --------------------------------------------------------------------
 
 
-def write_assets(publisher: Publisher, site: Site, files: theme.Theme, plans: dict[Path, ImagePlan],
-                 renderer: Renderer, cache: Path) -> None:
-    """Static files, processed pictures, share cards and local videos."""
+def write_assets(publisher: Publisher, guide: Guide, files: theme.Theme, plans: dict[Path, ImagePlan],
+                 renderers: list[Renderer], cache: Path) -> None:
+    """Static files, processed pictures, share cards and local videos: one copy for every language."""
     for name, (source, identity) in files.assets.items():
         publisher.copy(name, source, identity, "static")
     variants = {variant.name: plan for plan in sorted(plans.values(), key=lambda p: p.key) for variant in plan.variants}
     for name, plan in variants.items():  # two same pictures under one name are one file (named by content)
         publisher.copy(f"images/{name}", cache / name, name, str(plan.source))
-    for rel, source in share.share_files(renderer.shares.values(), cache):
+    cards = dict(share.share_files([plan for renderer in renderers for plan in renderer.shares.values()], cache))
+    for rel, source in cards.items():
         publisher.copy(rel, source, source.name, "share card")
-    for post in site.posts:
-        if post.video and post.video.file:
-            source = post.video.file.source
-            publisher.copy(f"media/{post.slug}/{source.name}", source, digest(source.read_bytes()), post.path)
+    videos = {f"media/{post.slug}/{post.video.file.source.name}": post for site in guide.sites for post in site.posts
+              if post.video and post.video.file}
+    for rel, post in videos.items():
+        source = post.video.file.source  # type: ignore[union-attr]
+        publisher.copy(rel, source, digest(source.read_bytes()), post.path)
 
 
-def index_search(site: Site, files: theme.Theme, pages: list[Page], records: dict[str, PageRecord],
+def index_search(guide: Guide, files: theme.Theme, pages: list[Page], records: dict[str, PageRecord],
                  publisher: Publisher, reuse: Store | None, options: BuildOptions
                  ) -> tuple[str, dict[str, str]] | None:
     """Pagefind's index of the post pages, taken from the last build when no post page changed."""
-    if not site.config.search:
+    if not guide.default.config.search:
         return None
     key = search_key(pages, records)
     if key is None:  # Pagefind without a marked page would index every page
@@ -396,15 +415,16 @@ def index_search(site: Site, files: theme.Theme, pages: list[Page], records: dic
     publisher.remove_stale(keep_under=f"{search.BUNDLE}/")
     marked = b"data-pagefind-body" in (files.source(search.POST_TEMPLATE) or b"")
     posts = [page.path for page in pages if page.template == search.POST_TEMPLATE]
-    bundle = search.search_bundle(site.config, publisher.spare, only=None if marked else posts)
+    bundle = search.search_bundle(guide.default.config, publisher.spare, only=None if marked else posts)
     for rel, data in bundle.items():
         publisher.write(rel, data, "Pagefind")
     return key, {rel: publisher.new[rel].digest for rel in bundle}
 
 
-def prune_picture_cache(cache: Path, output: Path, plans: dict[Path, ImagePlan], renderer: Renderer) -> None:
+def prune_picture_cache(cache: Path, output: Path, plans: dict[Path, ImagePlan], renderers: list[Renderer]) -> None:
     """Forget the processed pictures and share cards that no output's last build uses."""
-    wanted = images.cache_names(list(plans.values())) | share.cache_names(renderer.shares.values())
+    wanted = images.cache_names(list(plans.values()))
+    wanted |= share.cache_names([plan for renderer in renderers for plan in renderer.shares.values()])
     owner = hashlib.sha256(str(output).encode()).hexdigest()[:12]
     images.prune_cache(cache, owner, wanted, _CACHE_FILES)
 

@@ -157,10 +157,12 @@ def run_check(args: argparse.Namespace) -> int:
     from .check.lint import lint_site
 
     try:
-        site, plans, pages = check(BuildOptions(source=args.source, drafts=args.drafts))
+        guide, plans, pages = check(BuildOptions(source=args.source, drafts=args.drafts))
     except SiteError as exc:
         return report(exc, with_severity=True)
-    warnings = lint_site(site, plans, site.config.check, today=today(), pages=[page.path for page in pages])
+    paths = [page.path for page in pages]
+    warnings = sorted({warning for site in guide.sites
+                       for warning in lint_site(site, plans, site.config.check, today=today(), pages=paths)})
     if args.strict and warnings:
         return report(SiteError([dataclasses.replace(w, severity="error") for w in warnings]),
                       with_severity=True)

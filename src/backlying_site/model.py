@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import pickle
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from enum import Enum
 from pathlib import Path
 from typing import Any
@@ -209,6 +209,10 @@ class Post:
     reviewed_by: Review | None = role(Role.SHOWN, default=None)
     sources: tuple[Source, ...] = role(Role.SHOWN, default=())
     disclaimer: str = role(Role.SHOWN, default="")  # Markdown; empty means the site's
+    # The language its file name gives ("" for the site's default) and the name it shares with its
+    # translations (its path without the language: content/posts/tummy-time).
+    language: str = role(Role.SHOWN, default="")
+    name: str = role(Role.SHOWN, default="")
     # Line of every front-matter key path, for messages about cross-post facts.
     lines: Lines = role(Role.MESSAGES, default_factory=Lines, compare=False, repr=False)
 
@@ -274,14 +278,28 @@ class LintSettings:
 
 
 @dataclass(frozen=True)
+class LanguageSettings:
+    """One language of a multilingual site: what its pages say instead of site.yaml's own words."""
+
+    code: str  # e.g. "es"
+    title: str = ""  # empty: site.yaml's
+    description: str = ""
+    disclaimer: str = ""  # Markdown
+    affiliate_disclosure: str = ""
+
+
+@dataclass(frozen=True)
 class SiteConfig:
     title: str
     description: str
     base_url: str  # always ends with "/"
-    language: str
+    language: str  # the pages' language
     author: str
     disclaimer: str  # Markdown
     affiliate_disclosure: str = ""
+    # Every language of the site, the default first (at the root; the others under /<code>/).
+    languages: tuple[LanguageSettings, ...] = ()
+    prefix: str = ""  # this language's folder: "" for the default language, else "es/"
     markdown_raw_html: bool = False  # raw HTML in bodies
     markdown_raw_html_in_fields: bool = False  # and in front matter, bios, disclaimers (needs the first)
     images: ImageSettings = field(default_factory=ImageSettings)
@@ -293,6 +311,19 @@ class SiteConfig:
     share_images: bool = True  # a 1200x630 card and a 1000x1500 pin per post
     # Age filter: half-open month ranges [from, to); a band gets a page when a post's age overlaps it.
     age_bands: tuple[tuple[int, int], ...] = ((0, 3), (3, 6), (6, 9), (9, 12), (12, 24))
+
+    @property
+    def codes(self) -> tuple[str, ...]:
+        return tuple(setting.code for setting in self.languages) or (self.language,)
+
+    def for_language(self, code: str) -> SiteConfig:
+        """This site's settings as the pages in ``code`` see them."""
+        settings = next((setting for setting in self.languages if setting.code == code), LanguageSettings(code))
+        prefix = "" if code == self.codes[0] else f"{code.lower()}/"
+        return replace(self, language=code, prefix=prefix, title=settings.title or self.title,
+                       description=settings.description or self.description,
+                       disclaimer=settings.disclaimer or self.disclaimer,
+                       affiliate_disclosure=settings.affiliate_disclosure or self.affiliate_disclosure)
 
     @property
     def base_path(self) -> str:
@@ -308,6 +339,17 @@ class Site:
     posts: tuple[Post, ...]  # published ones, newest first
     authors: dict[str, Author]
     tags: dict[str, tuple[Post, ...]] = field(default_factory=dict)  # tag -> its posts, tags sorted
+
+
+@dataclass(frozen=True)
+class Guide:
+    """The whole site: one Site per language, the default language's first."""
+
+    sites: tuple[Site, ...]
+
+    @property
+    def default(self) -> Site:
+        return self.sites[0]
 
 
 def posts_by_tag(posts: tuple[Post, ...]) -> dict[str, tuple[Post, ...]]:

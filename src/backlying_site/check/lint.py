@@ -274,7 +274,7 @@ def link_problem(href: str, from_slug: str, site: Site, pages: set[str]) -> str 
         return None  # another site, mailto:, tel:
     if not parts.path:
         return None  # '#section' on the same page
-    page_url = "https://site.invalid" + base_path + f"{from_slug}/"
+    page_url = "https://site.invalid" + base_path + site.config.prefix + f"{from_slug}/"
     target = unquote(urlsplit(urljoin(page_url, href)).path)
     fix = "link to another post as '../its-slug/'"
     inside = target.startswith(base_path)

@@ -8,7 +8,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from ..errors import Problem, quoted
-from ..model import ImageSettings, LintSettings, SiteConfig
+from ..model import ImageSettings, LanguageSettings, LintSettings, SiteConfig
 from . import schema as s
 from .frontmatter import Document, KeyPath, parse_yaml, read_text
 
@@ -121,6 +121,34 @@ def _age_bands(value: Any, path: KeyPath, ctx: s.Ctx) -> Any:
     return bands
 
 
+LANGUAGE_FIELDS: dict[str, s.Field] = {
+    "title": s.Field(s.short_text("the guide's title in this language", s.TITLE_MAX, "a title may have")),
+    "description": s.Field(s.text("a one-sentence description in this language")),
+    "disclaimer": s.Field(s.text("the medical disclaimer in this language (Markdown)")),
+    "affiliate_disclosure": s.Field(s.text("the affiliate disclosure in this language (Markdown)")),
+}
+
+
+def _languages(value: Any, path: KeyPath, ctx: s.Ctx) -> Any:
+    """``languages: [en, es]``, or a mapping of each code to its own title, description, disclaimer and
+    affiliate disclosure. The first is the default language, at the site's root."""
+    if isinstance(value, list):
+        value = {code: None for code in value} if all(isinstance(code, str) for code in value) else value
+    if not isinstance(value, dict) or not value:
+        return ctx.error(path, "list the site's languages, the default first, such as 'languages: [en, es]', "
+                         "or give each one its words below it ('es:' then an indented 'title: ...')")
+    found: list[LanguageSettings] = []
+    for code, words in value.items():
+        checked = _language(code, path + (code,), ctx)
+        settings = s.record(LANGUAGE_FIELDS, "the language's words")(words or {}, path + (code,), ctx)
+        if checked is s.INVALID or settings is s.INVALID:
+            return s.INVALID
+        if checked.lower() in [setting.code.lower() for setting in found]:
+            return ctx.error(path + (code,), f"{quoted(code)} is listed twice; list each language once")
+        found.append(LanguageSettings(checked, **settings))
+    return tuple(found)
+
+
 def _markdown(path: KeyPath, ctx: s.Ctx, raw_html: bool = False, raw_html_in_fields: bool = False) -> Any:
     # Two settings, not one: a site that lets its posts' bodies hold HTML has not said its
     # front-matter values (often pasted from elsewhere) may (issue 18).
@@ -148,6 +176,7 @@ FIELDS: dict[str, s.Field] = {
     "base_url": s.Field(_base_url, required=True,
                         hint="add 'base_url: https://example.org/' (the address the guide is published at)"),
     "language": s.Field(_language),
+    "languages": s.Field(_languages),
     "author": s.Field(s.text("an author key from content/authors.yaml"), required=True,
                       hint="add 'author:' with the key of the default author in content/authors.yaml"),
     "disclaimer": s.Field(s.text("the medical disclaimer (Markdown)"), required=True,
@@ -193,6 +222,11 @@ def load_config(root: Path, base_url: str | None = None) -> tuple[SiteConfig | N
     if values is s.INVALID:
         return None, ctx.problems
     markdown = values.pop("markdown", {})
-    return SiteConfig(language=values.pop("language", "en"), markdown_raw_html=markdown.get("raw_html", False),
+    languages = values.pop("languages", ())
+    if languages and "language" in values:
+        return None, [Problem(CONFIG_NAME, lines.get(("language",), 0), "language", "give either 'language:' (a "
+                              "site in one language) or 'languages:' (the first is the default), not both")]
+    language = languages[0].code if languages else values.pop("language", "en")
+    return SiteConfig(language=language, languages=languages, markdown_raw_html=markdown.get("raw_html", False),
                       markdown_raw_html_in_fields=markdown.get("raw_html_in_fields", False),
                       **values), []

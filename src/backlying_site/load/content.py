@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 from pathlib import Path
 from typing import Any
 
 from ..errors import Problem, quoted
 from ..model import (AgeRange, Author, Dosage, ImageRef, Lines, Note, Post, Review, Site, SiteConfig, Source, Step,
-                     Video, posts_by_tag)
+                     Video, Guide, posts_by_tag)
 from . import schema as s
 from .frontmatter import Document, KeyPath, parse_document, parse_yaml, read_text
 
@@ -179,10 +180,33 @@ def find_post_files(root: Path, made: dict[str, Path] | None = None) -> list[Pat
         if entry.name.endswith(".md"):  # whatever it is: read_post says so if it is not a plain file
             found.append((entry.name, made.get(entry.path) or made.setdefault(entry.path, Path(entry.path))))
         if entry.is_dir():
-            index = f"{entry.path}/index.md"
-            if os.path.exists(index):
-                found.append((f"{entry.name}/index.md", made.get(index) or made.setdefault(index, Path(index))))
+            for name in _index_files(entry.path):  # index.md, and its translations (index.es.md)
+                index = f"{entry.path}/{name}"
+                found.append((f"{entry.name}/{name}", made.get(index) or made.setdefault(index, Path(index))))
     return [path for _, path in sorted(found)]
+
+
+def _index_files(folder: str) -> list[str]:
+    try:
+        return sorted(name for name in os.listdir(folder) if name == "index.md" or INDEX_TRANSLATION.fullmatch(name))
+    except OSError:
+        return []
+
+
+# A post's translation names its language before .md: index.es.md beside index.md, or slug.es.md.
+INDEX_TRANSLATION = re.compile(r"index\.([A-Za-z0-9-]+)\.md")
+_TRANSLATION = re.compile(r"(?P<stem>[^.]+)\.(?P<code>[A-Za-z0-9-]+)\.md")
+
+
+def post_identity(path: Path) -> tuple[str, str, str | None]:
+    """A post file's default slug, the name it shares with its translations (its path without the
+    language), and the language its file name gives (None for the default language)."""
+    bundle = path.name == "index.md" or INDEX_TRANSLATION.fullmatch(path.name) is not None
+    found = _TRANSLATION.fullmatch(path.name)
+    code = found["code"] if found else None
+    slug = path.parent.name if bundle else (found["stem"] if found else path.stem)
+    name = str(path.parent) if bundle else str(path.parent / slug)
+    return slug, name, code
 
 
 def load_post(path: Path, root: Path) -> tuple[Post | None, list[Problem]]:
@@ -221,10 +245,10 @@ def post_from_text(text: str, path: Path, root: Path) -> tuple[Post | None, list
         # The YAML problem already names the field; its value then looks missing: say it once.
         said = {p.field for p in doc.problems}
         ctx.problems[:] = doc.problems + [p for p in ctx.problems if p.field not in said]
-    default_slug = path.parent.name if path.name == "index.md" else path.stem
+    default_slug, name, code = post_identity(path)
     if "slug" not in doc.data and not s.SLUG_RE.match(default_slug):
         suggestion = s.make_slug(default_slug) or "tummy-time"
-        what = "folder" if path.name == "index.md" else "file"
+        what = "folder" if path.name == "index.md" or code else "file"
         ctx.problems.append(Problem(rel, 1, "slug", f"the {what} name {quoted(default_slug)} cannot be a web "
                                     f"address; rename the {what} to '{suggestion}' or add "
                                     f"'slug: {suggestion}'"))
@@ -232,7 +256,8 @@ def post_from_text(text: str, path: Path, root: Path) -> tuple[Post | None, list
         return None, ctx.problems
     values.setdefault("slug", default_slug)
     hero = values.pop("hero", None) or _first_step_image(values["steps"])
-    return Post(path=rel, body=doc.body, body_line=doc.body_line, hero=hero, lines=Lines(doc.lines), **values), []
+    return Post(path=rel, body=doc.body, body_line=doc.body_line, hero=hero, lines=Lines(doc.lines),
+                language=code or "", name=relative(Path(name), root), **values), []
 
 
 def _first_step_image(steps: tuple[Step, ...]) -> ImageRef | None:
@@ -300,16 +325,35 @@ def load_authors(root: Path) -> tuple[dict[str, Author], list[Problem]]:
     return authors, ctx.problems
 
 
+def language_of(post: Post, config: SiteConfig) -> str | None:
+    """The site language a post is written in (its file name's, else the default), or None if its
+    file name names a language the site does not have."""
+    if not post.language:
+        return config.codes[0]
+    return next((code for code in config.codes if code.lower() == post.language.lower()), None)
+
+
 def cross_check(posts: list[Post], authors: dict[str, Author], config: SiteConfig) -> list[Problem]:
-    """What no single file can know: slug clashes and author keys."""
+    """What no single file can know: languages, slug clashes and author keys."""
     problems: list[Problem] = []
-    by_slug: dict[str, Post] = {}
+    by_slug: dict[tuple[str, str], Post] = {}
+    by_name: dict[tuple[str, str], Post] = {}
     known = ", ".join(sorted(authors)) or "none yet"
     for post in posts:
-        if post.slug in by_slug:
-            problems.append(_slug_clash(post, by_slug[post.slug]))
+        language = language_of(post, config)
+        if language is None:
+            problems.append(Problem(post.path, 0, "", f"its name says it is in {quoted(post.language)}, which is "
+                                    f"not a language of this site ({', '.join(config.codes)}); rename the file, or "
+                                    "add the language to 'languages:' in site.yaml"))
+            continue
+        if (language, post.slug) in by_slug:
+            problems.append(_slug_clash(post, by_slug[(language, post.slug)]))
+        elif (post.name, language) in by_name:
+            first = by_name[(post.name, language)]
+            problems.append(Problem(post.path, 0, "", f"is the same post in the same language as {first.path}; "
+                                    "keep one of the two files"))
         else:
-            by_slug[post.slug] = post
+            by_slug[(language, post.slug)] = by_name[(post.name, language)] = post
         if post.author and post.author not in authors:
             problems.append(Problem(post.path, post.line_of("author"), "author",
                                     f"unknown author {quoted(post.author)}; add it to content/authors.yaml "
@@ -337,9 +381,17 @@ def is_published(post: Post, today: dt.date, drafts: bool) -> bool:
 
 def assemble(root: Path, config: SiteConfig, posts: list[Post], authors: dict[str, Author],
              today: dt.date, drafts: bool) -> Site:
-    shown = [p for p in posts if is_published(p, today, drafts)]
+    """The site in ``config``'s language: its published posts, newest first."""
+    shown = [p for p in posts if is_published(p, today, drafts) and language_of(p, config) == config.language]
     shown.sort(key=lambda p: (p.date, p.slug), reverse=True)
     return Site(root=root, config=config, posts=tuple(shown), authors=authors, tags=posts_by_tag(tuple(shown)))
+
+
+def assemble_guide(root: Path, config: SiteConfig, posts: list[Post], authors: dict[str, Author],
+                   today: dt.date, drafts: bool) -> Guide:
+    """One site per language, each with its own words (site.yaml's 'languages:') and posts."""
+    return Guide(tuple(assemble(root, config.for_language(code), posts, authors, today, drafts)
+                       for code in config.codes))
 
 
 def named_files(post: Post, root: Path) -> list[Path]:

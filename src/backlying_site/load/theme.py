@@ -19,6 +19,7 @@ _PACKAGE = Path(__file__).resolve().parents[1]
 # A wheel carries the theme inside the package; a source checkout has it at the top.
 DEFAULT_THEME = _PACKAGE / "theme" if (_PACKAGE / "theme").is_dir() else _PACKAGE.parents[1]
 FINGERPRINTED = (".css", ".js")
+LOCALE = _PACKAGE / "locale"
 
 
 
@@ -28,6 +29,8 @@ class Theme:
     templates: dict[Path, bytes]  # every file under them, as read
     assets: dict[str, tuple[Path, str]]  # output path -> source file, digest of its bytes
     asset_names: dict[str, str]  # path under static/ -> output path (fingerprinted for CSS and JS)
+    # The interface's words: language code -> the .po catalogs' texts, the site's own first.
+    catalogs: dict[str, tuple[tuple[str, bytes], ...]]
     digest: str  # of all of the above: what every page's key takes from the theme
 
     def source(self, name: str) -> bytes | None:
@@ -50,6 +53,8 @@ def load_theme(root: Path) -> Theme:
         templates.update((path, path.read_bytes()) for path in found)
     statics, refused = static_files(root)
     problems += refused
+    catalogs, refused = catalog_files(root)
+    problems += refused
     if problems:
         raise SiteError(problems)
     assets: dict[str, tuple[Path, str]] = {}
@@ -61,7 +66,23 @@ def load_theme(root: Path) -> Theme:
     whole = hashlib.sha256(repr(sorted((str(path), hashlib.sha256(data).hexdigest())
                                        for path, data in templates.items())).encode())
     whole.update(repr(sorted(names.items())).encode())
-    return Theme(folders, templates, assets, names, whole.hexdigest())
+    whole.update(repr(sorted(catalogs.items())).encode())
+    return Theme(folders, templates, assets, names, catalogs, whole.hexdigest())
+
+
+def catalog_files(root: Path) -> tuple[dict[str, tuple[tuple[str, bytes], ...]], list[Problem]]:
+    """``locale/<code>/LC_MESSAGES/messages.po`` of the site, then of the default theme, by code."""
+    found: dict[str, list[tuple[str, bytes]]] = {}
+    problems: list[Problem] = []
+    for folder in locale_dirs(root):
+        files, refused = files_under(folder, root)
+        problems += refused
+        for path in files:
+            parts = path.relative_to(folder).parts
+            if len(parts) == 3 and parts[1:] == ("LC_MESSAGES", "messages.po"):
+                found.setdefault(parts[0], []).append((shown_path(path, root), path.read_bytes()))
+    return {code: tuple(texts) for code, texts in sorted(found.items())}, problems
+
 
 
 def template_dirs(root: Path) -> list[Path]:
@@ -72,6 +93,11 @@ def static_dirs(root: Path) -> list[Path]:
     return _layered(root, "static")
 
 
+def locale_dirs(root: Path) -> list[Path]:
+    """The interface's translations: the site's own ``locale/``, then the package's."""
+    return [folder for folder in (root / "locale", LOCALE) if folder.is_dir()]
+
+
 def input_files(root: Path) -> list[Path]:
     """The site's single input files (the folders' files are in ``input_folders``)."""
     return [root / CONFIG_NAME]
@@ -80,7 +106,7 @@ def input_files(root: Path) -> list[Path]:
 def input_folders(root: Path) -> list[Path]:
     """Every folder whose files a build reads: content, then the site's and the theme's templates and
     static files. (Asked by the check that nothing changed, and by the preview's watcher.)"""
-    return [root / "content", *template_dirs(root), *static_dirs(root)]
+    return [root / "content", *template_dirs(root), *static_dirs(root), *locale_dirs(root)]
 
 
 def _layered(root: Path, name: str) -> list[Path]:

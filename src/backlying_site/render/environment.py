@@ -16,6 +16,8 @@ from pathlib import Path
 from typing import Any, Callable
 
 import jinja2
+from babel.dates import format_date
+from babel.support import NullTranslations
 from markupsafe import Markup
 
 from .discovery import AgeBand
@@ -73,7 +75,9 @@ class TemplatesAsRead(jinja2.BaseLoader):
                        for folder in self.folders if path.is_relative_to(folder)})
 
 
-def make_environment(folders: list[Path], files: dict[Path, bytes]) -> jinja2.Environment:
+def make_environment(folders: list[Path], files: dict[Path, bytes], language: str = "en",
+                     words: NullTranslations | None = None) -> jinja2.Environment:
+    """``words``: the interface's translations (render/translations.py) for ``language``."""
     env = jinja2.Environment(
         loader=TemplatesAsRead(folders, files),
         autoescape=jinja2.select_autoescape(["html", "xml"], default_for_string=True),
@@ -83,16 +87,14 @@ def make_environment(folders: list[Path], files: dict[Path, bytes]) -> jinja2.En
         keep_trailing_newline=True,
         auto_reload=False,  # the templates are the bytes read at the build's start
         cache_size=-1,
+        extensions=["jinja2.ext.i18n"],
     )
-    env.filters["date_long"] = lambda d: f"{d.day} {_MONTHS[d.month - 1]} {d.year}" if d else ""
+    env.install_gettext_translations(words or NullTranslations(), newstyle=True)  # type: ignore[attr-defined]
+    locale = language.replace("-", "_")
+    env.filters["date_long"] = lambda d: format_date(d, "long", locale=locale) if d else ""
     env.filters["isodate"] = lambda d: d.isoformat() if d else ""
     env.filters["json_ld"] = json_ld
     return env
-
-
-# Not strftime's %B: it follows the process's locale, and the same input must give the same bytes.
-_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-           "November", "December")
 
 
 def json_ld(data: Any) -> Markup:

@@ -8,7 +8,7 @@ links from them: the templates, the sitemap, the feed, ``check`` and the preview
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from ..model import Author, Post, Site
@@ -69,37 +69,48 @@ def address(path: str) -> str:
 
 
 class Urls:
-    """Internal links are root-relative under the base path; canonical ones are absolute."""
+    """Internal links are root-relative under the base path; canonical ones are absolute. A page's
+    address is in its language's folder (``prefix``: "" for the default language, else "es/");
+    static files and pictures are shared by every language, at the root."""
 
-    def __init__(self, base_url: str, base_path: str) -> None:
-        self.base_url, self.base_path = base_url, base_path
+    def __init__(self, base_url: str, base_path: str, prefix: str = "") -> None:
+        self.base_url, self.base_path, self.prefix = base_url, base_path, prefix
 
     def __repr__(self) -> str:  # part of page keys: must not show a memory address
-        return f"Urls({self.base_url!r}, {self.base_path!r})"
+        return f"Urls({self.base_url!r}, {self.base_path!r}, {self.prefix!r})"
 
     def path(self, rel: str = "") -> str:
-        return self.base_path + rel.lstrip("/")
+        """A page of this language, by its address within the language: '', 'tags/', 'feed.xml'."""
+        return self.base_path + self.prefix + rel.lstrip("/")
 
     def absolute(self, rel: str = "") -> str:
-        return self.base_url + rel.lstrip("/")
+        return self.base_url + self.prefix + rel.lstrip("/")
 
     def page(self, path: str) -> str:
-        return self.path(address(path))
+        """Any page, by its output path (its language's folder included)."""
+        return self.base_path + address(path)
+
+    def page_absolute(self, path: str) -> str:
+        return self.base_url + address(path)
+
+    def shared(self, rel: str, absolute: bool = False) -> str:
+        """A file every language shares: static files, pictures, the search index."""
+        return (self.base_url if absolute else self.base_path) + rel.lstrip("/")
 
     def post(self, post: Post) -> str:
-        return self.page(post_path(post.slug))
+        return self.path(address(post_path(post.slug)))
 
     def tag(self, tag: str) -> str:
-        return self.page(listing_path(tag_folder(tag)))
+        return self.path(address(listing_path(tag_folder(tag))))
 
     def image(self, name: str) -> str:
-        return self.path(f"images/{name}")
+        return self.shared(f"images/{name}")
 
     def author(self, key: str) -> str:
-        return self.page(listing_path(author_folder(key)))
+        return self.path(address(listing_path(author_folder(key))))
 
     def age(self, band: AgeBand) -> str:
-        return self.page(listing_path(age_folder(band)))
+        return self.path(address(listing_path(age_folder(band))))
 
 
 # --- the pages --------------------------------------------------------------------------------
@@ -116,6 +127,10 @@ class Pages:
     today: dt.date
 
     def all(self) -> list[Page]:
+        """Every page of this language (the pages the whole site has once: site_pages)."""
+        return [replace(page, path=self.site.config.prefix + page.path) for page in self._pages()]
+
+    def _pages(self) -> list[Page]:
         site = self.site
         pages = [self.post_page(post) for post in site.posts]
         pages += self.listing("", site.posts, "index.html", "", lambda context: {},
@@ -136,8 +151,6 @@ class Pages:
         pages.append(Page(NOT_FOUND, "404.html", {"canonical": self.urls.absolute(NOT_FOUND),
                                                   "page_title": "Page not found"}, "templates/404.html"))
         pages.append(Page(FEED, "feed.xml", {"posts": site.posts[:20]}, "templates/feed.xml"))
-        pages.append(Page("robots.txt", "robots.txt", {}, "templates/robots.txt"))
-        pages.append(Page("_headers", "_headers", {}, "templates/_headers"))
         return pages
 
     def post_page(self, post: Post) -> Page:
@@ -185,11 +198,40 @@ class Pages:
             path = listing_path(folder, number)
             context = {
                 "posts": chunk, "page_number": number, "page_count": len(chunks),
-                "prev_url": self.urls.page(listing_path(folder, number - 1)) if number > 1 else "",
-                "next_url": self.urls.page(listing_path(folder, number + 1)) if number < len(chunks) else "",
+                "prev_url": self.urls.path(address(listing_path(folder, number - 1))) if number > 1 else "",
+                "next_url": self.urls.path(address(listing_path(folder, number + 1))) if number < len(chunks) else "",
                 "canonical": self.urls.absolute(address(path)),
                 "page_title": title if number == 1 or not title else f"{title}, page {number} of {len(chunks)}",
             }
             context |= extra(context)
             pages.append(Page(path, template, context, f"templates/{template}", ("listing_seo", seo(context))))
         return pages
+
+
+def shared_pages() -> list[Page]:
+    """The pages the whole site has once, whatever its languages (the sitemap is the Renderer's)."""
+    return [Page("robots.txt", "robots.txt", {}, "templates/robots.txt"),
+            Page("_headers", "_headers", {}, "templates/_headers")]
+
+
+# --- one page in every language -----------------------------------------------------------------------
+
+Alternates = dict[tuple[str, str], tuple[tuple[str, str], ...]]
+
+
+def same_page(page: Page, prefix: str) -> tuple[str, str]:
+    """What a page is whatever its language: a post (by the name it shares with its translations), or
+    an address within the language ('tags/', 'age/0-3-months/')."""
+    post = page.context.get("post") if page.template == "post.html" else None
+    if isinstance(post, Post):
+        return "post", post.name
+    return "page", page.path.removeprefix(prefix)
+
+
+def alternates(pages: list[tuple[str, str, Page]]) -> Alternates:
+    """For each page, (language, absolute address) of every language it exists in, in the site's
+    order of languages: (code, base URL with its folder, page) for every page of every language."""
+    found: dict[tuple[str, str], list[tuple[str, str]]] = {}
+    for code, prefix, page in pages:
+        found.setdefault(same_page(page, prefix), []).append((code, page.path))
+    return {key: tuple(versions) for key, versions in found.items()}

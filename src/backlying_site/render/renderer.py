@@ -9,24 +9,26 @@ and ``build_drafts``. What each can show is in the site's key (``site_key``) or 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 import jinja2
+from babel import Locale, UnknownLocaleError
 from markupsafe import Markup
 
 from ..assets.images import ImagePlan, Picture, picture
 from ..assets.share import SharePlan, plan_shares
 from ..errors import Problem, SiteError
 from ..load.theme import Theme, shown_path
-from ..model import Author, ImageRef, Post, Site
+from ..model import Author, Guide, ImageRef, Post, Site
 from .discovery import AgeBand, RelatedIndex, age_bands
 from .environment import RecordedBand, Reads, make_environment
 from .markdown import MarkdownRenderer
-from .pages import SITEMAP, Page, Pages, Urls
+from .pages import SITEMAP, Alternates, Page, Pages, Urls, same_page, shared_pages
 from .seo import Seo
+from .translations import translations
 
 
 @dataclass(frozen=True)
@@ -74,11 +76,13 @@ class Renderer:
     """Renders the pages of one site; holds its Markdown renderers, image plans and share plans."""
 
     def __init__(self, site: Site, theme: Theme, plans: dict[Path, ImagePlan], today: dt.date, drafts: bool,
-                 preview: bool = False) -> None:
+                 preview: bool = False, guide: Guide | None = None) -> None:
+        """``site``: one language of ``guide`` (the whole site; just ``site`` when not given)."""
         self.site, self.theme, self.plans = site, theme, plans
+        self.guide = guide or Guide((site,))
         self.today, self.drafts, self.preview = today, drafts, preview
         config = site.config
-        self.urls = Urls(config.base_url, config.base_path)
+        self.urls = Urls(config.base_url, config.base_path, config.prefix)
         self.md = MarkdownRenderer(config.markdown_raw_html)
         # Front-matter fields, bios and disclaimers: raw HTML only when site.yaml says so twice.
         in_fields = config.markdown_raw_html and config.markdown_raw_html_in_fields
@@ -86,12 +90,14 @@ class Renderer:
         self.bands = age_bands(site)
         self.shares: dict[str, SharePlan] = plan_shares(site, plans) if config.share_images else {}
         self.seo = Seo(site, self.urls, plans, self.shares, self.fields_md)  # steps' text: rendered once
-        self.env = make_environment(theme.template_folders, theme.templates)
+        self.words = translations(config.language, theme.catalogs)
+        self.env = make_environment(theme.template_folders, theme.templates, config.language, self.words)
         self.reads = Reads()
         self.env.globals.update(
             age_bands=[RecordedBand(band, self.reads) for band in self.bands], authors=site.authors, config=config, urls=self.urls, asset=self.asset,
             picture=self.picture, absolute_image=self.seo.image, markdown=self.fields_md.block,
-            inline=self.fields_md.inline, build_drafts=drafts, card=Cards(self.env, self.reads))
+            inline=self.fields_md.inline, build_drafts=drafts, card=Cards(self.env, self.reads),
+            text_direction=text_direction(config.language), language_name=language_name)
         self.compile_templates()
 
     def compile_templates(self) -> None:
@@ -115,15 +121,31 @@ class Renderer:
         return RelatedIndex(self.site.posts)
 
     def pages(self) -> list[Page]:
-        pages = Pages(self.site, self.urls, self.bands, self.related, self.today).all()
-        # Last: the sitemap lists every HTML page made above.
-        return pages + [Page(SITEMAP, "sitemap.xml", {"entries": self.seo.sitemap_entries(pages)},
-                             "templates/sitemap.xml")]
+        """Every page of this language."""
+        return Pages(self.site, self.urls, self.bands, self.related, self.today).all()
+
+    def site_pages(self, pages: list[Page]) -> list[Page]:
+        """The pages the whole site has once; last, the sitemap of ``pages``, every language's."""
+        return shared_pages() + [Page(SITEMAP, "sitemap.xml", {"entries": self.seo.sitemap_entries(pages)},
+                                      "templates/sitemap.xml")]
+
+    def with_alternates(self, page: Page, found: Alternates) -> Page:
+        """The page with the address of each of its versions in the site's languages (hreflang,
+        the language switcher), and x-default: the default language's. Nothing for a one-language site."""
+        if len(self.guide.sites) == 1:
+            return page
+        versions = found.get(same_page(page, self.site.config.prefix), ())
+        if len(versions) < 2:  # in this language only: nothing to point to
+            return page
+        links = tuple((code, self.urls.page_absolute(path)) for code, path in versions)
+        default = [href for code, href in links if code == self.guide.default.config.language]
+        return replace(page, context=page.context | {"alternates": links + tuple(("x-default", href)
+                                                                                    for href in default)})
 
     # --- globals ---------------------------------------------------------------------------
 
     def asset(self, rel: str) -> str:
-        return self.urls.path(self.theme.asset_names.get(rel, f"static/{rel}"))
+        return self.urls.shared(self.theme.asset_names.get(rel, f"static/{rel}"))
 
     def picture(self, ref: ImageRef | None) -> Picture | None:
         if ref is None:
@@ -168,6 +190,24 @@ class Renderer:
             band = next((b for b in self.bands if (b.from_months, b.to_months) == read[1:]), None)
             return band.posts if band is not None else None
         raise ValueError(f"unknown read {read!r}")
+
+
+def text_direction(code: str) -> str:
+    """'rtl' for a language written right to left (Arabic, Hebrew...), else 'ltr' (from CLDR, by Babel)."""
+    try:
+        return Locale.parse(code, sep="-").text_direction
+    except (ValueError, UnknownLocaleError):
+        return "ltr"
+
+
+def language_name(code: str) -> str:
+    """A language's name in itself, as a language switcher shows it: 'English', 'Español'."""
+    try:
+        locale = Locale.parse(code, sep="-")
+    except (ValueError, UnknownLocaleError):
+        return code
+    name = locale.get_display_name(locale) or code
+    return name[:1].upper() + name[1:]
 
 
 def template_problem(page: Page, exc: BaseException, root: Path) -> Problem | None:

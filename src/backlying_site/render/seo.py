@@ -52,6 +52,7 @@ class PageSeo:
 class SitemapEntry:
     loc: str
     lastmod: dt.date | None
+    alternates: tuple[tuple[str, str], ...] = ()  # (hreflang, address) of each language's version
 
 
 @dataclass(frozen=True)
@@ -154,7 +155,7 @@ class Seo:
             return self.image(post.hero) if kind == "card" else None
         image = plan.card if kind == "card" else plan.pin
         alt = f"{post.title}: {post.hero.alt}" if post.hero else post.title
-        return ImageInfo(self.urls.absolute(f"images/{image.name}"), image.width, image.height, alt)
+        return ImageInfo(self.urls.shared(f"images/{image.name}", absolute=True), image.width, image.height, alt)
 
     def image(self, ref: ImageRef | None) -> ImageInfo | None:
         """The largest fallback (JPEG or PNG) variant: what every reader of structured data can open."""
@@ -162,7 +163,8 @@ class Seo:
         if ref is None or plan is None:
             return None
         largest = plan.of_format(plan.fallback)[-1]
-        return ImageInfo(self.urls.absolute(f"images/{largest.name}"), largest.width, largest.height, ref.alt)
+        return ImageInfo(self.urls.shared(f"images/{largest.name}", absolute=True), largest.width, largest.height,
+                         ref.alt)
 
     def image_url(self, ref: ImageRef | None) -> str:
         found = self.image(ref)
@@ -260,10 +262,10 @@ class Seo:
         newest = max((p.lastmod for p in self.site.posts), default=None)  # once: pages x posts is slow
         newest_date = max((p.date for p in self.site.posts), default=None)
         for page in pages:
-            if not page.path.endswith(".html") or page.path == "404.html" or page.context.get("is_draft"):
+            if not page.path.endswith(".html") or page.template == "404.html" or page.context.get("is_draft"):
                 continue
-            loc = self.urls.absolute(page.path.removesuffix("index.html"))
-            entries.append(SitemapEntry(loc, self.lastmod(page.context, newest, newest_date)))
+            entries.append(SitemapEntry(self.urls.page_absolute(page.path), self.lastmod(page.context, newest, newest_date),
+                                        tuple(page.context.get("alternates", ()))))
         return sorted(entries, key=lambda entry: entry.loc)
 
     def lastmod(self, context: dict[str, Any], newest: dt.date | None,
