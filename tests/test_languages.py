@@ -123,3 +123,28 @@ def test_languages_and_language_together_are_refused(tmp_path: Path, capsys: pyt
     config.write_text(config.read_text(encoding="utf-8") + "language: en\n", encoding="utf-8")
     assert main(["build", "--source", str(root)]) == 1
     assert "give either 'language:' (a site in one language) or 'languages:'" in capsys.readouterr().err
+
+
+def test_check_warns_of_a_translation_older_than_its_original(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    root = tmp_path / "site"
+    shutil.copytree(BILINGUAL, root)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1780000000")
+    assert main(["check", "--source", str(root)]) == 0
+    out = capsys.readouterr().out
+    assert ("content/posts/first-steps/index.es.md:4: warning: date: content/posts/first-steps/index.md was "
+            "updated on 2026-02-01, after this translation (2026-01-12): bring its changes over, then set "
+            "'updated: 2026-02-01' here") in out
+    spanish = root / "content/posts/first-steps/index.es.md"
+    spanish.write_text(spanish.read_text(encoding="utf-8").replace("date: 2026-01-12", "date: 2026-01-12\n"
+                                                                   "updated: 2026-02-03"), encoding="utf-8")
+    assert main(["check", "--source", str(root)]) == 0
+    assert "after this translation" not in capsys.readouterr().out
+
+
+def test_spanish_reading_level_is_graded_by_a_spanish_formula() -> None:
+    from backlying_site.check.lint import Sentence, reading_grade
+
+    short = [Sentence(1, "Acueste a su bebé boca arriba."), Sentence(2, "Sonría.")]
+    assert reading_grade(short, "es")[0] == "Crawford" and reading_grade(short, "en")[0] == "Flesch-Kincaid"
+    assert reading_grade(short, "fr") is None

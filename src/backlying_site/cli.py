@@ -161,8 +161,10 @@ def run_check(args: argparse.Namespace) -> int:
     except SiteError as exc:
         return report(exc, with_severity=True)
     paths = [page.path for page in pages]
+    originals = guide.default.posts
     warnings = sorted({warning for site in guide.sites
-                       for warning in lint_site(site, plans, site.config.check, today=today(), pages=paths)})
+                       for warning in lint_site(site, plans, site.config.check, today=today(), pages=paths,
+                                                originals=originals if site is not guide.default else ())})
     if args.strict and warnings:
         return report(SiteError([dataclasses.replace(w, severity="error") for w in warnings]),
                       with_severity=True)

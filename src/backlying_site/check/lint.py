@@ -32,20 +32,22 @@ from ..render.urlsafety import browser_url
 
 
 def lint_site(site: Site, plans: dict[Path, ImagePlan], settings: LintSettings, *,
-              today: dt.date, pages: Iterable[str]) -> list[Problem]:
+              today: dt.date, pages: Iterable[str], originals: Iterable[Post] = ()) -> list[Problem]:
     """Every warning about the site's posts, sorted by file and line. ``pages``: the output path of
-    every page the site has (render.pages, the one URL map)."""
+    every page the site has (render.pages, the one URL map); ``originals``: the default language's
+    posts, when ``site`` is another language's."""
     pages = {address(path) for path in pages}
     renderers = markdown_renderers(site.config)
     problems: list[Problem] = []
     for post in site.posts:
         problems += lint_alt_text(post, settings)
-        problems += lint_reading_level(post, settings)
+        problems += lint_reading_level(post, settings, language=site.config.language)
         problems += lint_links(post, site, pages)
         problems += lint_markup(post, renderers) + lint_crowded_paragraphs(post)
         problems += lint_review(post, settings, today)
         problems += lint_precautions(post) + lint_summary(post, settings)
     problems += lint_images(site, plans, settings) + lint_site_markup(site, renderers[1])
+    problems += lint_translations(site.posts, originals)
     return sorted(set(problems))
 
 
@@ -197,22 +199,34 @@ def post_sentences(post: Post) -> list[Sentence]:
     return sentences
 
 
-def reading_grade(sentences: list[Sentence]) -> float:
-    """Flesch-Kincaid grade of the sentences (textstat), each ended so it counts as one."""
+# A school-grade formula made for each language (textstat's): Flesch-Kincaid's syllable counts are
+# English; Crawford's is Spanish's. A language without one is not graded.
+GRADE_FORMULAS = {"en": ("Flesch-Kincaid", "flesch_kincaid_grade"), "es": ("Crawford", "crawford")}
+
+
+def reading_grade(sentences: list[Sentence], language: str = "en") -> tuple[str, float] | None:
+    """The school grade of the sentences (textstat), each ended so it counts as one, by the formula
+    made for their language, with its name; None for a language without one."""
+    formula = GRADE_FORMULAS.get(language.split("-")[0].lower())
+    if formula is None:
+        return None
     text = " ".join(s.text if s.text[-1] in ".!?" else s.text + "." for s in sentences)
-    return textstat.flesch_kincaid_grade(text)
+    textstat.set_lang(language.split("-")[0].lower())  # its syllable counting
+    try:
+        return formula[0], getattr(textstat, formula[1])(text)
+    finally:
+        textstat.set_lang("en")
 
 
-def lint_reading_level(post: Post, settings: LintSettings, longest: int = 2) -> list[Problem]:
+def lint_reading_level(post: Post, settings: LintSettings, longest: int = 2, language: str = "en") -> list[Problem]:
     sentences = post_sentences(post)
-    if not sentences:
+    graded = reading_grade(sentences, language) if sentences else None
+    if graded is None or graded[1] <= settings.reading_grade:
         return []
-    grade = reading_grade(sentences)
-    if grade <= settings.reading_grade:
-        return []
+    formula, grade = graded
     worst = sorted(sentences, key=lambda s: (-s.words, s.line))[:longest]
     quoted = "; ".join(f"line {s.line} ({s.words} words): \"{_shorten(s.text)}\"" for s in worst)
-    message = (f"reads at school grade {grade:.1f} (Flesch-Kincaid); aim for grade {settings.reading_grade:g} "
+    message = (f"reads at school grade {grade:.1f} ({formula}); aim for grade {settings.reading_grade:g} "
                f"or below so every parent can follow it: use shorter sentences and everyday words. "
                f"Longest {'sentence' if len(worst) == 1 else 'sentences'}: {quoted}")
     where = post.body_line if post.body.strip() else post.line_of("steps")
@@ -221,6 +235,24 @@ def lint_reading_level(post: Post, settings: LintSettings, longest: int = 2) -> 
 
 def _shorten(text: str, limit: int = 90) -> str:
     return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0] + " …"
+
+
+# Translations ---------------------------------------------------------------
+
+
+def lint_translations(translations: Iterable[Post], originals: Iterable[Post]) -> list[Problem]:
+    """A translation older than the last update of the post it translates."""
+    by_name = {post.name: post for post in originals}
+    problems = []
+    for post in translations:
+        original = by_name.get(post.name)
+        if original is None or original.updated is None or post.lastmod >= original.updated:
+            continue
+        field = "updated" if post.updated else "date"
+        problems.append(_warning(post, (field,), f"{original.path} was updated on {original.updated.isoformat()}, "
+                                 f"after this translation ({post.lastmod.isoformat()}): bring its changes over, "
+                                 f"then set 'updated: {original.updated.isoformat()}' here"))
+    return problems
 
 
 # Links ----------------------------------------------------------------------
