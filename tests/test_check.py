@@ -472,3 +472,26 @@ def test_a_long_list_of_links_is_fine(tmp_path: Path) -> None:
     links = "\n".join(f"- [s{i}](https://example.com/{i})" for i in range(60))
     text = CLEAN.replace("Stay with your baby the whole time.\n", f"Stay with your baby.\n\n{links}\n")
     assert check_post(tmp_path, text) == []
+
+
+# Emergency signs (issue 23) ---------------------------------------------------
+
+@pytest.mark.parametrize("precaution, word", [
+    ("Your baby's breathing changes.", "breathing"),
+    ("Their lips turn pale or blue.", "lips"),
+    ("Your baby chokes or gags.", "chokes"),
+    ("Your baby has a seizure.", "seizure"),
+    ("La respiración de su bebé cambia.", "respiración"),
+])
+def test_an_emergency_sign_listed_as_a_precaution_is_a_warning_at_its_line(
+        tmp_path: Path, precaution: str, word: str) -> None:
+    text = CLEAN.replace("  - Your baby is very tired.", f"  - Your baby is very tired.\n  - {precaution}")
+    assert check_post(tmp_path, text) == [
+        f"{PATH}:16: warning: precautions[2]: mentions '{word}': a sign like this is an emergency, not a "
+        "reason to call the therapist later; move it to 'emergency_signs:', whose box says to call the "
+        "emergency number now"]
+
+
+def test_an_emergency_sign_in_emergency_signs_is_where_it_belongs(tmp_path: Path) -> None:
+    text = CLEAN.replace("precautions:", "emergency_signs:\n  - Their lips turn blue.\nprecautions:")
+    assert check_post(tmp_path, text) == []

@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 
 from backlying_site import model
-from backlying_site.model import (AgeRange, Dosage, ImageRef, Lines, Note, Post, Review, Role, Source, Step, Video,
-                                  fields_with, page_digest)
+from backlying_site.model import (AgeRange, Credit, Dosage, ImageRef, Lines, Note, Post, Review, Role, Source, Step,
+                                  Video, fields_with, page_digest)
 
 PACKAGE = Path(model.__file__).parent
 STAGES = {"errors", "model", "parallel", "load", "assets", "render", "output", "check", "incremental"}
@@ -156,7 +156,8 @@ AFTER = Post(path="content/posts/b/index.md", slug="b", title="B", date=dt.date(
              equipment=("mat",), hero=PICTURE, helps_with=("reflux",), play_ideas=("sing",),
              note=Note("Tip", "Go slow."), precautions=("Stop if upset.",), video=Video("Clip", youtube="dQw4w9WgXcQ"),
              reviewed_by=Review("Dr B"), sources=(Source("AAP", "https://example.org/"),), disclaimer="Ask first.",
-             lines=Lines({("title",): 2}))
+             emergency_signs=("Lips turn blue.",), adapted_from=Credit("A post", "Linds"), language="es",
+             name="content/posts/b", lines=Lines({("title",): 2}))
 POST_FIELDS = dataclasses.fields(Post)
 
 

@@ -194,9 +194,9 @@ ROWS = [
     ("unknown key, close to a known one", post(replace=("benefits:", "benifits:")),
      [(5, "benifits", "unknown field 'benifits'; did you mean 'benefits'?")]),
     ("unknown key", post("colour: blue\n"),
-     [(9, "colour", "unknown field 'colour'; the fields allowed here are: age, author, benefits, date, "
-       "disclaimer, dosage, draft, equipment, helps_with, hero, note, play_ideas, precautions, reviewed_by, "
-       "slug, sources, steps, summary, tags, title, updated, video")]),
+     [(9, "colour", "unknown field 'colour'; the fields allowed here are: adapted_from, age, author, benefits, "
+       "date, disclaimer, dosage, draft, emergency_signs, equipment, helps_with, hero, note, play_ideas, "
+       "precautions, reviewed_by, slug, sources, steps, summary, tags, title, updated, video")]),
     ("unknown key in a step", post("    captoin: x\n"),
      [(9, "steps[1].captoin", "unknown field 'captoin'; did you mean 'caption'?")]),
     # file paths

@@ -92,6 +92,7 @@ class AgeRange:
     from_months: int | None = None
     to_months: int | None = None
     corrected: bool = False
+    suggested: bool = False  # the team's figure, no source gives it: shown as a suggestion
 
     @property
     def label(self) -> str:
@@ -115,6 +116,7 @@ class Dosage:
     days_per_week: int | None = None
     reps: int | None = None
     hold_seconds: int | None = None
+    suggested: bool = False  # the team's figures, no source gives them: shown as a suggestion
 
     @property
     def phrase(self) -> str:
@@ -162,6 +164,16 @@ class Source:
 
 
 @dataclass(frozen=True)
+class Credit:
+    """The work a post is adapted from: shown under the post, and as schema.org's isBasedOn."""
+
+    title: str
+    author: str
+    site: str = ""
+    url: str = ""
+
+
+@dataclass(frozen=True)
 class Author:
     key: str
     name: str
@@ -204,10 +216,13 @@ class Post:
     helps_with: tuple[str, ...] = role(Role.SHOWN, default=())
     play_ideas: tuple[str, ...] = role(Role.SHOWN, default=())
     note: Note | None = role(Role.SHOWN, default=None)
+    # Signs to call the emergency number for, now (not "stop, and call your therapist").
+    emergency_signs: tuple[str, ...] = role(Role.SHOWN, default=())
     precautions: tuple[str, ...] = role(Role.SHOWN, default=())
     video: Video | None = role(Role.SHOWN, default=None)
     reviewed_by: Review | None = role(Role.SHOWN, default=None)
     sources: tuple[Source, ...] = role(Role.SHOWN, default=())
+    adapted_from: Credit | None = role(Role.SHOWN, default=None)
     disclaimer: str = role(Role.SHOWN, default="")  # Markdown; empty means the site's
     # The language its file name gives ("" for the site's default) and the name it shares with its
     # translations (its path without the language: content/posts/tummy-time).
@@ -286,6 +301,7 @@ class LanguageSettings:
     description: str = ""
     disclaimer: str = ""  # Markdown
     affiliate_disclosure: str = ""
+    emergency_number: str = ""
 
 
 @dataclass(frozen=True)
@@ -297,6 +313,9 @@ class SiteConfig:
     author: str
     disclaimer: str  # Markdown
     affiliate_disclosure: str = ""
+    # What an emergency box says to call ("911", "999 or 112"); empty: the theme's words for "your
+    # local emergency number", in the page's language.
+    emergency_number: str = ""
     # Every language of the site, the default first (at the root; the others under /<code>/).
     languages: tuple[LanguageSettings, ...] = ()
     prefix: str = ""  # this language's folder: "" for the default language, else "es/"
@@ -323,7 +342,8 @@ class SiteConfig:
         return replace(self, language=code, prefix=prefix, title=settings.title or self.title,
                        description=settings.description or self.description,
                        disclaimer=settings.disclaimer or self.disclaimer,
-                       affiliate_disclosure=settings.affiliate_disclosure or self.affiliate_disclosure)
+                       affiliate_disclosure=settings.affiliate_disclosure or self.affiliate_disclosure,
+                       emergency_number=settings.emergency_number or self.emergency_number)
 
     @property
     def base_path(self) -> str:

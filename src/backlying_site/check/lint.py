@@ -22,7 +22,7 @@ import textstat
 
 from ..load.config import CONFIG_NAME
 from ..load.content import AUTHORS_FILE
-from ..errors import Problem
+from ..errors import Problem, quoted
 from ..load.frontmatter import KeyPath, format_path, parse_yaml, read_text
 from ..render.pages import address
 from ..assets.images import ImagePlan
@@ -45,7 +45,7 @@ def lint_site(site: Site, plans: dict[Path, ImagePlan], settings: LintSettings, 
         problems += lint_links(post, site, pages)
         problems += lint_markup(post, renderers) + lint_crowded_paragraphs(post)
         problems += lint_review(post, settings, today)
-        problems += lint_precautions(post) + lint_summary(post, settings)
+        problems += lint_precautions(post) + lint_emergency_signs(post) + lint_summary(post, settings)
     problems += lint_images(site, plans, settings) + lint_site_markup(site, renderers[1])
     problems += lint_translations(site.posts, originals)
     return sorted(set(problems))
@@ -225,10 +225,10 @@ def lint_reading_level(post: Post, settings: LintSettings, longest: int = 2, lan
         return []
     formula, grade = graded
     worst = sorted(sentences, key=lambda s: (-s.words, s.line))[:longest]
-    quoted = "; ".join(f"line {s.line} ({s.words} words): \"{_shorten(s.text)}\"" for s in worst)
+    longest_ones = "; ".join(f"line {s.line} ({s.words} words): \"{_shorten(s.text)}\"" for s in worst)
     message = (f"reads at school grade {grade:.1f} ({formula}); aim for grade {settings.reading_grade:g} "
                f"or below so every parent can follow it: use shorter sentences and everyday words. "
-               f"Longest {'sentence' if len(worst) == 1 else 'sentences'}: {quoted}")
+               f"Longest {'sentence' if len(worst) == 1 else 'sentences'}: {longest_ones}")
     where = post.body_line if post.body.strip() else post.line_of("steps")
     return [Problem(post.path, where, "", message, severity="warning")]
 
@@ -505,6 +505,28 @@ def lint_precautions(post: Post) -> list[Problem]:
     return [_warning(post, ("precautions",), "no 'precautions'; list when a parent should stop or not do "
                      "this exercise, one line each starting with '- ' (for example '- Your baby is unwell "
                      "or very tired')")]
+
+
+# Signs that need the emergency number now, not a call to the therapist later (issue 23): breathing,
+# the colour of the lips or skin, choking, a seizure, a baby who does not respond. Whole words, in
+# each language the guide ships in; a word for the sign, not every way of putting it.
+EMERGENCY_WORDS = re.compile(
+    r"\b(breath\w*|lips?|blue|pale|grey|gray|chok\w*|seizures?|fits?|convuls\w*|unresponsive|floppy|"
+    r"respira\w*|labios?|azul(?:es|ada|ado)?|p[áa]lid[oa]s?|atragant\w*|ahog\w*|convulsi\w*|no responde)\b",
+    re.IGNORECASE)
+
+
+def lint_emergency_signs(post: Post) -> list[Problem]:
+    """A precaution that describes an emergency ("their lips turn blue") under "stop, and call your
+    therapist": it belongs in 'emergency_signs', which tells the parent to call the emergency number."""
+    problems = []
+    for number, text in enumerate(post.precautions):
+        found = EMERGENCY_WORDS.search(text)
+        if found:
+            problems.append(_warning(post, ("precautions", number), f"mentions {quoted(found.group(0))}: a sign "
+                                     "like this is an emergency, not a reason to call the therapist later; move "
+                                     "it to 'emergency_signs:', whose box says to call the emergency number now"))
+    return problems
 
 
 def lint_summary(post: Post, settings: LintSettings) -> list[Problem]:

@@ -126,6 +126,7 @@ LANGUAGE_FIELDS: dict[str, s.Field] = {
     "description": s.Field(s.text("a one-sentence description in this language")),
     "disclaimer": s.Field(s.text("the medical disclaimer in this language (Markdown)")),
     "affiliate_disclosure": s.Field(s.text("the affiliate disclosure in this language (Markdown)")),
+    "emergency_number": s.Field(s.text("the emergency number, as people there say it")),
 }
 
 
@@ -182,6 +183,7 @@ FIELDS: dict[str, s.Field] = {
     "disclaimer": s.Field(s.text("the medical disclaimer (Markdown)"), required=True,
                           hint="add 'disclaimer:' with the medical disclaimer every exercise page shows"),
     "affiliate_disclosure": s.Field(s.text("the affiliate disclosure (Markdown)")),
+    "emergency_number": s.Field(s.text("the emergency number, such as 911, or 999 or 112")),
     "markdown": s.Field(s.record({"raw_html": s.Field(s.boolean), "raw_html_in_fields": s.Field(s.boolean)},
                                  "Markdown settings", build=_markdown)),
     "images": s.Field(s.record({

@@ -14,7 +14,7 @@ from typing import Any
 
 from ..errors import Problem, quoted
 from ..model import (AgeRange, Author, Dosage, ImageRef, Lines, Note, Post, Review, Site, SiteConfig, Source, Step,
-                     Video, Guide, posts_by_tag)
+                     Video, Credit, Guide, posts_by_tag)
 from . import schema as s
 from .frontmatter import Document, KeyPath, parse_document, parse_yaml, read_text
 
@@ -114,12 +114,14 @@ POST_FIELDS: dict[str, s.Field] = {
     "tags": s.Field(s.list_of(s.slug_of("tag"), "tags")),
     "age": s.Field(s.record({"from_months": s.Field(s.whole_number(0, 216)),
                              "to_months": s.Field(s.whole_number(0, 216)),
-                             "corrected": s.Field(s.boolean)}, "an age range", build=_build_age)),
+                             "corrected": s.Field(s.boolean), "suggested": s.Field(s.boolean)},
+                            "an age range", build=_build_age)),
     "dosage": s.Field(s.record({"minutes": s.Field(s.whole_number(1, 1000)),
                                 "times_per_day": s.Field(s.whole_number(1, 24)),
                                 "days_per_week": s.Field(s.whole_number(1, 7)),
                                 "reps": s.Field(s.whole_number(1, 1000)),
-                                "hold_seconds": s.Field(s.whole_number(1, 1000))},
+                                "hold_seconds": s.Field(s.whole_number(1, 1000)),
+                                "suggested": s.Field(s.boolean)},
                                "a dosage", build=_dataclass(Dosage))),
     "equipment": s.Field(s.list_of(s.text("a piece of equipment"), "things needed")),
     "hero": s.Field(s.record({"image": s.Field(_image, required=True,
@@ -134,6 +136,7 @@ POST_FIELDS: dict[str, s.Field] = {
                               "body": s.Field(s.text("the note (Markdown)"), required=True,
                                               hint="add 'body:' with the note's text")},
                              "a note", build=_dataclass(Note))),
+    "emergency_signs": s.Field(s.list_of(s.text("a sign to call the emergency number for"), "emergency signs")),
     "precautions": s.Field(s.list_of(s.text("a precaution"), "precautions")),
     "video": s.Field(s.record({"title": s.Field(s.text("the video's title"), required=True,
                                                 hint="add 'title:' describing the video"),
@@ -150,6 +153,11 @@ POST_FIELDS: dict[str, s.Field] = {
                                                           hint="add 'url:' with the source's web address")},
                                           "a source", build=_dataclass(Source)), "sources")),
     "disclaimer": s.Field(s.text("the medical disclaimer (Markdown)")),
+    "adapted_from": s.Field(s.record({
+        "title": s.Field(s.text("the original's title"), required=True, hint="add 'title:' with the original's title"),
+        "author": s.Field(s.text("who wrote it"), required=True, hint="add 'author:' with who wrote the original"),
+        "site": s.Field(s.text("where it was published")),
+        "url": s.Field(s.url)}, "the work this post is adapted from", build=_dataclass(Credit))),
 }
 
 AUTHOR_FIELDS: dict[str, s.Field] = {
