@@ -225,7 +225,7 @@ class MeasuringFont:
 @pytest.fixture
 def measured(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
     counts = {"calls": 0, "letters": 0}
-    monkeypatch.setattr(share, "font", lambda path, size: MeasuringFont(size, counts))
+    monkeypatch.setattr(share, "font", lambda path, size, shaped=False: MeasuringFont(size, counts))
     return counts
 
 
@@ -262,7 +262,7 @@ def test_fitting_cuts_where_the_letter_by_letter_cut_did(title: str, layout: sha
     """Same lines, so the same images under the same cached names as before issue 18."""
     counts = {"calls": 0, "letters": 0}
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(share, "font", lambda path, size: MeasuringFont(size, counts))
+        patch.setattr(share, "font", lambda path, size, shaped=False: MeasuringFont(size, counts))
         title_font, lines = share.fit_title(title, layout)
         assert (title_font.size, lines) == reference_fit(title, layout)
         site_font = MeasuringFont(30, counts)
@@ -346,3 +346,32 @@ def test_share_images_off_falls_back_to_the_hero(sample_site: Path, source_date_
     plain = (output / "plain/index.html").read_text(encoding="utf-8")  # no hero, no step image
     assert 'property="og:image' not in plain
     assert '<meta name="twitter:card" content="summary">' in plain
+
+
+# --- other scripts (issue 21) -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("title, font, direction", [
+    ("La posición boca arriba", "AtkinsonHyperlegible-Bold.ttf", "ltr"),
+    ("وضعية الاستلقاء على الظهر", "NotoSansArabic-Bold.ttf", "rtl"),
+    ("תנוחת שכיבה על הגב", "NotoSansHebrew-Bold.ttf", "rtl"),
+    ("Положение лёжа на спине", "NotoSans-Bold.ttf", "ltr"),
+])
+def test_a_title_is_set_in_a_font_that_has_its_letters(title: str, font: str, direction: str) -> None:
+    script = share.script_of(title)
+    assert (script.bold.name, script.direction) == (font, direction)
+
+
+def test_letters_the_latin_font_lacks_are_drawn_not_left_as_empty_boxes() -> None:
+    """Two titles of as many letters, which the same box per letter would draw alike."""
+    one, two = (share.render_share(share.plan_share("x", title, "Site", None), share.CARD)
+                for title in ("وضعية الظهر", "تمرين اليدن"))
+    assert len("وضعية الظهر") == len("تمرين اليدن") and one != two
+
+
+def test_a_right_to_left_title_starts_at_the_right_margin() -> None:
+    canvas = share.draw_share(share.plan_share("x", "תנוחת שכיבה", "אתר", None), share.CARD)
+    width = share.CARD.width
+    white_columns = [x for x in range(width) if any(canvas.getpixel((x, y)) == share.WHITE
+                                                    for y in range(0, share.CARD.height, 3))]
+    assert max(white_columns) > width - share.CARD.margin - 40 and min(white_columns) > share.CARD.margin + 40

@@ -32,7 +32,7 @@ from .images import ImagePlan, Progress
 from ..model import Site
 
 if TYPE_CHECKING:
-    from PIL import Image, ImageFont
+    from PIL import Image, ImageDraw, ImageFont
 
 # Bump when the drawing code changes what it produces: old cache entries then miss.
 SHARE_VERSION = "1"
@@ -123,10 +123,20 @@ def plan_share(slug: str, title: str, site_title: str, hero: ImagePlan | None) -
 
 
 def _fingerprint(title: str, site_title: str, hero: ImagePlan | None) -> str:
-    """What decides the output bytes; the hero by its bytes' digest, never its path or mtime."""
+    """What decides the output bytes; the hero by its bytes' digest, never its path or mtime. A text
+    in another script than Latin adds its fonts and the shaping library's version."""
     source = [hero.digest, hero.orientation] if hero else None
     head, tail = _drawing_fingerprint()
-    return f"{head}, {json.dumps([title, site_title, source], sort_keys=True)[1:-1]}, {tail}"
+    scripts = {script_of(title), script_of(site_title)} - {LATIN}
+    other = [[file_digest(script.bold), file_digest(script.regular), script.shaped and _raqm()]
+             for script in sorted(scripts, key=lambda script: str(script.bold))]
+    words = [title, site_title, source] + ([other] if other else [])
+    return f"{head}, {json.dumps(words, sort_keys=True)[1:-1]}, {tail}"
+
+
+@lru_cache(maxsize=16)
+def file_digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 @lru_cache(maxsize=1)
@@ -194,19 +204,31 @@ def render_share(plan: SharePlan, layout: Layout) -> bytes:
 
 def draw_share(plan: SharePlan, layout: Layout) -> Image.Image:
     title_font, lines = fit_title(plan.title, layout)
-    site_font = font(SITE_FONT, layout.site_size)
+    site_script = script_of(plan.site_title)
+    site_font = font(site_script.regular, layout.site_size, site_script.shaped)
     site_line = ellipsize(plan.site_title, site_font, layout.width - 2 * layout.margin)
     block = _block_height(layout, title_font, len(lines))
     canvas, top = _background(plan.hero, layout, block)
-    from PIL import ImageDraw  # only when a share image is drawn: most builds draw none (~4 ms)
+    from PIL import ImageDraw  # only when a share image is drawn: most builds draw none
 
     draw = ImageDraw.Draw(canvas)
-    draw.text((layout.margin, top), site_line, font=site_font, fill=WHITE)
+    _write(draw, layout, top, site_line, site_font, site_script)
     y = top + _site_height(layout)
+    title_script = script_of(plan.title)
     for line in lines:
-        draw.text((layout.margin, y), line, font=title_font, fill=WHITE)
+        _write(draw, layout, y, line, title_font, title_script)
         y += _line_height(title_font)
     return canvas
+
+
+def _write(draw: ImageDraw.ImageDraw, layout: Layout, y: int, text: str, face: ImageFont.FreeTypeFont,
+           script: Script) -> None:
+    """A line from the margin where its script starts a line: the left, or the right for Arabic
+    and Hebrew (shaped and ordered by libraqm)."""
+    if script.direction == "rtl":
+        draw.text((layout.width - layout.margin, y), text, font=face, fill=WHITE, anchor="ra", direction="rtl")
+    else:
+        draw.text((layout.margin, y), text, font=face, fill=WHITE)
 
 
 def _site_height(layout: Layout) -> int:
@@ -268,20 +290,66 @@ def hero_frame(hero: ImagePlan, size: tuple[int, int]) -> Image.Image:
 # --- words --------------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=32)
-def font(path: Path, size: int) -> ImageFont.FreeTypeFont:
-    # BASIC layout everywhere: with libraqm present on one machine and not another the glyph
-    # positions (and so the bytes and the cache) would differ.
+@dataclass(frozen=True)
+class Script:
+    """The fonts a text is set in, and the direction it runs."""
+
+    bold: Path
+    regular: Path
+    direction: str = "ltr"
+    shaped: bool = False  # set by libraqm (joined, reordered letters), not glyph by glyph
+
+
+LATIN = Script(TITLE_FONT, SITE_FONT)
+# Atkinson Hyperlegible draws Latin only: other scripts in Noto (OFL), whose letters Atkinson would
+# leave as empty boxes; Arabic and Hebrew run right to left and need shaping.
+SCRIPTS = (
+    ((0x0590, 0x05FF), (0xFB1D, 0xFB4F), Script(FONTS / "NotoSansHebrew-Bold.ttf", FONTS / "NotoSansHebrew-Regular.ttf",
+                                                "rtl", True)),
+    ((0x0600, 0x06FF), (0x0750, 0x077F), (0x08A0, 0x08FF), (0xFB50, 0xFDFF), (0xFE70, 0xFEFF),
+     Script(FONTS / "NotoSansArabic-Bold.ttf", FONTS / "NotoSansArabic-Regular.ttf", "rtl", True)),
+)
+OTHER = Script(FONTS / "NotoSans-Bold.ttf", FONTS / "NotoSans-Regular.ttf")  # Greek, Cyrillic, Vietnamese...
+LATIN_END = 0x024F  # Basic Latin to Latin Extended-B: Atkinson's letters
+
+
+def script_of(text: str) -> Script:
+    """The script a title is set in: the first right-to-left letter's, else Noto Sans for letters
+    beyond Latin, else Atkinson Hyperlegible."""
+    for char in text:
+        point = ord(char)
+        for *ranges, script in SCRIPTS:
+            if any(low <= point <= high for low, high in ranges):
+                return script
+    if any(ord(char) > LATIN_END and char.isalpha() for char in text):
+        return OTHER
+    return LATIN
+
+
+@lru_cache(maxsize=64)
+def font(path: Path, size: int, shaped: bool = False) -> ImageFont.FreeTypeFont:
+    # BASIC layout where it is enough (Latin): with libraqm present on one machine and not another
+    # the glyph positions (and so the bytes) would differ; its version is in the shaped cards' key.
     from PIL import ImageFont  # only when a share image is drawn, as ImageDraw
 
-    return ImageFont.truetype(str(path), size, layout_engine=ImageFont.Layout.BASIC)
+    engine = ImageFont.Layout.RAQM if shaped and _raqm() else ImageFont.Layout.BASIC
+    return ImageFont.truetype(str(path), size, layout_engine=engine)
+
+
+@lru_cache(maxsize=1)
+def _raqm() -> str:
+    """libraqm's version ('' without it): right-to-left cards are shaped by it."""
+    from PIL import features
+
+    return (features.version("raqm") or "") if features.check("raqm") else ""
 
 
 def fit_title(title: str, layout: Layout) -> tuple[ImageFont.FreeTypeFont, list[str]]:
     """The largest title size whose wrapped lines fit; at the smallest, the last line is cut with '…'."""
     width = layout.width - 2 * layout.margin
+    script = script_of(title)
     for size in layout.title_sizes:
-        title_font = font(TITLE_FONT, size)
+        title_font = font(script.bold, size, script.shaped)
         if size != layout.title_sizes[-1]:  # one line too many is enough to try the next size
             lines = list(islice(wrapped(title, title_font, width), layout.max_lines + 1)) or [""]
         else:
