@@ -18,6 +18,7 @@ from backlying_site.load import schema as s
 from backlying_site.load.config import load_config
 from backlying_site.load.content import cross_check, load_authors, load_post, post_from_text, relative
 from backlying_site.errors import Problem, SiteError
+from backlying_site.model import AgeRange
 from backlying_site.load.frontmatter import (MAX_DEPTH, decode_utf8, format_path, parse_document, parse_yaml,
                                         read_text, split_front_matter)
 
@@ -232,8 +233,8 @@ def test_a_valid_post_loads_into_the_model(site: Path) -> None:
     result, problems = post_from_text(text, site / "content/posts/x.md", site)
     assert problems == []
     assert result is not None
-    assert (result.slug, result.date, result.tags, result.age.label) == ("2024", dt.date(2026, 1, 10), ("play",),
-                                                                         "0–6 months")
+    assert (result.slug, result.date, result.tags, result.age) == ("2024", dt.date(2026, 1, 10), ("play",),
+                                                                   AgeRange(from_months=0, to_months=6))
     assert result.hero is result.steps[1].image
     assert (result.hero.alt, result.hero.line, result.hero.field) == ("A towel.", 10, "steps[2].image")
     assert result.body == "Body.\n" and result.body_line == 18

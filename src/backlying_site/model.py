@@ -94,20 +94,6 @@ class AgeRange:
     corrected: bool = False
     suggested: bool = False  # the team's figure, no source gives it: shown as a suggestion
 
-    @property
-    def label(self) -> str:
-        """'0–6 months', 'from 4 months', 'up to 12 months', with '(corrected age)' when asked."""
-        low, high = self.from_months, self.to_months
-        if low is not None and high is not None:
-            text = f"{low}–{high} months"
-        elif low is not None:
-            text = f"from {low} {_plural(low, 'month')}"
-        elif high is not None:
-            text = f"up to {high} {_plural(high, 'month')}"
-        else:
-            return ""
-        return text + (" (corrected age)" if self.corrected else "")
-
 
 @dataclass(frozen=True)
 class Dosage:
@@ -117,23 +103,6 @@ class Dosage:
     reps: int | None = None
     hold_seconds: int | None = None
     suggested: bool = False  # the team's figures, no source gives them: shown as a suggestion
-
-    @property
-    def phrase(self) -> str:
-        """Plain words for a tired parent: '3 minutes, twice a day, 5 days a week'."""
-        parts: list[str] = []
-        if self.minutes:
-            parts.append(f"{self.minutes} {_plural(self.minutes, 'minute')}")
-        if self.reps:
-            parts.append(f"{self.reps} {_plural(self.reps, 'time')}")
-        if self.hold_seconds:
-            parts.append(f"hold {self.hold_seconds} {_plural(self.hold_seconds, 'second')}")
-        if self.times_per_day:
-            parts.append(_times(self.times_per_day) + " a day")
-        if self.days_per_week:
-            parts.append("every day" if self.days_per_week == 7 else
-                         f"{self.days_per_week} {_plural(self.days_per_week, 'day')} a week")
-        return ", ".join(parts)
 
 
 @dataclass(frozen=True)
@@ -379,11 +348,3 @@ def posts_by_tag(posts: tuple[Post, ...]) -> dict[str, tuple[Post, ...]]:
         for tag in post.tags:
             by_tag.setdefault(tag, []).append(post)
     return {tag: tuple(by_tag[tag]) for tag in sorted(by_tag)}
-
-
-def _plural(n: int, word: str) -> str:
-    return word if n == 1 else word + "s"
-
-
-def _times(n: int) -> str:
-    return {1: "once", 2: "twice", 3: "three times"}.get(n, f"{n} times")

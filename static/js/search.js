@@ -1,10 +1,12 @@
 // The search page (issue 5): Pagefind's index, written into the site at build time, searched in this
 // browser. Every file comes from this site; the words typed are sent nowhere. Without this script
 // (or where the index cannot load, as from a file on disk) the page keeps its links to browse by.
-(function () {
+// It starts once the page is parsed: site.js, which holds the page's words, has run by then.
+document.addEventListener("DOMContentLoaded", function () {
   "use strict";
   var form = document.querySelector("form[data-search]");
-  if (!form) return;
+  var words = window.siteWords;  // without them (a theme's own site.js), the page keeps its links
+  if (!form || !words) return;
   var input = form.querySelector("input[name=q]");
   var status = document.querySelector("[data-search-status]");
   var list = document.querySelector("[data-search-results]");
@@ -46,9 +48,14 @@
   }
 
   function report(query, total, shown) {
-    if (total === 0) return "No exercise matches “" + query + "”. Try another word, or browse below.";
-    var text = total + (total === 1 ? " exercise matches" : " exercises match") + " “" + query + "”";
-    return text + (total > shown ? "; here are the first " + shown + "." : ".");
+    if (total === 0) return words._("No exercise matches “%(query)s”. Try another word, or browse below.", { query: query });
+    if (total > shown) {
+      return words.ngettext("%(num)s exercise matches “%(query)s”; here are the first %(shown)s.",
+                            "%(num)s exercises match “%(query)s”; here are the first %(shown)s.", total,
+                            { query: query, shown: shown });
+    }
+    return words.ngettext("%(num)s exercise matches “%(query)s”.", "%(num)s exercises match “%(query)s”.", total,
+                          { query: query });
   }
 
   function run(query) {
@@ -59,7 +66,7 @@
       status.textContent = "";
       return;
     }
-    status.textContent = "Searching…";
+    status.textContent = words._("Searching…");
     load()
       .then(function (pagefind) { return pagefind.search(query); })
       .then(function (search) {
@@ -72,7 +79,7 @@
       })
       .catch(function () {
         if (id !== latest) return;
-        status.textContent = "Search is not available here. Browse the exercises below instead.";
+        status.textContent = words._("Search is not available here. Browse the exercises below instead.");
       });
   }
 
@@ -104,4 +111,4 @@
     input.value = initial;
     run(initial);
   }
-})();
+});

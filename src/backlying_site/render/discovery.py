@@ -28,10 +28,6 @@ class AgeBand:
     def slug(self) -> str:
         return f"{self.from_months}-{self.to_months}-months"
 
-    @property
-    def label(self) -> str:
-        return f"{self.from_months}–{self.to_months} months"
-
     def holds(self, age: AgeRange | None) -> bool:
         """Overlap of [from, to) ranges; a post of a single month (3–3) counts as that month."""
         if age is None:

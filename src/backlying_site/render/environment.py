@@ -17,10 +17,10 @@ from typing import Any, Callable
 
 import jinja2
 from babel.dates import format_date
-from babel.support import NullTranslations
 from markupsafe import Markup
 
 from .discovery import AgeBand
+from .wording import Wording, age_label, daily_minutes, dosage_phrase, join_list, wording
 
 
 class Reads:
@@ -36,17 +36,18 @@ class Reads:
 
 class RecordedBand:
     """An age band as the ``age_bands`` global shows it to templates: a read of its posts, which the
-    page's key does not cover, is recorded. Everything else is the band's own."""
+    page's key does not cover, is recorded; ``label`` is its months in the page's language.
+    Everything else is the band's own."""
 
-    def __init__(self, band: AgeBand, reads: Reads) -> None:
-        self._band, self._reads = band, reads
+    def __init__(self, band: AgeBand, reads: Reads, label: str = "") -> None:
+        self._band, self._reads, self.label = band, reads, label
 
     @property
     def posts(self) -> tuple[Any, ...]:
         self._reads.record(("age_band", self._band.from_months, self._band.to_months))
         return self._band.posts
 
-    def __getattr__(self, name: str) -> Any:  # from_months, to_months, slug, label, holds()
+    def __getattr__(self, name: str) -> Any:  # from_months, to_months, slug, holds()
         return getattr(self._band, name)
 
     def __repr__(self) -> str:  # what {{ band }} shows: no posts, unrecorded
@@ -75,9 +76,9 @@ class TemplatesAsRead(jinja2.BaseLoader):
                        for folder in self.folders if path.is_relative_to(folder)})
 
 
-def make_environment(folders: list[Path], files: dict[Path, bytes], language: str = "en",
-                     words: NullTranslations | None = None) -> jinja2.Environment:
-    """``words``: the interface's translations (render/translations.py) for ``language``."""
+def make_environment(folders: list[Path], files: dict[Path, bytes], words: Wording | None = None) -> jinja2.Environment:
+    """``words``: the interface's language (its translations, render/translations.py; its locale)."""
+    words = words or wording("en")
     env = jinja2.Environment(
         loader=TemplatesAsRead(folders, files),
         autoescape=jinja2.select_autoescape(["html", "xml"], default_for_string=True),
@@ -89,9 +90,13 @@ def make_environment(folders: list[Path], files: dict[Path, bytes], language: st
         cache_size=-1,
         extensions=["jinja2.ext.i18n"],
     )
-    env.install_gettext_translations(words or NullTranslations(), newstyle=True)  # type: ignore[attr-defined]
-    locale = language.replace("-", "_")
-    env.filters["date_long"] = lambda d: format_date(d, "long", locale=locale) if d else ""
+    env.install_gettext_translations(words.translations, newstyle=True)  # type: ignore[attr-defined]
+    env.filters["date_long"] = lambda d: format_date(d, "long", locale=words.locale) if d else ""
+    env.filters["age_label"] = lambda age: age_label(age, words)
+    env.filters["dosage_phrase"] = lambda dosage: dosage_phrase(dosage, words)
+    env.filters["daily_minutes"] = lambda dosage: daily_minutes(dosage, words)
+    env.filters["join_list"] = lambda items: join_list(items, words)
+    env.filters["number"] = words.number
     env.filters["isodate"] = lambda d: d.isoformat() if d else ""
     env.filters["json_ld"] = json_ld
     return env

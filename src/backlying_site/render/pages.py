@@ -13,6 +13,7 @@ from typing import Any
 
 from ..model import Author, Post, Site
 from .discovery import AgeBand, RelatedIndex, posts_by_author
+from .wording import Wording, age_label
 
 HOME = "index.html"
 TAGS = "tags/index.html"
@@ -125,13 +126,14 @@ class Pages:
     bands: list[AgeBand]
     related: RelatedIndex
     today: dt.date
+    words: Wording  # the page titles' language
 
     def all(self) -> list[Page]:
         """Every page of this language (the pages the whole site has once: site_pages)."""
         return [replace(page, path=self.site.config.prefix + page.path) for page in self._pages()]
 
     def _pages(self) -> list[Page]:
-        site = self.site
+        site, words = self.site, self.words
         pages = [self.post_page(post) for post in site.posts]
         pages += self.listing("", site.posts, "index.html", "", lambda context: {},
                               lambda context: ("home_page", context["canonical"], context["page_number"] == 1))
@@ -143,13 +145,16 @@ class Pages:
             pages += self.author_pages(site.authors[key], posts)
         if site.config.search:
             pages.append(Page(SEARCH, "search.html", {
-                "canonical": self.urls.absolute(address(SEARCH)), "page_title": "Search",
-                "description": f"Search the exercises of {site.config.title}."}, "templates/search.html"))
+                "canonical": self.urls.absolute(address(SEARCH)), "page_title": words.gettext("Search"),
+                "description": words.gettext("Search the exercises of %(site)s.", site=site.config.title)},
+                "templates/search.html"))
+        topics = words.gettext("All topics")
         pages.append(Page(TAGS, "tags.html", {"tags": site.tags, "canonical": self.urls.absolute(address(TAGS)),
-                                              "page_title": "All topics"}, "templates/tags.html",
-                          ("listing_seo", ("tags_page", "All topics"))))
+                                              "page_title": topics}, "templates/tags.html",
+                          ("listing_seo", ("tags_page", topics))))
         pages.append(Page(NOT_FOUND, "404.html", {"canonical": self.urls.absolute(NOT_FOUND),
-                                                  "page_title": "Page not found"}, "templates/404.html"))
+                                                  "page_title": words.gettext("Page not found")},
+                          "templates/404.html"))
         pages.append(Page(FEED, "feed.xml", {"posts": site.posts[:20]}, "templates/feed.xml"))
         return pages
 
@@ -168,20 +173,22 @@ class Pages:
         return Page(post_path(post.slug), "post.html", context, post.path, deferred=("post_details", (post, author)))
 
     def tag_pages(self, tag: str, posts: tuple[Post, ...]) -> list[Page]:
-        title = f"Exercises about {tag.replace('-', ' ')}"
+        title = self.words.gettext("Exercises about %(topic)s", topic=tag.replace("-", " "))
         return self.listing(tag_folder(tag), posts, "tag.html", title, lambda context: {"tag": tag},
                             lambda context: ("tag_page", tag, context["page_title"], context["canonical"]))
 
     def age_pages(self, band: AgeBand) -> list[Page]:
-        description = f"Home exercises for babies aged {band.label}, step by step."
+        ages = age_label(band, self.words)
+        description = self.words.gettext("Home exercises for babies aged %(ages)s, step by step.", ages=ages)
         # The band without its posts: they are in "posts", where the page's key sees them.
         bare = AgeBand(band.from_months, band.to_months)
-        return self.listing(age_folder(band), band.posts, "age.html", f"Exercises for {band.label}",
+        return self.listing(age_folder(band), band.posts, "age.html",
+                            self.words.gettext("Exercises for %(ages)s", ages=ages),
                             lambda context: {"band": bare, "description": description},
                             lambda context: ("age_page", context["canonical"], context["page_title"], description))
 
     def author_pages(self, author: Author, posts: tuple[Post, ...]) -> list[Page]:
-        description = f"Exercises by {author.name}."
+        description = self.words.gettext("Exercises by %(name)s.", name=author.name)
         return self.listing(author_folder(author.key), posts, "author.html", author.name,
                             lambda context: {"author": author, "description": description},
                             lambda context: ("author_page", author, description, context["canonical"]))
@@ -201,7 +208,9 @@ class Pages:
                 "prev_url": self.urls.path(address(listing_path(folder, number - 1))) if number > 1 else "",
                 "next_url": self.urls.path(address(listing_path(folder, number + 1))) if number < len(chunks) else "",
                 "canonical": self.urls.absolute(address(path)),
-                "page_title": title if number == 1 or not title else f"{title}, page {number} of {len(chunks)}",
+                "page_title": title if number == 1 or not title else self.words.gettext(
+                    "%(title)s, page %(number)s of %(count)s", title=title, number=self.words.number(number),
+                    count=self.words.number(len(chunks))),
             }
             context |= extra(context)
             pages.append(Page(path, template, context, f"templates/{template}", ("listing_seo", seo(context))))

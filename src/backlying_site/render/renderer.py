@@ -24,11 +24,12 @@ from ..errors import Problem, SiteError
 from ..load.theme import Theme, shown_path
 from ..model import Author, Guide, ImageRef, Post, Site
 from .discovery import AgeBand, RelatedIndex, age_bands
-from .environment import RecordedBand, Reads, make_environment
+from .environment import RecordedBand, Reads, json_ld, make_environment
 from .markdown import MarkdownRenderer
 from .pages import SITEMAP, Alternates, Page, Pages, Urls, same_page, shared_pages
 from .seo import Seo
 from .translations import translations
+from .wording import age_label, script_messages, script_strings, wording
 
 
 @dataclass(frozen=True)
@@ -89,15 +90,19 @@ class Renderer:
         self.fields_md = self.md if in_fields == config.markdown_raw_html else MarkdownRenderer(in_fields)
         self.bands = age_bands(site)
         self.shares: dict[str, SharePlan] = plan_shares(site, plans) if config.share_images else {}
-        self.seo = Seo(site, self.urls, plans, self.shares, self.fields_md)  # steps' text: rendered once
         self.words = translations(config.language, theme.catalogs)
-        self.env = make_environment(theme.template_folders, theme.templates, config.language, self.words)
+        self.wording = wording(config.language, self.words)
+        self.seo = Seo(site, self.urls, plans, self.shares, self.fields_md, self.wording)  # steps' text: rendered once
+        self.env = make_environment(theme.template_folders, theme.templates, self.wording)
         self.reads = Reads()
+        self.scripts: dict[tuple[str, ...], Markup] = {}
         self.env.globals.update(
-            age_bands=[RecordedBand(band, self.reads) for band in self.bands], authors=site.authors, config=config, urls=self.urls, asset=self.asset,
+            age_bands=[RecordedBand(band, self.reads, age_label(band, self.wording)) for band in self.bands],
+            authors=site.authors, config=config, urls=self.urls, asset=self.asset,
             picture=self.picture, absolute_image=self.seo.image, markdown=self.fields_md.block,
             inline=self.fields_md.inline, build_drafts=drafts, card=Cards(self.env, self.reads),
-            text_direction=text_direction(config.language), language_name=language_name)
+            text_direction=text_direction(config.language), language_name=language_name,
+            script_strings=self.script_strings)
         self.compile_templates()
 
     def compile_templates(self) -> None:
@@ -122,7 +127,7 @@ class Renderer:
 
     def pages(self) -> list[Page]:
         """Every page of this language."""
-        return Pages(self.site, self.urls, self.bands, self.related, self.today).all()
+        return Pages(self.site, self.urls, self.bands, self.related, self.today, self.wording).all()
 
     def site_pages(self, pages: list[Page]) -> list[Page]:
         """The pages the whole site has once; last, the sitemap of ``pages``, every language's."""
@@ -146,6 +151,21 @@ class Renderer:
 
     def asset(self, rel: str) -> str:
         return self.urls.shared(self.theme.asset_names.get(rel, f"static/{rel}"))
+
+    def script_strings(self, *scripts: str) -> Markup:
+        """The words of ``scripts`` (static/js/ paths) in this language, as the JSON they read from the
+        page: only the messages they mark, only where a translation differs from their English."""
+        found = self.scripts.get(scripts)
+        if found is None:
+            messages = [message for rel in scripts for message in script_messages(self.script_source(rel))]
+            strings = script_strings(dict.fromkeys(messages), self.wording)
+            found = self.scripts[scripts] = Markup(
+                f'<script type="application/json" id="strings">{json_ld(strings)}</script>\n' if strings else "")
+        return found
+
+    def script_source(self, rel: str) -> bytes:
+        source = self.theme.assets.get(self.theme.asset_names.get(rel, ""))
+        return source[0].read_bytes() if source else b""
 
     def picture(self, ref: ImageRef | None) -> Picture | None:
         if ref is None:

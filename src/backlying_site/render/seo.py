@@ -26,6 +26,7 @@ from ..assets.images import ImagePlan
 from .markdown import MarkdownRenderer
 from ..model import Author, ImageRef, Post, Site, Step
 from ..assets.share import SharePlan
+from .wording import Wording, age_label, wording
 
 if TYPE_CHECKING:
     from .pages import Page, Urls
@@ -67,9 +68,10 @@ class Seo:
     """The machine-readable facts of every page of one site."""
 
     def __init__(self, site: Site, urls: Urls, plans: dict[Path, ImagePlan], shares: dict[str, SharePlan],
-                 md: MarkdownRenderer | None = None) -> None:
+                 md: MarkdownRenderer | None = None, words: Wording | None = None) -> None:
         self.site, self.urls, self.plans, self.shares = site, urls, plans, shares
         self.config = site.config
+        self.words = words or wording(site.config.language)  # names people read: crumbs, steps, audience
         # Its own instance: the page renderer's reads the toc of the last body it rendered.
         self.md = md or MarkdownRenderer(site.config.markdown_raw_html and site.config.markdown_raw_html_in_fields)
         self.website_id = urls.absolute() + "#website"
@@ -96,7 +98,8 @@ class Seo:
         return PageSeo(self._listing_meta(self.config.title, "", canonical), graph(self.website()) if first else None)
 
     def tag_page(self, tag: str, title: str, canonical: str) -> PageSeo:
-        crumbs = [(self.config.title, self.urls.absolute()), ("All topics", self.urls.absolute("tags/")),
+        crumbs = [(self.config.title, self.urls.absolute()),
+                  (self.words.gettext("All topics"), self.urls.absolute("tags/")),
                   (tag.replace("-", " "), self.urls.absolute(f"tags/{tag}/"))]
         return self._collection(canonical, title, crumbs)
 
@@ -192,7 +195,7 @@ class Seo:
             "isPartOf": {"@id": self.website_id}, "breadcrumb": {"@id": canonical + "#breadcrumb"},
             "mainEntity": {"@id": canonical + "#howto"},
             "datePublished": post.date.isoformat(), "dateModified": post.lastmod.isoformat(),
-            "audience": {"@type": "ParentAudience", "audienceType": audience_type(post)},
+            "audience": {"@type": "ParentAudience", "audienceType": audience_type(post, self.words)},
         }
         primary = self.image(post.hero) or self.share_image(post, "card")
         if primary:
@@ -230,7 +233,7 @@ class Seo:
 
     def step(self, step: Step, canonical: str) -> dict[str, Any]:
         node: dict[str, Any] = {"@type": "HowToStep", "position": step.number,
-                                "name": step.title or f"Step {step.number}",
+                                "name": step.title or self.words.gettext("Step %(num)s", num=step.number),
                                 "text": plain_text(str(self.md.inline(step.text))),
                                 "url": f"{canonical}#step-{step.number}"}
         image_url = self.image_url(step.image)
@@ -313,9 +316,9 @@ def og_locale(language: str) -> str:
     return language.replace("-", "_")
 
 
-def audience_type(post: Post) -> str:
-    label = post.age.label if post.age else ""
-    return f"parents of babies aged {label}" if label else "parents of babies"
+def audience_type(post: Post, words: Wording) -> str:
+    label = age_label(post.age, words) if post.age else ""
+    return words.gettext("parents of babies aged %(ages)s", ages=label) if label else words.gettext("parents of babies")
 
 
 class _Text(HTMLParser):
