@@ -21,7 +21,7 @@ BASE_URL ?=
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PYTEST_ARGS ?=
 
-.PHONY: serve build check test chromium java bench clean
+.PHONY: serve build check test chromium java bench catalogs clean
 
 # --clear: made anew (not over a venv of another interpreter, whose python links would stay).
 $(VENV)/.installed: pyproject.toml
@@ -42,6 +42,20 @@ build: $(VENV)/.installed
 
 check: $(VENV)/.installed
 	$(BIN)/backlying-site check --source $(SOURCE)
+
+# The interface's messages (docs/themes.md, "Translating the theme"): extract them again from the
+# templates, scripts and render/ (babel.cfg) into messages.pot, then merge it into every catalog: a new
+# message comes in empty, a changed one marked fuzzy (`check` warns of both). The .pot's date is
+# pinned, so the files change only when the messages do. NEW=fr starts a catalog for a new language.
+LOCALE := src/backlying_site/locale
+catalogs: $(VENV)/.installed
+	$(BIN)/pybabel extract --mapping-file babel.cfg --ignore-dirs '.* ._ node_modules public tests benchmarks' \
+		--add-comments TRANSLATORS: --strip-comments --no-wrap --project backlying-site --copyright-holder backlying-site \
+		--header-comment "# The interface's messages of backlying-site's default theme: made by 'make catalogs'." \
+		--output-file $(LOCALE)/messages.pot .
+	sed -i -e 's/^"POT-Creation-Date: .*/"POT-Creation-Date: 2026-12-01 00:00+0000\\n"/' $(LOCALE)/messages.pot
+	$(BIN)/pybabel update --input-file $(LOCALE)/messages.pot --output-dir $(LOCALE) --domain messages \
+		--ignore-pot-creation-date --ignore-obsolete --no-wrap $(if $(NEW),--init-missing --locale $(NEW))
 
 # Browser tests drive Debian's Chromium through Playwright; Playwright's own
 # browser download cannot work here, so it is never used.
