@@ -19,16 +19,21 @@ from typing import Iterable, Iterator
 from urllib.parse import unquote, urljoin, urlsplit
 
 import textstat
+from babel.messages.extract import extract
+from babel.messages.pofile import read_po
 
 from ..load.config import CONFIG_NAME
 from ..load.content import AUTHORS_FILE
 from ..errors import Problem, quoted
 from ..load.frontmatter import KeyPath, format_path, parse_yaml, read_text
+from ..load.schema import youtube_video
 from ..render.pages import address
 from ..assets.images import ImagePlan
 from ..render.markdown import MAX_LINKS_PER_TEXT, MarkdownRenderer
 from ..model import ImageRef, LintSettings, Post, SiteConfig, Site
 from ..render.urlsafety import browser_url
+from ..load.theme import DEFAULT_THEME, LOCALE, catalog_files
+from ..render.translations import MessageId, gaps
 
 
 def lint_site(site: Site, plans: dict[Path, ImagePlan], settings: LintSettings, *,
@@ -44,10 +49,11 @@ def lint_site(site: Site, plans: dict[Path, ImagePlan], settings: LintSettings, 
         problems += lint_reading_level(post, settings, language=site.config.language)
         problems += lint_links(post, site, pages)
         problems += lint_markup(post, renderers) + lint_crowded_paragraphs(post)
+        problems += lint_markdown_surprises(post) + lint_html_as_text(post, site.config)
         problems += lint_review(post, settings, today)
         problems += lint_precautions(post) + lint_emergency_signs(post) + lint_summary(post, settings)
     problems += lint_images(site, plans, settings) + lint_site_markup(site, renderers[1])
-    problems += lint_translations(site.posts, originals)
+    problems += lint_translations(site.posts, originals) + lint_catalogs(site)
     return sorted(set(problems))
 
 
@@ -435,6 +441,208 @@ def _crowded(count: int) -> str:
     return message
 
 
+# What Markdown makes of a text that its author most likely did not mean (issue 22) --------------
+
+_TAB = 4  # Python-Markdown's tab length: a tab is four spaces, and four spaces make code
+_ITEM = re.compile(r"^( *)([-*+]|\d{1,9}\.) +\S")
+_ATX = re.compile(r"^(#{1,6})(?!#)")
+_SETEXT = re.compile(r"^(=+|-+) *$")
+
+
+@dataclass
+class _Line:
+    offset: int  # from the text's first line
+    text: str  # tabs expanded, as Python-Markdown reads it
+    tab: bool  # it was indented with a tab
+
+    @property
+    def indent(self) -> int:
+        return len(self.text) - len(self.text.lstrip(" "))
+
+
+def _blocks(source: str) -> list[list[_Line]]:
+    """The text's blocks (lines between empty lines), as Python-Markdown splits them."""
+    blocks: list[list[_Line]] = [[]]
+    for offset, raw in enumerate(source.split("\n")):
+        if not raw.strip():
+            blocks.append([])
+        elif _ATX.match(raw):  # a heading is a block of its own, and the lines after it another
+            blocks += [[_Line(offset, raw, False)], []]
+        else:
+            blocks[-1].append(_Line(offset, raw.expandtabs(_TAB), "\t" in raw[:len(raw) - len(raw.lstrip())]))
+    return [block for block in blocks if block]
+
+
+def markdown_surprises(source: str, body: bool = False) -> list[tuple[int, str]]:
+    """(line offset, message) for each place Python-Markdown turns into what its author most likely did
+    not mean: an indented paragraph shown as code, a list run into the text above or broken by its
+    indentation, a heading level skipped (from '#', the page's title, when ``body``)."""
+    found: list[tuple[int, str]] = []
+    in_list = code = False
+    for block in _blocks(source):
+        first = block[0]
+        if first.indent >= _TAB and not in_list:
+            if not code:
+                found.append((first.offset, _code_message(first)))
+            code = True
+            continue
+        code = False
+        starts_list = bool(_ITEM.match(first.text))
+        if not starts_list and 0 < first.indent < _TAB and in_list:
+            found.append((first.offset, f"this paragraph is indented {_spaces(first.indent)} after a list, so the "
+                          "page ends the list above it; indent it 4 spaces to keep it in the item above, or not "
+                          "at all"))
+        in_list = starts_list or (in_list and first.indent >= _TAB)
+        found += _list_surprises(block) if starts_list else _text_then_list(block)
+    return sorted(found + _skipped_headings(source, body))
+
+
+def _code_message(line: _Line) -> str:
+    start = "a tab" if line.tab else f"{line.indent} spaces"
+    return (f"this paragraph starts with {start}, so the page shows it as code (in a box, in a typewriter font); "
+            f"remove the {'tab' if line.tab else 'spaces'} at the start of its lines")
+
+
+def _spaces(count: int) -> str:
+    return f"{count} space{'s' if count != 1 else ''}"
+
+
+def _list_surprises(block: list[_Line]) -> list[tuple[int, str]]:
+    """In a list: an item indented a little (not the 4 spaces that put it under the item above), and
+    an item of the other kind ('-' after '1.'), which is joined to the item above."""
+    found: list[tuple[int, str]] = []
+    last: tuple[int, bool] | None = None  # the indentation and kind (numbered?) of the item above
+    for line in block:
+        item = _ITEM.match(line.text)
+        if not item:
+            continue
+        indent, numbered = len(item[1]), item[2][0].isdigit()
+        if last is not None and 0 < indent - last[0] < _TAB:
+            found.append((line.offset, f"this item is indented {_spaces(indent)} where the item above has "
+                          f"{last[0]}, so the page shows it in the same list, not under that item; indent it 4 "
+                          "spaces more than the item above to put it under it, or line it up with it"))
+        elif last is not None and indent == last[0] and numbered != last[1]:
+            found.append((line.offset, f"a {'numbered' if numbered else f'{item[2]!r}'} item right after "
+                          f"{'numbered' if last[1] else 'bulleted'} ones is joined to the item above; use the "
+                          "same kind of mark for every item, or leave an empty line between the two lists"))
+        last = (indent, numbered)
+    return found
+
+
+def _text_then_list(block: list[_Line]) -> list[tuple[int, str]]:
+    """A list begun on the line after a paragraph's text: Python-Markdown runs it into the paragraph."""
+    for line in block[1:]:
+        if _ITEM.match(line.text) and line.indent < _TAB:
+            return [(line.offset, "this list starts on the line after the text above, so the page runs it "
+                     "into that paragraph; leave an empty line before the list")]
+    return []
+
+
+def _skipped_headings(source: str, body: bool) -> list[tuple[int, str]]:
+    """A heading more than one level below the one before it (screen readers list the headings to
+    find their way). In a body '#' is the page's title, so its headings start at '##'."""
+    found: list[tuple[int, str]] = []
+    last = 1 if body else 0
+    lines = source.split("\n")
+    for offset, line in enumerate(lines):
+        atx = _ATX.match(line)
+        setext = offset and _SETEXT.match(line) and lines[offset - 1].strip() and not _ITEM.match(lines[offset - 1])
+        level = len(atx[1]) if atx else (1 if line.startswith("=") else 2) if setext else 0
+        if not level:
+            continue
+        level = max(level, 2) if body else level  # the page turns a body's '#' into '##'
+        if last and level > last + 1:
+            want = "#" * (last + 1)
+            found.append((offset - (1 if setext and not atx else 0), f"a level-{level} heading ('{'#' * level}') "
+                          f"after a level-{last} one{' (the title)' if last == 1 and body else ''} skips a level, "
+                          f"which leaves screen-reader users wondering what they missed; make it '{want}'"))
+        last = level
+    return found
+
+
+def lint_markdown_surprises(post: Post) -> list[Problem]:
+    """markdown_surprises in the body (at its lines) and every Markdown field (at its key)."""
+    problems = [Problem(post.path, post.body_line + offset, "", message, severity="warning")
+                for offset, message in markdown_surprises(post.body, body=True)]
+    for path, source in post_markdown(post):
+        problems += [_warning(post, path, message) for _, message in markdown_surprises(source)]
+    return problems
+
+
+# Raw HTML a site shows as text (markdown: raw_html off): what to write instead, by element.
+_HTML_ELEMENT = re.compile(r"<(?P<name>[a-zA-Z][a-zA-Z0-9]*)(?=[\s/>])[^>]*>?", re.DOTALL)
+_ATTRIBUTE = r"""\b{}\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))"""
+_INSTEAD = {
+    "img": "write the picture in Markdown: ![{alt}]({src})",
+    "a": "write the link in Markdown: [the words to click]({href})",
+    "video": "put the video file in the post's folder and add it to the front matter: video: {{file: clip.mp4, "
+             "title: What the video shows}}",
+    "br": "for a new line, end the line before with a backslash (\\); for a new paragraph, leave an empty line",
+    "b": "write **bold** in Markdown", "strong": "write **bold** in Markdown",
+    "i": "write *italics* in Markdown", "em": "write *italics* in Markdown",
+    "p": "leave an empty line between paragraphs instead", "div": "leave an empty line between paragraphs instead",
+    "span": "write the text without it",
+    "ul": "write a list in Markdown, one line per item starting with '- '", "li": "write a list in Markdown, one "
+    "line per item starting with '- '", "ol": "write a numbered list in Markdown, one line per item: '1. ', '2. '",
+    "h1": "write a heading in Markdown: a line starting with '## '",
+    "table": "write a table in Markdown: a line per row, cells between '|'",
+}
+_HTML_NAMES = frozenset(_INSTEAD) | {"iframe", "embed", "object", "script", "style", "audio", "source", "figure",
+                                     "figcaption", "blockquote", "code", "pre", "hr", "u", "s", "small", "sup",
+                                     "sub", "tr", "td", "th", "thead", "tbody", "h2", "h3", "h4", "h5", "h6",
+                                     "center", "font", "section", "article", "button", "form", "input", "svg"}
+
+
+def html_as_text(source: str) -> list[tuple[int, str]]:
+    """(line offset, message) for each HTML element in a Markdown text that shows as text (raw HTML off),
+    outside code, saying what to write instead."""
+    code = {offset for offset, message in markdown_surprises(source) if "as code" in message}
+    code_lines = {line.offset for block in _blocks(source) for line in block if block[0].offset in code}
+    masked = "\n".join(" " * len(line) if offset in code_lines else _CODE_SPAN.sub(lambda m: " " * len(m[0]), line)
+                       for offset, line in enumerate(source.split("\n")))
+    found: list[tuple[int, str]] = []
+    for element in _HTML_ELEMENT.finditer(masked):
+        name = element["name"].lower()
+        if name in _HTML_NAMES:
+            tag = " ".join(element[0].split())
+            found.append((masked.count("\n", 0, element.start()), f"{quoted(tag, 40)} is HTML, which this site "
+                          f"shows as text (site.yaml's markdown: raw_html is off); {_instead(name, tag)}"))
+    return found
+
+
+def _instead(name: str, tag: str) -> str:
+    found = {key: re.search(_ATTRIBUTE.format(key), tag, re.IGNORECASE) for key in ("src", "alt", "href")}
+    attribute = {key: next((group for group in match.groups() if group), "") if match else ""
+                 for key, match in found.items()}
+    if name in ("iframe", "embed", "object"):
+        video = youtube_video(attribute["src"]) if attribute["src"] else "no address"
+        if not isinstance(video, str):
+            address = f"https://youtu.be/{video[0]}" + (f"?t={video[1]}" if video[1] else "")
+            return (f"delete it and give the video in the front matter: video: {{youtube: {address}, title: "
+                    "What the video shows}")
+        return f"delete it and link to the page instead: [what it shows]({attribute['src'] or 'https://...'})"
+    if name in ("h2", "h3", "h4", "h5", "h6"):
+        return f"write a heading in Markdown: a line starting with '{'#' * int(name[1])} '"
+    if name in _INSTEAD:
+        return _INSTEAD[name].format(alt=attribute["alt"] or "what the picture shows",
+                                     src=attribute["src"] or "images/step-1.jpg",
+                                     href=attribute["href"] or "https://...")
+    return "write it in Markdown instead, or remove it"
+
+
+def lint_html_as_text(post: Post, config: SiteConfig) -> list[Problem]:
+    """html_as_text in the body (at its lines) and in the Markdown fields (at their keys), where the
+    site shows raw HTML as text."""
+    problems: list[Problem] = []
+    if not config.markdown_raw_html:
+        problems += [Problem(post.path, post.body_line + offset, "", message, severity="warning")
+                     for offset, message in html_as_text(post.body)]
+    if not (config.markdown_raw_html and config.markdown_raw_html_in_fields):
+        for path, source in post_markdown(post):
+            problems += [_warning(post, path, message) for _, message in html_as_text(source)]
+    return problems
+
+
 # Images ---------------------------------------------------------------------
 
 def lint_images(site: Site, plans: dict[Path, ImagePlan], settings: LintSettings) -> list[Problem]:
@@ -535,3 +743,52 @@ def lint_summary(post: Post, settings: LintSettings) -> list[Problem]:
         return []
     return [_warning(post, ("summary",), f"is {length} characters long; search results show about {limit}: "
                      f"shorten it to one sentence of at most {limit} characters")]
+
+
+# The interface's words (issue 21) --------------------------------------------------------------
+
+def lint_catalogs(site: Site) -> list[Problem]:
+    """Each message of the interface that the language's catalogs leave empty or out (its pages show
+    it in English), and each fuzzy entry (never used). English, the templates' own, needs no catalog."""
+    code = site.config.language
+    catalogs, _ = catalog_files(site.root)  # (a link out of the site is refused by the build already)
+    found = gaps(code, catalogs, interface_messages(site.root), source=code.split("-")[0].lower() == "en")
+    if found and not found[0].origin:
+        lines = _yaml_lines(site.root / CONFIG_NAME, CONFIG_NAME)
+        return [Problem(CONFIG_NAME, lines.get(("languages", code)) or lines.get(("language",), 0),
+                        "", f"'{code}' has no catalog of the interface's words, so its pages show them in "
+                        f"English; add locale/{code}/LC_MESSAGES/messages.po (docs/themes.md, 'Translating the "
+                        "theme')", severity="warning")]
+    return [Problem(gap.origin, gap.line, "", catalog_message(gap.message, gap.fuzzy), severity="warning")
+            for gap in found]
+
+
+def catalog_message(message: MessageId, fuzzy: bool) -> str:
+    shown = quoted(message if isinstance(message, str) else message[0])
+    if fuzzy:
+        return (f"{shown} is marked fuzzy (its English changed), so its pages do not use this translation; "
+                "check it, then remove the 'fuzzy' flag")
+    return f"{shown} has no translation (or misses a plural form), so its pages show the English; translate it " \
+           "('make catalogs' adds the messages a catalog lacks)"
+
+
+def interface_messages(root: Path) -> list[MessageId]:
+    """Every message the pages may show: the default theme's (its messages.pot, written by 'make
+    catalogs'), then those of the site's own templates and scripts."""
+    with open(LOCALE / "messages.pot", "rb") as pot:
+        found = [message.id for message in read_po(pot) if message.id]
+    for folder in (root / "templates", root / "static"):
+        if not folder.is_dir() or folder.resolve() == (DEFAULT_THEME / folder.name).resolve():
+            continue  # the default theme's own: in messages.pot
+        for path in sorted(folder.rglob("*")):
+            method = EXTRACTORS.get(path.suffix)
+            if method is not None and path.is_file():
+                with open(path, "rb") as source:
+                    found += [message for _, message, _, _ in extract(method[0], source, options=method[1])]
+    return list(dict.fromkeys(found))
+
+
+# What 'make catalogs' runs on each kind of file (babel.cfg), with render/environment.py's settings.
+_TEMPLATES = ("jinja2.ext:babel_extract", {"extensions": "jinja2.ext.i18n", "trim_blocks": "True",
+                                           "lstrip_blocks": "True"})
+EXTRACTORS = {".html": _TEMPLATES, ".xml": _TEMPLATES, ".js": ("javascript", {})}
