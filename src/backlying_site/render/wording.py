@@ -162,17 +162,17 @@ def script_strings(messages: Iterable[str | tuple[str, str]], words: Wording) ->
             text: Any = words.translations.gettext(message)
             if text != message:
                 found[message] = text
-        else:
-            forms = plural_forms(message, words)
-            if forms != {"one": message[0], "other": message[1]}:
-                found[message[0]] = forms
+        elif any(words.translations.ngettext(*message, n) != message[n != 1] for n in PLURAL_SAMPLES):
+            found[message[0]] = plural_forms(message, words)  # (the scripts' own: singular for 1 only)
     return found
 
 
 def plural_forms(message: tuple[str, str], words: Wording) -> dict[str, str]:
-    """Each plural category of the locale -> the catalog's form for a number of that category."""
+    """Each plural category of the locale -> the catalog's form for a number of that category; a
+    category whose form is other's is left out (the scripts take other's then: fewer bytes a page)."""
     rule = words.locale.plural_form
     forms: dict[str, str] = {}
     for n in PLURAL_SAMPLES:
         forms.setdefault(rule(n), words.translations.ngettext(*message, n))
-    return dict(sorted(forms.items()))
+    return {category: form for category, form in sorted(forms.items())
+            if category == "other" or form != forms.get("other")}
