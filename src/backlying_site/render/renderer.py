@@ -26,6 +26,7 @@ from ..model import Author, Guide, ImageRef, Post, Site
 from .discovery import AgeBand, RelatedIndex, age_bands
 from .environment import RecordedBand, Reads, json_ld, make_environment
 from .markdown import MarkdownRenderer
+from .links import LinkMap, rewrite_links
 from .pages import SITEMAP, Alternates, Page, Pages, Urls, same_page, shared_pages
 from .seo import Seo
 from .translations import translations
@@ -81,6 +82,7 @@ class Renderer:
         """``site``: one language of ``guide`` (the whole site; just ``site`` when not given)."""
         self.site, self.theme, self.plans = site, theme, plans
         self.guide = guide or Guide((site,))
+        self.links: LinkMap | None = None  # set once every page of the site is known (build.link_pages)
         self.today, self.drafts, self.preview = today, drafts, preview
         config = site.config
         self.urls = Urls(config.base_url, config.base_path, config.prefix)
@@ -178,6 +180,8 @@ class Renderer:
         self.reads.log = []
         try:
             html = self.env.get_template(page.template).render(self.full_context(page))
+            if self.links is not None and page.template == "post.html":
+                html = rewrite_links(html, self.links, page.origin, self.reads.record)
             return RenderedPage(html, tuple(dict.fromkeys(self.reads.log)))
         finally:
             self.reads.log = None
@@ -205,10 +209,13 @@ class Renderer:
         return [self.plans[ref.source].key for ref in post.images]
 
     def read_value(self, read: Any) -> Any:
-        """What a recorded read gives in this build (environment.recorded_read's reads)."""
+        """What a recorded read gives in this build: the posts of an age band (RecordedBand), or where
+        a link to a post's file leads (render/links.py)."""
         if read[0] == "age_band":
             band = next((b for b in self.bands if (b.from_months, b.to_months) == read[1:]), None)
             return band.posts if band is not None else None
+        if read[0] == "link" and self.links is not None:
+            return self.links.rewritten(read[1], read[2])
         raise ValueError(f"unknown read {read!r}")
 
 
