@@ -114,7 +114,8 @@ class Note:
 @dataclass(frozen=True)
 class Video:
     title: str
-    youtube: str = ""
+    youtube: str = ""  # the video's id, whatever form of its address the author gave
+    start: int = 0  # where the YouTube player starts, in seconds (the address's t= or start=)
     file: ImageRef | None = None  # a local video file (not processed, copied)
     poster: ImageRef | None = None
 

@@ -60,8 +60,8 @@ precautions:                      # when to stop and call the therapist
 # hero:                           # the big picture at the top (default: the first step's image)
 #   image: images/hero.jpg
 #   alt: Describe the picture.
-# video:                          # either youtube (the 11-character id) or file
-#   youtube: dQw4w9WgXcQ
+# video:                          # either youtube (the video's address, or its id) or file
+#   youtube: https://www.youtube.com/watch?v=dQw4w9WgXcQ
 #   # file: video.mp4
 #   title: The exercise in one minute
 #   poster: images/poster.jpg

@@ -57,15 +57,15 @@ def _build_hero(path: KeyPath, ctx: s.Ctx, image: Path, alt: str) -> Any:
     return _ref(image, alt, path + ("image",), ctx, _raw(path + ("image",), ctx))
 
 
-def _build_video(path: KeyPath, ctx: s.Ctx, title: str, youtube: str = "", file: Path | None = None,
-                 poster: Path | None = None) -> Any:
-    if bool(youtube) == bool(file):
-        return ctx.error(path, "give either 'youtube:' (a video id) or 'file:' (a video in the post's "
+def _build_video(path: KeyPath, ctx: s.Ctx, title: str, youtube: tuple[str, int] = ("", 0),
+                 file: Path | None = None, poster: Path | None = None) -> Any:
+    if bool(youtube[0]) == bool(file):
+        return ctx.error(path, "give either 'youtube:' (the video's address) or 'file:' (a video in the post's "
                          "folder), not both or neither")
     file_ref = _ref(file, title, path + ("file",), ctx, _raw(path + ("file",), ctx)) if file else None
     poster_ref = (_ref(poster, f"Video: {title}", path + ("poster",), ctx, _raw(path + ("poster",), ctx))
                   if poster else None)
-    return Video(title=title, youtube=youtube, file=file_ref, poster=poster_ref)
+    return Video(title=title, youtube=youtube[0], start=youtube[1], file=file_ref, poster=poster_ref)
 
 
 def _build_age(path: KeyPath, ctx: s.Ctx, **values: Any) -> Any:
@@ -140,7 +140,7 @@ POST_FIELDS: dict[str, s.Field] = {
     "precautions": s.Field(s.list_of(s.text("a precaution"), "precautions")),
     "video": s.Field(s.record({"title": s.Field(s.text("the video's title"), required=True,
                                                 hint="add 'title:' describing the video"),
-                               "youtube": s.Field(s.youtube_id), "file": s.Field(_video_file),
+                               "youtube": s.Field(s.youtube), "file": s.Field(_video_file),
                                "poster": s.Field(_image)}, "a video", build=_build_video)),
     "reviewed_by": s.Field(s.record({"name": s.Field(s.text("the reviewer's name"), required=True,
                                                      hint="add 'name:' with the reviewer's name"),

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import html
 import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
+from urllib.parse import parse_qs, urlsplit
 
 from ..errors import Problem, quoted
 from .frontmatter import Document, KeyPath, format_path
@@ -164,11 +166,91 @@ def url(value: Any, path: KeyPath, ctx: Ctx) -> Any:
     return checked
 
 
-def youtube_id(value: Any, path: KeyPath, ctx: Ctx) -> Any:
-    if not isinstance(value, str) or not re.fullmatch(r"[A-Za-z0-9_-]{11}", value):
-        return ctx.error(path, f"{quoted(value)} is not a YouTube video id; use the 11 characters after "
-                         "'watch?v=' in the video's address, for example dQw4w9WgXcQ")
-    return value
+# A video's id (11 characters), and every address YouTube gives one: the browser's (watch?v=), the
+# Share button's (youtu.be/), Shorts, embedded players (embed/, youtube-nocookie.com), the phone site
+# (m.) and YouTube Music (music.), with a start time in any of the forms YouTube writes (issue 22).
+YOUTUBE_ID = re.compile(r"[A-Za-z0-9_-]{11}")
+_YOUTUBE_HOSTS = frozenset({"youtube.com", "m.youtube.com", "music.youtube.com", "youtube-nocookie.com", "youtu.be"})
+_YOUTUBE_PATH = re.compile(r"/(?:embed|shorts|live|v|e)/([A-Za-z0-9_-]{11})/?")
+_START = re.compile(r"(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s?)?")
+_IFRAME_SRC = re.compile(r"""\bsrc\s*=\s*["']?([^"'\s>]+)""", re.IGNORECASE)
+NOT_YOUTUBE = ("is not a YouTube video; give its address as YouTube shows it (https://www.youtube.com/watch?v="
+               "dQw4w9WgXcQ, https://youtu.be/dQw4w9WgXcQ from Share, https://www.youtube.com/shorts/dQw4w9WgXcQ) or "
+               "its 11-character id (dQw4w9WgXcQ); a start time such as &t=30s is kept")
+
+
+def youtube_video(written: str) -> tuple[str, int] | str:
+    """(the video's id, its start in seconds) from an id or any YouTube address, or why it is none."""
+    text = written.strip()
+    if YOUTUBE_ID.fullmatch(text):
+        return text, 0
+    if text.startswith("<"):  # the embed code YouTube's Share > Embed gives: its player's address
+        found = _IFRAME_SRC.search(text)
+        text = html.unescape(found[1]) if found else text
+    try:
+        parts = urlsplit(text if "//" in text else "https://" + text)
+        host = (parts.hostname or "").lower().removeprefix("www.") if parts.scheme in ("http", "https", "") else ""
+    except ValueError:  # '[' without its ']' (an IPv6 address): no YouTube address either
+        return NOT_YOUTUBE
+    if host not in _YOUTUBE_HOSTS:
+        return NOT_YOUTUBE
+    query = parse_qs(parts.query)
+    if host == "youtu.be":
+        found = re.fullmatch(r"/([A-Za-z0-9_-]{11})/?", parts.path)
+    elif parts.path.rstrip("/") == "/watch":
+        found = re.fullmatch(r"([A-Za-z0-9_-]{11})", query.get("v", [""])[0])
+    else:
+        found = _YOUTUBE_PATH.fullmatch(parts.path)
+    if not found:
+        return ("is a YouTube address without a video's 11-character id (a playlist, a channel, or cut short?); "
+                "open the video and copy its address, such as https://youtu.be/dQw4w9WgXcQ")
+    written_start = (query.get("t") or query.get("start") or parse_qs(parts.fragment).get("t") or ["0"])[0]
+    start = _START.fullmatch(written_start)
+    if not written_start or not start:
+        return (f"has a start time YouTube cannot read ('{written_start}'); write it in seconds, or minutes and "
+                "seconds, such as t=65 or t=1m5s")
+    hours, minutes, seconds = (int(part or 0) for part in start.groups())
+    return found[1], hours * 3600 + minutes * 60 + seconds
+
+
+def youtube(value: Any, path: KeyPath, ctx: Ctx) -> Any:
+    """A YouTube video: (its id, where it starts in seconds)."""
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        return ctx.error(path, f"expected a YouTube video's address, got {describe(value)}; write it on the same "
+                         "line after 'youtube:', such as youtube: https://youtu.be/dQw4w9WgXcQ")
+    found = youtube_video(str(value))
+    return ctx.error(path, f"{quoted(value, 80)} {found}") if isinstance(found, str) else found
+
+
+def tag_label(written: str) -> str:
+    """The words a tag is shown with: as written ("Tummy time"), or a slug's words ("tummy-time")."""
+    words = " ".join(written.split())
+    return words.replace("-", " ") if SLUG_RE.match(words) else words
+
+
+def tags(value: Any, path: KeyPath, ctx: Ctx) -> Any:
+    """Topics as the author writes them: a list, or words separated by commas ('play, rolling'); each
+    becomes (its slug, its label): 'Parálisis cerebral' -> ('paralisis-cerebral', 'Parálisis cerebral')."""
+    if isinstance(value, str):
+        items: list[tuple[Any, KeyPath]] = [(part, path) for part in value.split(",") if part.strip()]
+    elif isinstance(value, list):
+        items = [(item, path + (i,)) for i, item in enumerate(value)]
+    else:
+        return ctx.error(path, f"expected a list of tags, got {describe(value)}; write them as tags: [Tummy time, "
+                         "Play], or one per line starting with '- '")
+    found = [_tag(item, where, ctx) for item, where in items]
+    return INVALID if any(tag is INVALID for tag in found) else tuple(found)
+
+
+def _tag(value: Any, path: KeyPath, ctx: Ctx) -> Any:
+    label = text("a tag")(value, path, ctx)
+    if label is INVALID:
+        return INVALID
+    slug = make_slug(label)
+    if not slug:
+        return ctx.error(path, f"{quoted(label)} has no letter or digit a web address can use; write the tag with "
+                         "letters a to z or digits, for example 'Tummy time'")
+    return slug, tag_label(label)
 
 
 def list_of(item: Checker, what: str, min_items: int = 0) -> Checker:
