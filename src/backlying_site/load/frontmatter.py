@@ -280,14 +280,21 @@ class _Walker:
 
 
 def _yaml_problem(exc: yaml.MarkedYAMLError, text: str, rel: str, first_line: int) -> Problem:
+    """PyYAML's error as the author's mistake, at its line, with the line written right. Quote marks
+    come first: an apostrophe ("baby's") in a quoted value is the commonest mistake in posts about
+    babies, and PyYAML reports it as a missing key, lines later when a quote is never closed (issue 22)."""
     mark = exc.problem_mark or exc.context_mark
     row, column = (mark.line, mark.column) if mark else (0, 0)
     lines = text.split("\n")
     source = lines[row] if row < len(lines) else ""
     problem, context = exc.problem or "", exc.context or ""
+    reason = f"{context + ', ' if context else ''}{problem}"
+    quote = quote_mistake(lines, row)
+    if quote is not None:  # (PyYAML's words, "did not find expected key", would only mislead here)
+        return Problem(rel, quote[0] + first_line, "", quote[1])
     if "\t" in source[:len(source) - len(source.lstrip())] or "tab" in problem:
-        message = ("a tab character is used for indentation here; YAML needs spaces "
-                   "(replace the tab with two spaces)")
+        message = ("a tab character is used for indentation here; YAML needs spaces: write the line as "
+                   f"{_shown_line(_without_tabs(lines, row))}")
     elif "invalid Unicode" in problem:
         message = _escape_message(source, column)
     elif "quoted scalar" in context and exc.context_mark is not None:
@@ -299,13 +306,147 @@ def _yaml_problem(exc: yaml.MarkedYAMLError, text: str, rel: str, first_line: in
                    "line it up with the fields around it, or, if it continues the text above, put that "
                    "whole text in double quotes")
     elif "mapping values are not allowed" in problem:
-        message = ("a ':' inside a value; put the whole value in double quotes, "
-                   "for example title: \"Legs up: a first exercise\"")
+        message = _colon_message(source)
     elif "expected <block end>" in problem or "did not find expected" in problem:
         message = "the indentation is off here; line up this field with the ones around it, using spaces"
     else:
         message = "the fields are not valid YAML here; check the indentation and quotes on this line"
-    return Problem(rel, row + first_line, "", message, reason=f"{context + ', ' if context else ''}{problem}")
+    return Problem(rel, row + first_line, "", message, reason=reason)
+
+
+# A line of front matter: its indentation, list dashes and key ("  - text: "), then its value.
+_LINE = re.compile(r"^(?P<head> *(?:- +)*(?:[^\s:#'\"\[\]{},][^:#]*?: +)?)(?P<value>.*)$")
+_COMMENT = re.compile(r"\s+#[^'\"]*$")
+_BLOCK = re.compile(r"^[|>][-+0-9]*\s*(?:#.*)?$")
+_ITEM_END = re.compile(r"[,\]]")
+_FIELD_START = re.compile(r"^\s*(?:- |[^\s:#'\"][^:#]*:(?: |$))")
+
+
+def quote_mistake(lines: list[str], last: int) -> tuple[int, str] | None:
+    """The first line up to ``last`` whose quoted value (or flow list item) is never closed, or goes
+    on after its closing quote mark: (its index, what to do, with the line written right)."""
+    block = -1  # the indentation of the field whose value is a block ('|' or '>'), while in it
+    for row, line in enumerate(lines[:last + 1]):
+        indent = len(line) - len(line.lstrip(" "))
+        if block >= 0 and (indent > block or not line.strip()):
+            continue  # a line of text in a block: anything goes
+        head, value = _LINE.match(line).group("head", "value")  # type: ignore[union-attr]
+        block = indent if _BLOCK.match(value) else -1
+        items = _flow_items(value) if value.startswith("[") else [(0, value)] if value.startswith(("'", '"')) else []
+        for start, item in items:
+            found = _quote_problem(item, _continues(lines, row))
+            if found is not None:
+                fixed = f"{head}{value[:start]}{found[1]}{value[start + len(item):]}"
+                return row, f"{found[0]}: write the line as {_shown_line(fixed)}"
+    return None
+
+
+def _quote_problem(item: str, continued: bool) -> tuple[str, str] | None:
+    """What is wrong with a value that starts with a quote mark, and the value written right; None
+    when it is right, or may be continued on the next line (a long text in quotes)."""
+    mark, comment = item[0], ""
+    end = _closing_quote(item)
+    if end is None:
+        if continued:
+            return None
+        return (f"the quote mark ({mark}) that starts this value is never closed; end the value with the same "
+                "quote mark", item.rstrip() + mark)
+    rest = item[end + 1:]
+    found = _COMMENT.search(rest)
+    if found:
+        rest, comment = rest[:found.start()], found.group()
+    if not rest.strip():
+        return None
+    whole = (item[:end + 1] + rest).rstrip()
+    if mark == "'" and rest[:1].isalnum():  # "baby's": the apostrophe closes the quote mark
+        before = item[1:end].split()
+        word = (before[-1] if before else "") + "'" + re.match(r"\w*", rest)[0]  # type: ignore[index]
+        inner = whole[1:-1] if whole.endswith("'") else whole[1:]
+        fix = "inside single quote marks, write each apostrophe twice ('')" if '"' in inner else \
+            "put the value in double quote marks instead"
+        return (f"the apostrophe in {word} closes the quote mark (') the value starts with; {fix}",
+                _requoted(f'"{inner}"') + comment)
+    return (f"the value goes on after the quoted {item[:end + 1]}; to keep those quote marks in the text, put "
+            "the whole value in the other kind", _requoted(whole) + comment)
+
+
+def _closing_quote(item: str) -> int | None:
+    """Where the quoted text that ``item`` starts ends (YAML's rules: '' in single quotes, \\" in double)."""
+    mark, at = item[0], 1
+    while at < len(item):
+        if mark == '"' and item[at] == "\\":
+            at += 2
+            continue
+        if item[at] == mark:
+            if mark == "'" and item[at + 1:at + 2] == "'":
+                at += 2
+                continue
+            return at
+        at += 1
+    return None
+
+
+def _requoted(whole: str) -> str:
+    """``whole`` (a value as written, quote marks and all) in the quote marks that keep its text."""
+    mark = whole[0]
+    inner = whole[1:-1] if mark in "'\"" and len(whole) > 1 and whole[-1] == mark else whole
+    if mark == "'" and inner is not whole:
+        inner = inner.replace("''", "'")
+    if '"' not in inner and "\\" not in inner:
+        return f'"{inner}"'
+    return "'" + inner.replace("'", "''") + "'"
+
+
+def _flow_items(value: str) -> list[tuple[int, str]]:
+    """The items of a list written on one line ('[a, 'b c', d]') that start with a quote mark: each
+    with where it starts, as far as the next ',' or ']' after its closing quote."""
+    items, at = [], 1
+    while at < len(value):
+        while at < len(value) and value[at] == " ":
+            at += 1
+        if at < len(value) and value[at] in "'\"":
+            end = _closing_quote(value[at:])
+            stop = len(value) if end is None else at + end + 1
+            while stop < len(value) and value[stop] not in ",]":
+                stop += 1
+            items.append((at, value[at:stop].rstrip() if end is not None else value[at:].rstrip().rstrip("]")))
+            at = stop + 1
+        else:
+            found = _ITEM_END.search(value, at)
+            at = found.end() if found else len(value)
+    return items
+
+
+def _continues(lines: list[str], row: int) -> bool:
+    """Whether the line after ``row`` may continue a quoted text begun there: it is not a new field."""
+    following = next((line for line in lines[row + 1:] if line.strip()), None)
+    return following is not None and not _FIELD_START.match(following)
+
+
+def _colon_message(source: str) -> str:
+    """A ': ' in a plain value, with the line written right."""
+    head, value = _LINE.match(source).group("head", "value")  # type: ignore[union-attr]
+    found = _COMMENT.search(value)
+    comment = found.group() if found else ""
+    value = value[:found.start()] if found else value
+    fixed = head + _requoted(value.rstrip()) + comment
+    return ("a ': ' inside a value not in quote marks starts a new field; put the whole value in quote marks: "
+            f"write the line as {_shown_line(fixed)}")
+
+
+def _without_tabs(lines: list[str], row: int) -> str:
+    """The line with its indentation in spaces: two more than the field it is under, else the same."""
+    line = lines[row]
+    above = next((before for before in reversed(lines[:row]) if before.strip()), "")
+    indent = len(above) - len(above.lstrip(" \t"))
+    if above.rstrip().endswith(":"):
+        indent += 2
+    return " " * indent + line.lstrip(" \t")
+
+
+def _shown_line(line: str) -> str:
+    """A line of YAML inside a message, between backticks (its indentation shows inside them)."""
+    return f"`{line}`"
 
 
 def _escape_message(source: str, column: int) -> str:
