@@ -314,3 +314,45 @@ def test_wheel_ships_the_default_theme(tmp_path: Path) -> None:
     names = zipfile.ZipFile(wheel).namelist()
     assert "backlying_site/theme/templates/post.html" in names
     assert "backlying_site/theme/static/css/site.css" in names
+
+
+# --- usage mistakes: one line, exit 2 (issue 22) -----------------------------------------------------------
+
+
+@pytest.mark.parametrize("port", ["99999", "-1", "eighty"])
+def test_a_port_that_cannot_be_is_one_line_and_exit_2(port: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["serve", "--port", port])
+    assert exit_info.value.code == 2
+    assert capsys.readouterr().err == (f"backlying-site serve: error: argument --port: '{port}' is not a port; give a "
+                                       "number from 1 to 65535, such as --port 8000, or 0 for any free port (see "
+                                       "'backlying-site serve --help')\n")
+
+
+def test_any_usage_mistake_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["new"])
+    assert exit_info.value.code == 2
+    assert capsys.readouterr().err == ("backlying-site new: error: the following arguments are required: title (see "
+                                       "'backlying-site new --help')\n")
+
+
+def test_build_py_with_a_python_that_lacks_the_packages_says_how_to_install_them(tmp_path: Path) -> None:
+    """The system's Python without its site-packages (-S): no PyYAML, no Pillow, no Jinja2."""
+    python = shutil.which("python3", path="/usr/bin:/bin") or sys.executable
+    result = subprocess.run([python, "-S", str(REPO / "build.py"), "--output", str(tmp_path / "out")],
+                            capture_output=True, text=True, cwd=tmp_path, env={"PATH": "/usr/bin:/bin"})
+    assert result.returncode == 2, result.stderr
+    assert re.fullmatch(r"build\.py: this Python \(.+\) lacks what backlying-site needs \(the package '\w+'\); run "
+                        r"'make build', which installs it into \.venv/ first, or install it with 'python3 -m venv "
+                        r"\.venv && \.venv/bin/python -m pip install -e \.' and run '\.venv/bin/python build\.py'\n",
+                        result.stderr), result.stderr
+    assert result.stdout == "" and not (tmp_path / "out").exists()
+
+
+def test_python_m_backlying_site_is_the_command(tmp_path: Path) -> None:
+    result = subprocess.run([sys.executable, "-m", "backlying_site", "--version"], capture_output=True, text=True)
+    assert (result.returncode, result.stdout) == (0, f"backlying-site {__version__}\n")
+    result = subprocess.run([sys.executable, "-m", "backlying_site", "new", "Rolling", "--source", str(tmp_path)],
+                            capture_output=True, text=True)
+    assert result.returncode == 2 and result.stderr.startswith("backlying-site new: error: no site.yaml in ")

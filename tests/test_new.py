@@ -31,7 +31,12 @@ AWKWARD = ['Say "hi" to your baby', "Legs up: a first exercise", "# not a commen
            "...", "null", "yes", "2026-01-10", "[a, b]", "{a: b}", "\\ud83d\\udc76", "x" * 200]
 
 
+SITE_YAML = ("title: T\ndescription: D\nbase_url: https://example.org/\nauthor: team\n"
+             "disclaimer: Not medical advice.\n")
+
+
 def run_new(root: Path, title: str, capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
+    (root / "site.yaml").write_text(SITE_YAML, encoding="utf-8")
     code = main(["new", title, "--source", str(root), "--slug", "x"])
     return code, capsys.readouterr().err
 
@@ -66,7 +71,7 @@ def test_every_title_new_accepts_reads_back_as_it_was_given(title: str) -> None:
 def test_a_title_with_a_line_break_is_refused_in_one_line_with_exit_2(title: str, tmp_path: Path,
                                                                       capsys: pytest.CaptureFixture[str]) -> None:
     assert run_new(tmp_path, title, capsys) == (2, LINE_BREAK)
-    assert list(tmp_path.iterdir()) == []
+    assert not (tmp_path / "content").exists()
 
 
 @pytest.mark.parametrize(("title", "err"), [
@@ -81,11 +86,12 @@ def test_a_title_with_a_line_break_is_refused_in_one_line_with_exit_2(title: str
 def test_a_title_new_cannot_write_is_refused_in_one_line_with_exit_2(title: str, err: str, tmp_path: Path,
                                                                     capsys: pytest.CaptureFixture[str]) -> None:
     assert run_new(tmp_path, title, capsys) == (2, err)
-    assert list(tmp_path.iterdir()) == []
+    assert not (tmp_path / "content").exists()
 
 
 def test_a_slug_that_cannot_be_an_address_is_wrong_usage_too(tmp_path: Path,
                                                             capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "site.yaml").write_text(SITE_YAML, encoding="utf-8")
     assert main(["new", "👶", "--source", str(tmp_path)]) == 2
     assert capsys.readouterr().err == ("backlying-site new: error: slug: '' is not usable as an address; pass "
                                        "--slug with lowercase letters, digits and hyphens\n")
@@ -98,3 +104,41 @@ def test_a_post_made_from_an_awkward_title_passes_check(sample_site: Path, capsy
     assert main(["new", title, "--source", str(sample_site), "--slug", "legs-up"]) == 0
     Image.new("RGB", (40, 30), "white").save(sample_site / "content/posts/legs-up/images/step-1.jpg")
     assert main(["check", "--source", str(sample_site)]) == 0, capsys.readouterr().err
+
+
+def test_new_outside_a_site_folder_is_wrong_usage(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Issue 22: it wrote a post into a folder no build reads."""
+    assert main(["new", "Side-lying play", "--source", str(tmp_path)]) == 2
+    assert capsys.readouterr().err == (f"backlying-site new: error: no site.yaml in {tmp_path}, so it is not a site "
+                                       "folder; run it in the folder that has site.yaml, or pass --source with that "
+                                       "folder\n")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_fresh_post_builds_as_it_is_with_and_without_drafts_and_passes_check(
+        sample_site: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Issue 22: its step pictures do not exist yet, and a draft that named them stopped the whole site."""
+    assert main(["new", "Side-lying play", "--source", str(sample_site)]) == 0
+    capsys.readouterr()
+    for extra in ([], ["--drafts"]):
+        code = main(["build", "--source", str(sample_site), "--output", str(tmp_path / f"out{len(extra)}"), *extra])
+        out, err = capsys.readouterr()
+        assert code == 0 and "warning" not in err and "error" not in err, err
+        assert out.startswith("Built ")
+    assert (tmp_path / "out1/side-lying-play/index.html").is_file()
+    assert not (tmp_path / "out0/side-lying-play").exists()
+    for extra in ([], ["--drafts"]):
+        assert main(["check", "--source", str(sample_site), *extra]) == 0, capsys.readouterr().err
+        assert "error" not in capsys.readouterr().err
+
+
+def test_a_fresh_post_becomes_one_with_pictures_when_its_lines_are_uncommented(sample_site: Path) -> None:
+    from PIL import Image
+
+    path = new_post(sample_site, "Side-lying play", today=dt.date(2026, 1, 10))
+    Image.new("RGB", (40, 30), "white").save(path.parent / "images/step-1.jpg")
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("    # image:", "    image:").replace("    # alt:", "    alt:"), encoding="utf-8")
+    post, problems = load_post(path, sample_site)
+    assert problems == [] and post is not None
+    assert post.steps[0].image is not None and post.hero is post.steps[0].image

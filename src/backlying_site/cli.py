@@ -28,8 +28,15 @@ def _source(parser: argparse.ArgumentParser) -> None:
                         help="on an internal error, show Python's full traceback (for a bug report)")
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse, with a usage mistake said in one line (its usage summary is --help's), exit 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {printable(message)} (see '{self.prog} --help')\n")
+
+
 def make_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="backlying-site",
         description="Build a static guide of baby physical-therapy exercises from Markdown posts.",
         epilog=EPILOG)
@@ -72,7 +79,8 @@ def make_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1",
                        help="address to listen on (default: 127.0.0.1, this computer only; 0.0.0.0 lets a "
                             "phone on the same network see the preview)")
-    serve.add_argument("--port", type=int, default=8000, help="port to listen on (default: 8000)")
+    serve.add_argument("--port", type=port_argument, default=8000,
+                       help="port to listen on, from 1 to 65535 (default: 8000; 0: any free port)")
     serve.add_argument("--no-drafts", action="store_true", help="leave drafts out, as the published site does")
     serve.add_argument("--open", action="store_true", help="open the preview in a web browser")
     serve.add_argument("--output", type=Path, metavar="DIR",
@@ -101,6 +109,18 @@ def base_url_argument(value: str) -> str:
     if problem:
         raise argparse.ArgumentTypeError(f"{quoted(value, 80)} {problem}")
     return value
+
+
+def port_argument(value: str) -> int:
+    """--port: a number a port can be, refused as wrong usage (exit 2) in one line."""
+    try:
+        port = int(value)
+    except ValueError:
+        port = -1
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{quoted(value, 20)} is not a port; give a number from 1 to 65535, such "
+                                         "as --port 8000, or 0 for any free port")
+    return port
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -176,12 +196,18 @@ def run_check(args: argparse.Namespace) -> int:
 
 
 def run_new(args: argparse.Namespace) -> int:
+    from .load.config import CONFIG_NAME
     from .scaffold import new_post
 
-    path = new_post(args.source.absolute(), args.title, args.slug)
+    root = args.source.absolute()
+    if not (root / CONFIG_NAME).is_file():  # a post written there would be in no site (issue 22)
+        raise UsageError(f"no {CONFIG_NAME} in {root}, so it is not a site folder; run it in the folder "
+                         f"that has {CONFIG_NAME}, or pass --source with that folder")
+    path = new_post(root, args.title, args.slug)
     print(f"Created {_shown(path)}")
-    print("Next: put the step pictures in its images/ folder, fill in every field (the comments explain "
-          "each one), then run 'backlying-site check' and 'backlying-site serve' to preview it.")
+    print("Next: put the step pictures in its images/ folder and remove the '# ' before each step's image: "
+          "and alt: lines, fill in every field (the comments explain each one), then run 'backlying-site "
+          "serve' to preview it. It stays a draft, left out of the site, until you remove 'draft: true'.")
     return 0
 
 

@@ -46,8 +46,9 @@ helps_with:
 steps:                            # at least one; shown numbered, in this order
   - title: Get comfortable        # optional short heading
     text: What to do, in one or two short sentences. **Bold** and *italics* work.
-    image: images/step-1.jpg      # a file in this post's images/ folder (at least 1600 px wide)
-    alt: Describe what the picture shows, for a reader who cannot see it.
+    # Put the picture in images/ (at least 1600 px wide), then remove the '# ' of the next two lines:
+    # image: images/step-1.jpg
+    # alt: Describe what the picture shows, for a reader who cannot see it.
     # caption: An optional line shown under the picture.
 play_ideas:
   - A song, a game or a toy that makes the exercise fun.
