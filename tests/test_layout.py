@@ -152,8 +152,8 @@ BEFORE = Post(path="content/posts/a/index.md", slug="a", title="A", date=dt.date
               benefits=("Strength",), steps=(Step(1, "Lie down."),), body="Body A.", body_line=8)
 AFTER = Post(path="content/posts/b/index.md", slug="b", title="B", date=dt.date(2024, 2, 2), summary="B.",
              benefits=("Balance",), steps=(Step(1, "Sit up."),), body="Body B.", body_line=9, author="ada",
-             updated=dt.date(2024, 3, 3), draft=True, tags=("play",), age=AgeRange(0, 3), dosage=Dosage(minutes=3),
-             equipment=("mat",), hero=PICTURE, helps_with=("reflux",), play_ideas=("sing",),
+             updated=dt.date(2024, 3, 3), draft=True, tags=("play",), tag_labels=("Play",), age=AgeRange(0, 3),
+             dosage=Dosage(minutes=3), equipment=("mat",), hero=PICTURE, helps_with=("reflux",), play_ideas=("sing",),
              note=Note("Tip", "Go slow."), precautions=("Stop if upset.",), video=Video("Clip", youtube="dQw4w9WgXcQ"),
              reviewed_by=Review("Dr B"), sources=(Source("AAP", "https://example.org/"),), disclaimer="Ask first.",
              emergency_signs=("Lips turn blue.",), adapted_from=Credit("A post", "Linds"), language="es",

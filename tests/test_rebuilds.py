@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 from PIL import Image
 
-from backlying_site.build import BuildOptions, build, build_command
+from backlying_site.build import BuildOptions, BuildResult, build, build_command
 from backlying_site.errors import SiteError
 from backlying_site.incremental import Store, fingerprint
 from conftest import REPO, SAMPLE_EPOCH
@@ -33,7 +33,7 @@ from conftest import REPO, SAMPLE_EPOCH
 EXAMPLES = int(os.environ.get("REBUILD_EXAMPLES", "6"))
 STEPS = int(os.environ.get("REBUILD_STEPS", "8"))
 SLUGS = ["rolling", "tummy-time", "side-lying", "reaching", "kicking", "sitting"]
-TAGS = ["play", "legs", "neck", "hands"]
+TAGS = ["play", "legs", "neck", "hands", "Play", "Tummy time", "tummy-time"]  # the last three: labels (issue 22)
 WORDS = ["Lie", "your", "baby", "on", "**gently**", "*the*", "mat", "[a link](../rolling/)", "`code`", "—", "'quoted'"]
 AUTHORS = "ada:\n  name: Ada Example\n  bio: Physical therapist, **mother** of two.\nben:\n  name: Ben Example\n"
 # Every documented template global, read on every page (docs/themes.md).
@@ -104,11 +104,12 @@ def tree(folder: Path) -> dict[str, bytes]:
 
 
 def outcome(run) -> tuple[str, object]:
+    """The problems that stopped a build, or the warnings of one that did not."""
     try:
-        run()
+        result = run()
     except SiteError as exc:
         return "problems", sorted(p.format() for p in exc.problems)
-    return "built", None
+    return "built", (sorted(p.format(with_severity=True) for p in result.warnings), sorted(result.held_back))
 
 
 @settings(max_examples=EXAMPLES, stateful_step_count=STEPS, deadline=None,
@@ -162,6 +163,14 @@ class Rebuilds(RuleBasedStateMachine):
     def set_tags(self, data: st.DataObject, tags: list[str]) -> None:
         slug = data.draw(st.sampled_from(self.slugs()))
         self.site.posts[slug]["tags"] = f"[{', '.join(tags)}]" if tags else ""
+        self.site.write_post(slug)
+
+    @rule(data=st.data())
+    def toggle_missing_picture(self, data: st.DataObject) -> None:
+        """A picture named before it is there: the build stops, unless the post is a draft (issue 22)."""
+        slug = data.draw(st.sampled_from(self.slugs()))
+        missing = "{image: images/not-yet.jpg, alt: The picture to come.}"
+        self.site.posts[slug]["hero"] = "" if self.site.posts[slug].get("hero") else missing
         self.site.write_post(slug)
 
     @rule(data=st.data(), age=st.sampled_from(["", "{from_months: 0, to_months: 3}", "{from_months: 2, to_months: 8}",
@@ -255,10 +264,12 @@ class Rebuilds(RuleBasedStateMachine):
                 self.last[name] = tree(clean_output)
             assert tree(options.output_dir) == self.last.get(name, {}), name
 
-    def preview_build(self, options: BuildOptions) -> None:
+    def preview_build(self, options: BuildOptions) -> BuildResult:
         """As serve rebuilds: pages first; if the search index was left behind, indexed right after."""
-        if build(options, self.memory).search_behind:
-            build(BuildOptions(**{**options.__dict__, "defer_search": False}), self.memory)
+        result = build(options, self.memory)
+        if result.search_behind:
+            return build(BuildOptions(**{**options.__dict__, "defer_search": False}), self.memory)
+        return result
 
 
 @pytest.fixture(autouse=True)

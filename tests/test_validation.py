@@ -12,8 +12,11 @@ from pathlib import Path
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from backlying_site.load import frontmatter
+from backlying_site.load import content
 from backlying_site.load import schema as s
 from backlying_site.load.config import load_config
 from backlying_site.load.content import cross_check, load_authors, load_post, post_from_text, relative
@@ -45,6 +48,11 @@ HALF_ESCAPE = ("is half of a character written as JSON writes it (a surrogate), 
                "character itself, or its code as \\U and 8 digits inside double quotes (\\U0001F476 is 👶)")
 CONTROL_FIX = ("delete it (it usually comes with text pasted from a PDF or another program: retype the words "
                "around it)")
+COLON = "a ': ' inside a value not in quote marks starts a new field; put the whole value in quote marks"
+APOSTROPHE = "closes the quote mark (') the value starts with; put the value in double quote marks instead"
+NOT_YOUTUBE = ("is not a YouTube video; give its address as YouTube shows it (https://www.youtube.com/watch?v="
+               "dQw4w9WgXcQ, https://youtu.be/dQw4w9WgXcQ from Share, https://www.youtube.com/shorts/dQw4w9WgXcQ) or "
+               "its 11-character id (dQw4w9WgXcQ); a start time such as &t=30s is kept")
 
 
 def post(extra: str = "", *, replace: tuple[str, str] | None = None) -> str:
@@ -86,18 +94,51 @@ ROWS = [
                                               "closed; add a line of three dashes '---' after the last field")]),
     # YAML
     ("tab indentation", post("age:\n\tfrom_months: 2\n"),
-     [(10, "", "a tab character is used for indentation here; YAML needs spaces (replace the tab with two "
-       "spaces)")]),
+     [(10, "", "a tab character is used for indentation here; YAML needs spaces: write the line as "
+       "`  from_months: 2`")]),
+    ("tab indentation under a field", post("age:\n  from_months: 2\n\tto_months: 6\n"),
+     [(11, "", "a tab character is used for indentation here; YAML needs spaces: write the line as "
+       "`  to_months: 6`")]),
     ("colon in a value", post(replace=("title: Tummy time", "title: Tummy time: basics")),
-     [(2, "", "a ':' inside a value; put the whole value in double quotes, for example title: \"Legs up: a "
-       "first exercise\"")]),
+     [(2, "", f"{COLON}: write the line as `title: \"Tummy time: basics\"`")]),
+    ("colon in a step's text, with a comment", post(replace=("  - text: Lay your baby", "  - text: Note: lay your baby")
+                                                    ).replace("on a mat.", "on a mat.  # why"),
+     [(8, "", f"{COLON}: write the line as `  - text: \"Note: lay your baby on their tummy on a mat.\"  # why`")]),
+    ("colon in a value with quote marks", post(replace=("title: Tummy time", 'title: Say "hi": a game')),
+     [(2, "", f"{COLON}: write the line as `title: 'Say \"hi\": a game'`")]),
     ("line indented too far", post("age:\n  from_months: 2\n   to_months: 6\n"),
      [(11, "", "this line is read as a new field but is indented differently from the field above; line it "
        "up with the fields around it, or, if it continues the text above, put that whole text in double "
        "quotes")]),
     ("quote never closed", post(replace=("title: Tummy time", "title: 'Tummy time")),
-     [(2, "", "the quote mark that starts this value is never closed; end the value with the same quote mark "
-       "(\" or ')")]),
+     [(2, "", "the quote mark (') that starts this value is never closed; end the value with the same quote mark: "
+       "write the line as `title: 'Tummy time'`")]),
+    ("quote never closed, until another value's", post(replace=("title: Tummy time", 'title: "Tummy time'),
+                                                        ).replace("summary: Short", 'summary: "Short"'),
+     [(2, "", "the quote mark (\") that starts this value is never closed; end the value with the same quote mark: "
+       "write the line as `title: \"Tummy time\"`")]),
+    ("quote never closed, at the end", post('helps_with:\n  - "Rolling\n'),
+     [(10, "", "the quote mark (\") that starts this value is never closed; end the value with the same quote mark: "
+       "write the line as `  - \"Rolling\"`")]),
+    ("apostrophe in single quote marks", post(replace=("title: Tummy time", "title: 'Baby's first roll'")),
+     [(2, "", f"the apostrophe in Baby's {APOSTROPHE}: write the line as `title: \"Baby's first roll\"`")]),
+    ("apostrophe in single quote marks never closed", post(replace=("title: Tummy time", "title: 'Baby's roll")),
+     [(2, "", f"the apostrophe in Baby's {APOSTROPHE}: write the line as `title: \"Baby's roll\"`")]),
+    ("apostrophe in a list item", post("benefits:\n  - 'Your baby's hands meet'\n",
+                                       replace=("benefits:\n  - Stronger neck and shoulders\n", "")),
+     [(8, "", f"the apostrophe in baby's {APOSTROPHE}: write the line as `  - \"Your baby's hands meet\"`")]),
+    ("apostrophe in a one-line list", post("helps_with: [Rolling, 'Baby's grip']\n"),
+     [(9, "", f"the apostrophe in Baby's {APOSTROPHE}: write the line as `helps_with: [Rolling, \"Baby's grip\"]`")]),
+    ("apostrophe and double quote marks", post(replace=("title: Tummy time", "title: 'Baby's \"big\" roll'")),
+     [(2, "", "the apostrophe in Baby's closes the quote mark (') the value starts with; inside single quote marks, "
+       "write each apostrophe twice (''): write the line as `title: 'Baby''s \"big\" roll'`")]),
+    ("text after a quoted value", post(replace=("summary: Short sessions on the tummy build neck strength.",
+                                                'summary: "Tummy time" builds strength')),
+     [(4, "", "the value goes on after the quoted \"Tummy time\"; to keep those quote marks in the text, put the "
+       "whole value in the other kind: write the line as `summary: '\"Tummy time\" builds strength'`")]),
+    ("a quote in a block of text is no mistake", post("note:\n  title: N\n  body: |\n    'Baby's' words\n"
+                                                      "   bad: 1\n"),
+     [(13, "", "the indentation is off here; line up this field with the ones around it, using spaces")]),
     ("emoji as a JSON surrogate pair", post(replace=("title: Tummy time", 'title: "Tummy time \\ud83d\\udc76"')),
      [(2, "", PAIR_ESCAPE)]),
     ("half a surrogate pair, on a later line", post(replace=("title: Tummy time", 'title: "Tummy\n  time \\uD83D"')),
@@ -179,17 +220,30 @@ ROWS = [
      [(9, "slug", f"'tummy time' is not a valid slug; {SLUG_RULE}, for example 'tummy-time'")]),
     ("slug in capitals", post("slug: Tummy\n"), [(9, "slug", f"'Tummy' is not a valid slug; {SLUG_RULE}, "
                                                   "for example 'tummy'")]),
-    ("tag in capitals", post("tags: [ok, Strength]\n"),
-     [(9, "tags[2]", f"'Strength' is not a valid tag; {SLUG_RULE}, for example 'strength'")]),
+    ("tag without a letter an address can use", post("tags: [play, 👶]\n"),
+     [(9, "tags[2]", "'👶' has no letter or digit a web address can use; write the tag with letters a to z or "
+       "digits, for example 'Tummy time'")]),
+    ("tags given a group", post("tags:\n  play: yes\n"),
+     [(9, "tags", "expected a list of tags, got a group of fields; write them as tags: [Tummy time, Play], or one "
+       "per line starting with '- '")]),
     ("script address", post("sources:\n  - title: A\n    url: javascript:alert(1)\n"),
      [(11, "sources[1].url", "'javascript:alert(1)' is not a web address; write it in full, starting with "
        "https://")]),
-    ("youtube address instead of id", post("video:\n  title: V\n  youtube: https://youtu.be/x\n"),
-     [(11, "video.youtube", "'https://youtu.be/x' is not a YouTube video id; use the 11 characters after "
-       "'watch?v=' in the video's address, for example dQw4w9WgXcQ")]),
+    ("video of another site", post("video:\n  title: V\n  youtube: https://vimeo.com/76979871\n"),
+     [(11, "video.youtube", f"'https://vimeo.com/76979871' {NOT_YOUTUBE}")]),
+    ("youtube address of no video", post("video:\n  title: V\n  youtube: https://youtu.be/x\n"),
+     [(11, "video.youtube", "'https://youtu.be/x' is a YouTube address without a video's 11-character id (a "
+       "playlist, a channel, or cut short?); open the video and copy its address, such as "
+       "https://youtu.be/dQw4w9WgXcQ")]),
+    ("youtube start time unreadable", post("video:\n  title: V\n  youtube: https://youtu.be/dQw4w9WgXcQ?t=soon\n"),
+     [(11, "video.youtube", "'https://youtu.be/dQw4w9WgXcQ?t=soon' has a start time YouTube cannot read ('soon'); "
+       "write it in seconds, or minutes and seconds, such as t=65 or t=1m5s")]),
+    ("youtube given a list", post("video:\n  title: V\n  youtube: [a]\n"),
+     [(11, "video.youtube", "expected a YouTube video's address, got a list; write it on the same line after "
+       "'youtube:', such as youtube: https://youtu.be/dQw4w9WgXcQ")]),
     ("video with youtube and file", post("video:\n  title: V\n  youtube: dQw4w9WgXcQ\n  file: clip.mp4\n"),
-     [(9, "video", "give either 'youtube:' (a video id) or 'file:' (a video in the post's folder), not both or "
-       "neither")]),
+     [(9, "video", "give either 'youtube:' (the video's address) or 'file:' (a video in the post's folder), not "
+       "both or neither")]),
     ("video file of another kind", post("video:\n  title: V\n  file: clip.mov\n"),
      [(11, "video.file", "'clip.mov' is not a web video; use an .mp4 or .webm file")]),
     ("unknown key, close to a known one", post(replace=("benefits:", "benifits:")),
@@ -531,3 +585,144 @@ def test_a_posts_relative_path_is_what_pathlib_says(path: str, root: str) -> Non
     except ValueError:
         found = ValueError
     assert found == expected
+
+
+# --- forgiving forms (issue 22) --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("written, start", [
+    ("dQw4w9WgXcQ", 0),
+    ("https://www.youtube.com/watch?v=dQw4w9WgXcQ", 0),
+    ("https://www.youtube.com/watch?v=dQw4w9WgXcQ&t=30s", 30),
+    ("https://www.youtube.com/watch?app=desktop&v=dQw4w9WgXcQ&list=PL1&index=2", 0),
+    ("www.youtube.com/watch?v=dQw4w9WgXcQ", 0),
+    ("https://youtu.be/dQw4w9WgXcQ", 0),
+    ("https://youtu.be/dQw4w9WgXcQ?si=Ab12&t=65", 65),
+    ("youtu.be/dQw4w9WgXcQ?t=1m5s", 65),
+    ("https://www.youtube.com/shorts/dQw4w9WgXcQ", 0),
+    ("https://www.youtube.com/embed/dQw4w9WgXcQ?start=65", 65),
+    ("https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ", 0),
+    ("https://m.youtube.com/watch?v=dQw4w9WgXcQ#t=1h2m3s", 3723),
+    ("https://music.youtube.com/watch?v=dQw4w9WgXcQ", 0),
+    ("https://www.youtube.com/live/dQw4w9WgXcQ", 0),
+    ('<iframe width="560" height="315" src="https://www.youtube.com/embed/dQw4w9WgXcQ?si=x&amp;start=12" '
+     'title="YouTube video player" allowfullscreen></iframe>', 12),
+])
+def test_a_youtube_video_may_be_given_by_any_of_its_addresses(written: str, start: int, site: Path) -> None:
+    text = post(f"video:\n  title: V\n  youtube: '{written}'\n")
+    result, problems = post_from_text(text, site / "content/posts/x.md", site)
+    assert problems == [] and result is not None and result.video is not None
+    assert (result.video.youtube, result.video.start) == ("dQw4w9WgXcQ", start)
+
+
+@pytest.mark.parametrize("written", ["https://www.youtube.com.evil.example/watch?v=dQw4w9WgXcQ",
+                                     "https://evil.example/?u=youtube.com/watch?v=dQw4w9WgXcQ",
+                                     "javascript:alert(1)//youtube.com", "ftp://youtube.com/watch?v=dQw4w9WgXcQ"])
+def test_an_address_that_only_looks_like_youtube_is_not_taken(written: str, site: Path) -> None:
+    assert problems_of(post(f"video:\n  title: V\n  youtube: '{written}'\n"), site) == [
+        (11, "video.youtube", f"{s.quoted(written, 80)} {NOT_YOUTUBE}")]
+
+
+@pytest.mark.parametrize("written, slugs, labels", [
+    ("[Tummy time]", ("tummy-time",), ("Tummy time",)),
+    ("play, rolling", ("play", "rolling"), ("play", "rolling")),
+    ("[hamstrings, cerebral-palsy]", ("hamstrings", "cerebral-palsy"), ("hamstrings", "cerebral palsy")),
+    ("[Parálisis cerebral]", ("paralisis-cerebral",), ("Parálisis cerebral",)),
+    ("['Tummy  time', tummy-time, Tummy Time]", ("tummy-time",), ("Tummy time", "tummy time", "Tummy Time")),
+    ("Play", ("play",), ("Play",)),
+    ("[2024]", ("2024",), ("2024",)),
+])
+def test_tags_keep_their_words_and_get_an_address(written: str, slugs: tuple, labels: tuple, site: Path) -> None:
+    result, problems = post_from_text(post(f"tags: {written}\n"), site / "content/posts/x.md", site)
+    assert problems == [] and result is not None
+    assert (result.tags, result.tag_labels) == (slugs, labels)
+
+
+def test_a_tag_written_two_ways_is_one_topic_with_a_warning_naming_both(site: Path) -> None:
+    posts = _posts(site, ("a.md", post("tags: [Tummy time, play]\n")), ("b.md", post("tags: [tummy-time]\n")),
+                   ("c.md", post("tags: [Play, play]\n")))
+    problems = cross_check(posts, {"team": object()}, _config(site))
+    assert [p.format(with_severity=True) for p in problems] == [
+        "content/posts/b.md:9: warning: tags: 'tummy time' and 'Tummy time' (in content/posts/a.md) are one topic, "
+        "/tags/tummy-time/, shown as 'Tummy time'; write it the same way everywhere",
+        "content/posts/c.md:9: warning: tags: 'Play' and 'play' (in content/posts/a.md) are one topic, /tags/play/, "
+        "shown as 'play'; write it the same way everywhere",
+    ]
+    site_of = content.assemble(site, _config(site), posts, {}, dt.date(2026, 5, 1), drafts=False)
+    assert site_of.tag_labels == {"play": "play", "tummy-time": "Tummy time"}
+    assert site_of.posts[0].tags == ("play",)  # c.md: its two ways are one tag
+
+
+def test_problems_of_a_post_that_is_not_published_are_warnings(site: Path) -> None:
+    posts = _posts(site, ("a.md", post("author: jane\nslug: same\n")), ("b.md", post("slug: same\ndraft: true\n")),
+                   ("c.md", post("author: bob\ndraft: true\n")))
+    published = lambda p: not p.draft  # noqa: E731
+    assert [p.format(with_severity=True) for p in cross_check(posts, {"team": object()}, _config(site), published)] == [
+        "content/posts/a.md:9: error: author: unknown author 'jane'; add it to content/authors.yaml (known authors: "
+        "team)",
+        "content/posts/b.md:9: warning: slug: 'same' is already used by content/posts/a.md; two posts cannot share an "
+        "address: give one of them another 'slug:'",
+        "content/posts/c.md:9: warning: author: unknown author 'bob'; add it to content/authors.yaml (known authors: "
+        "team)",
+    ]
+
+
+@pytest.mark.parametrize("fields, schedule", [
+    ("date: 2026-01-10\ndraft: true\n", content.Schedule(True, dt.date(2026, 1, 10))),
+    ("date: 2027-03-01\n", content.Schedule(False, dt.date(2027, 3, 1))),
+    ("date: '2027-03-01'\n", content.Schedule(False, dt.date(2027, 3, 1))),
+    ("date: 2026-02-30\ndraft: true\n", content.Schedule(True, None)),
+    ("date: 2026-01-10\ndraft: maybe\n", content.Schedule(False, dt.date(2026, 1, 10))),
+])
+def test_a_post_with_problems_still_says_when_it_is_published(fields: str, schedule: content.Schedule,
+                                                                site: Path) -> None:
+    """A draft whose picture is not there yet must not stop the build: its 'draft:' and 'date:' are read."""
+    text = post("  - text: Two\n    image: images/nope.jpg\n    alt: A\n", replace=("date: 2026-01-10\n", fields))
+    found, problems, read = content.load_post_text(text, site / "content/posts/x.md", site)
+    assert found is None and problems and read == schedule
+
+
+def test_a_post_whose_yaml_cannot_be_read_has_no_schedule(site: Path) -> None:
+    text = post("draft: true\n", replace=("title: Tummy time", "title: 'Baby's roll'"))
+    assert content.load_post_text(text, site / "content/posts/x.md", site)[2] is None
+
+
+@pytest.mark.parametrize("schedule, published", [
+    (content.Schedule(), True), (content.Schedule(True), False), (content.Schedule(False, dt.date(2026, 6, 1)), False),
+    (content.Schedule(False, dt.date(2026, 5, 1)), True),
+])
+def test_a_schedule_says_whether_a_build_publishes_the_post(schedule: content.Schedule, published: bool) -> None:
+    assert schedule.published(dt.date(2026, 5, 1), drafts=False) is published
+    assert schedule.published(dt.date(2026, 5, 1), drafts=True) is True
+
+
+@pytest.mark.parametrize("prefix, line", [
+    ("content/posts/rolling/index.md:2: ", "title: 'Baby's first roll'"),
+    ("content/posts/sitting/index.md:4: ", "summary: Note: do this"),
+])
+def test_the_readmes_examples_are_what_the_loader_says(prefix: str, line: str, site: Path) -> None:
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    shown = next(row for row in readme.splitlines() if row.startswith(prefix))[len(prefix):]
+    key = line.split(":")[0]
+    text = post(replace=(next(row for row in HEAD.splitlines() if row.startswith(key + ":")), line))
+    assert [message for _, _, message in problems_of(text, site)] == [shown]
+
+
+YAML_PIECES = st.sampled_from(list("ab :'\"-#[],{}|>\t\n\\1") + ["title", "  ", "- ", ": ", "baby's", "\n  "])
+
+
+@given(st.lists(YAML_PIECES, max_size=40).map("".join))
+@settings(max_examples=500, deadline=None)
+def test_any_front_matter_gives_problems_never_an_exception(text: str) -> None:
+    """The quote diagnosis reads the author's lines by hand: whatever they hold, a message comes out."""
+    doc = parse_document(f"---\n{text}\n---\nBody.\n", "x.md")
+    assert all(p.line >= 1 and p.message for p in doc.problems)
+
+
+@given(st.lists(st.sampled_from(list("ab/?&=#:.t09sm[]@%<>'\"") + ["youtu.be/", "https://", "www.youtube.com/",
+                                                                   "watch?v=", "dQw4w9WgXcQ", "embed/", "t=",
+                                                                   "<iframe src='"]), max_size=20).map("".join))
+@settings(max_examples=500, deadline=None)
+def test_any_youtube_value_gives_a_video_or_a_reason(text: str) -> None:
+    found = s.youtube_video(text)
+    assert isinstance(found, str) or (s.YOUTUBE_ID.fullmatch(found[0]) and found[1] >= 0)

@@ -17,14 +17,14 @@ import pickle
 import tempfile
 import time
 from contextlib import ExitStack
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from . import parallel
 from .assets import images, share
 from .assets.images import ImagePlan
-from .errors import Problem, SiteError, working_on
+from .errors import Problem, SiteError, errors_only, working_on
 from .incremental import PageRecord, SavedPost, Store
 from .incremental.keys import digest, fingerprint, page_key, post_keys
 from .incremental.store import file_stat, load_store, save_store, store_path, trusted_stat
@@ -77,6 +77,10 @@ class BuildResult:
     seconds: float
     notes: list[str] = field(default_factory=list)
     search_behind: bool = False  # the search index is the last one (defer_search): build again to index
+    # Problems that did not stop the build: those of posts it left out (drafts, later dates), and tags
+    # written two ways. ``held_back``: the posts left out that have problems (issue 22).
+    warnings: list[Problem] = field(default_factory=list)
+    held_back: list[str] = field(default_factory=list)
 
 
 def today() -> dt.date:
@@ -97,7 +101,8 @@ def build(options: BuildOptions, reuse: Store | None = None) -> BuildResult:
     reuse = reuse.current() if reuse is not None else None
     inputs = _input_scan(options, reuse)
     if reuse is not None and _nothing_changed(reuse, inputs, output):
-        return BuildResult(output, *reuse.counts, 0, 0, 0, time.perf_counter() - started)
+        return BuildResult(output, *reuse.counts, 0, 0, 0, time.perf_counter() - started,
+                           warnings=list(reuse.warnings[0]), held_back=list(reuse.warnings[1]))
     notes = list(reuse.notes) if reuse is not None else []
     guide, parsed = load_site(options, reuse)
     files = theme.load_theme(options.root)
@@ -121,12 +126,16 @@ def build(options: BuildOptions, reuse: Store | None = None) -> BuildResult:
     if not options.fresh_images:
         prune_picture_cache(cache, output, plans, renderers)
     return BuildResult(output, len(pages), len(plans), rendered, encoded, publisher.written,
-                       time.perf_counter() - started, notes, behind)
+                       time.perf_counter() - started, notes, behind, list(parsed.warnings), list(parsed.held_back))
 
 
-def check(options: BuildOptions) -> tuple[Guide, dict[Path, ImagePlan], list[Page]]:
-    """Every validation build makes, templates included (every page is rendered); writes nothing."""
+def check(options: BuildOptions, warnings: list[Problem] | None = None
+          ) -> tuple[Guide, dict[Path, ImagePlan], list[Page]]:
+    """Every validation build makes, templates included (every page is rendered); writes nothing.
+    The problems that would not stop a build (BuildResult.warnings) are added to ``warnings``."""
     guide, parsed = load_site(options, None)
+    if warnings is not None:
+        warnings += parsed.warnings
     plans = plan_images(guide, None)
     renderers = make_renderers(guide, theme.load_theme(options.root), plans, options)
     pages, _, _ = render_pages(renderers, parsed, None, None)
@@ -161,30 +170,38 @@ def build_with_store(options: BuildOptions, path: Path, clean: bool = False) -> 
 
 @dataclass(frozen=True)
 class Parsed:
-    """Every post of this build as parsed (drafts included), by its file's path."""
+    """Every post of this build as parsed (drafts included), by its file's path, and the problems
+    that do not stop it: those of the posts it leaves out, and tags written two ways."""
 
     posts: dict[str, SavedPost]
+    warnings: tuple[Problem, ...] = ()
+    held_back: tuple[str, ...] = ()  # the posts left out that have problems
 
 
 def load_site(options: BuildOptions, reuse: Store | None) -> tuple[Guide, Parsed]:
-    """Read and validate the whole site; raise SiteError with every problem found."""
-    root = options.root
+    """Read and validate the whole site; raise SiteError with every problem found. A post that this
+    build leaves out (a draft, a later date) stops nothing: its problems are warnings (issue 22)."""
+    root, day = options.root, today()
     config, problems = load_config(root, options.base_url)
     authors, author_problems = content.load_authors(root)
-    parsed, post_problems = load_posts(root, reuse)
-    problems += author_problems + post_problems
+    parsed, post_problems = load_posts(root, reuse, lambda schedule: schedule.published(day, options.drafts))
+    problems += author_problems + errors_only(post_problems)
     if config is None or problems:
         raise SiteError(problems)
     posts = [saved.post for saved in parsed.posts.values()]
-    problems = content.cross_check(posts, authors, config)
-    if problems:
-        raise SiteError(problems)
-    return content.assemble_guide(root, config, posts, authors, today(), options.drafts), parsed
+    found = content.cross_check(posts, authors, config, lambda post: content.is_published(post, day, options.drafts))
+    if errors_only(found):
+        raise SiteError(errors_only(found))
+    warnings = sorted(set(problem for problem in post_problems + found if problem.severity == "warning"))
+    parsed = Parsed(parsed.posts, tuple(warnings), parsed.held_back)
+    return content.assemble_guide(root, config, posts, authors, day, options.drafts), parsed
 
 
-def load_posts(root: Path, reuse: Store | None) -> tuple[Parsed, list[Problem]]:
+def load_posts(root: Path, reuse: Store | None, published: Callable[[content.Schedule], bool] = lambda _: True
+               ) -> tuple[Parsed, list[Problem]]:
     """Every post file, parsed; one whose file and named files are as the store recorded is taken
-    from it. The rest are parsed on every core."""
+    from it. The rest are parsed on every core. The problems of a post that is not ``published``
+    are warnings."""
     saved: dict[str, SavedPost] = {}
     todo: list[Path] = []
     for path in content.find_post_files(root):
@@ -195,31 +212,37 @@ def load_posts(root: Path, reuse: Store | None) -> tuple[Parsed, list[Problem]]:
         else:
             todo.append(path)
     problems: list[Problem] = []
-    for path, (result, found) in zip(todo, parallel.imap_ordered(_parse_post, [(path, root) for path in todo])):
+    held: list[str] = []
+    jobs = parallel.imap_ordered(_parse_post, [(path, root) for path in todo])
+    for path, (result, found, schedule) in zip(todo, jobs):
+        if found and schedule is not None and not published(schedule):
+            found = [replace(problem, severity="warning") for problem in found]
+            held.append(content.relative(path, root))
         problems += found
         if result is not None:
             saved[str(path)] = pickle.loads(result) if isinstance(result, bytes) else result
-    return Parsed({key: saved[key] for key in sorted(saved)}), problems
+    return Parsed({key: saved[key] for key in sorted(saved)}, held_back=tuple(held)), problems
 
 
 def _post_key(root: Path, path: Path, text: str) -> str:
     return digest(content.relative(path, root), text.encode("utf-8", "surrogatepass"))
 
 
-def _parse_post(job: tuple[Path, Path]) -> tuple[SavedPost | bytes | None, list[Problem]]:
-    """Read, parse and validate one post (in any process; a worker sends its result pickled)."""
+def _parse_post(job: tuple[Path, Path]) -> tuple[SavedPost | bytes | None, list[Problem], content.Schedule | None]:
+    """Read, parse and validate one post (in any process; a worker sends its result pickled), with
+    its schedule when its front matter says it (a post with problems may still be a draft)."""
     path, root = job
     with working_on(f"reading {content.relative(path, root)}"):
         stat = trusted_stat(path)  # before reading: an edit made meanwhile shows next time
         text, problems = content.read_post(path, root)
         if text is None:
-            return None, problems
-        post, problems = content.post_from_text(text, path, root)
+            return None, problems, None
+        post, problems, schedule = content.load_post_text(text, path, root)
         if post is None:
-            return None, problems
+            return None, problems, schedule
         named = tuple((str(named), file_stat(named)) for named in content.named_files(post, root))
         saved = SavedPost(stat, _post_key(root, path, text), post, page_digest(post), named)
-    return (pickle.dumps(saved, protocol=pickle.HIGHEST_PROTOCOL) if parallel.forked else saved), problems
+    return (pickle.dumps(saved, protocol=pickle.HIGHEST_PROTOCOL) if parallel.forked else saved), problems, schedule
 
 
 # --- 2. pictures: planned from their headers, then processed --------------------------------------
@@ -348,7 +371,7 @@ def site_key(renderer: Renderer) -> str:
     avatars = [plans[author.avatar.source].key for author in site.authors.values() if author.avatar]
     return digest(renderer.theme.digest, site.config, site.authors, avatars,
                   [(band.from_months, band.to_months) for band in renderer.bands], renderer.today, renderer.drafts,
-                  renderer.preview)
+                  renderer.preview, site.tag_labels)
 
 
 @dataclass(frozen=True)
@@ -463,3 +486,4 @@ def _remember(reuse: Store, parsed: Parsed, records: dict[str, PageRecord],
     reuse.search = index
     reuse.generations = generations
     reuse.inputs = inputs
+    reuse.warnings = (parsed.warnings, parsed.held_back)

@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import NoReturn, Sequence
 
 from . import __version__
-from .errors import (EXIT_INTERNAL, EXIT_SYSTEM, EXIT_USAGE, SiteError, UsageError, describe_internal_error,
-                     describe_system_error, printable, quoted)
+from .errors import (EXIT_INTERNAL, EXIT_SYSTEM, EXIT_USAGE, Problem, SiteError, UsageError,
+                     describe_internal_error, describe_system_error, printable, quoted)
 
 EPILOG = ("Exit codes: 0 success, 1 content or theme errors (all of them listed), 2 wrong usage, 3 an internal "
           "error (a bug: please report it), 4 the system refused (disk full, permission denied).")
@@ -164,10 +164,23 @@ def run_build(args: argparse.Namespace) -> int:
     result = build_command(options, clean=args.clean)
     for note in result.notes:
         print(f"note: {note}", file=sys.stderr)
+    report_warnings(result.warnings, result.held_back)
     print(f"Built {result.pages} pages ({result.pages_rendered} rendered, the rest unchanged) and "
           f"{result.images} images ({result.images_encoded} encoded) into {_shown(result.output)} "
           f"in {result.seconds:.2f} s.")
     return 0
+
+
+def report_warnings(warnings: list[Problem], held_back: list[str]) -> None:
+    """What did not stop the build, before its summary line: each problem, and why it is a warning."""
+    for warning in warnings:
+        print(warning.format(with_severity=True), file=sys.stderr)
+    if held_back:
+        count = len(held_back)
+        print(f"{count} post{'s' if count != 1 else ''} not published yet (a draft or a later date) "
+              f"{'have' if count != 1 else 'has'} the problems above: left out of this build, so they are "
+              "warnings; fix them before publishing (they are errors with --drafts, in serve, and once "
+              "published).", file=sys.stderr)
 
 
 def run_check(args: argparse.Namespace) -> int:
@@ -176,15 +189,17 @@ def run_check(args: argparse.Namespace) -> int:
     from .build import BuildOptions, check, today
     from .check.lint import lint_site
 
+    loaded: list[Problem] = []  # the problems of the posts a build leaves out, among others
     try:
-        guide, plans, pages = check(BuildOptions(source=args.source, drafts=args.drafts))
+        guide, plans, pages = check(BuildOptions(source=args.source, drafts=args.drafts), loaded)
     except SiteError as exc:
         return report(exc, with_severity=True)
     paths = [page.path for page in pages]
     originals = guide.default.posts
     warnings = sorted({warning for site in guide.sites
                        for warning in lint_site(site, plans, site.config.check, today=today(), pages=paths,
-                                                originals=originals if site is not guide.default else ())})
+                                                originals=originals if site is not guide.default else ())}
+                      | set(loaded))
     if args.strict and warnings:
         return report(SiteError([dataclasses.replace(w, severity="error") for w in warnings]),
                       with_severity=True)

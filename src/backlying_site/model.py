@@ -178,7 +178,9 @@ class Post:
     author: str = role(Role.SHOWN, default="")  # key into Site.authors
     updated: dt.date | None = role(Role.SHOWN, default=None)
     draft: bool = role(Role.SHOWN, default=False)
-    tags: tuple[str, ...] = role(Role.SHOWN, default=())
+    tags: tuple[str, ...] = role(Role.SHOWN, default=())  # slugs, each once: addresses, listings, keys
+    # The tags as written ("Tummy time"), every one in order; Site.tag_labels has the one each slug shows.
+    tag_labels: tuple[str, ...] = role(Role.SHOWN, default=())
     age: AgeRange | None = role(Role.SHOWN, default=None)
     dosage: Dosage | None = role(Role.SHOWN, default=None)
     equipment: tuple[str, ...] = role(Role.SHOWN, default=())
@@ -329,6 +331,9 @@ class Site:
     posts: tuple[Post, ...]  # published ones, newest first
     authors: dict[str, Author]
     tags: dict[str, tuple[Post, ...]] = field(default_factory=dict)  # tag -> its posts, tags sorted
+    # tag slug -> the words it is shown with: the first way a post of the site writes it (posts in the
+    # order of their files), "tummy-time" -> "Tummy time". A tag written as a slug shows its words.
+    tag_labels: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

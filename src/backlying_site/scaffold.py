@@ -26,7 +26,7 @@ draft: true                       # remove this line (or write false) to publish
 # slug: {slug}                # the web address: /{slug}/ (default: the folder name)
 # updated: {date}             # when you last changed the advice
 # author: team                    # a key from content/authors.yaml (default: site.yaml's author)
-tags: [legs]                      # lowercase words with hyphens; each gets a topic page
+tags: [legs]                      # topics, shown as written ("Tummy time" gets /tags/tummy-time/)
 age:
   from_months: 3
   to_months: 12

@@ -81,6 +81,9 @@ class Store:
     inputs: tuple[str, Any] | None = None  # settings key and input scan of the last build (unchanged.py)
     counts: tuple[int, int] = (0, 0)  # the last build's pages and pictures
     notes: list[str] = field(default_factory=list)  # said once, by the build that finds them
+    # The last build's warnings and the posts it left out for their problems (BuildResult's), said again
+    # by a build that finds nothing changed.
+    warnings: tuple[tuple[Any, ...], tuple[str, ...]] = ((), ())
 
     def current(self) -> Store:
         """This store, emptied if it was made by another program or beside other packages than those

@@ -9,8 +9,9 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from ..errors import Problem, quoted
 from ..model import (AgeRange, Author, Dosage, ImageRef, Lines, Note, Post, Review, Site, SiteConfig, Source, Step,
@@ -111,7 +112,7 @@ POST_FIELDS: dict[str, s.Field] = {
     "updated": s.Field(s.date),
     "draft": s.Field(s.boolean),
     "author": s.Field(s.text("an author key from content/authors.yaml")),
-    "tags": s.Field(s.list_of(s.slug_of("tag"), "tags")),
+    "tags": s.Field(s.tags),
     "age": s.Field(s.record({"from_months": s.Field(s.whole_number(0, 216)),
                              "to_months": s.Field(s.whole_number(0, 216)),
                              "corrected": s.Field(s.boolean), "suggested": s.Field(s.boolean)},
@@ -243,10 +244,29 @@ def read_post(path: Path, root: Path) -> tuple[str | None, list[Problem]]:
 
 
 def post_from_text(text: str, path: Path, root: Path) -> tuple[Post | None, list[Problem]]:
+    post, problems, _ = load_post_text(text, path, root)
+    return post, problems
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """When a post's front matter says it is published: known, even when the post does not validate,
+    from a YAML that parses (a draft with a picture not there yet must not stop the build; issue 22)."""
+
+    draft: bool = False
+    date: dt.date | None = None  # None: not written as a date, so not known to be later
+
+    def published(self, today: dt.date, drafts: bool) -> bool:
+        return drafts or not (self.draft or (self.date is not None and self.date > today))
+
+
+def load_post_text(text: str, path: Path, root: Path) -> tuple[Post | None, list[Problem], Schedule | None]:
+    """The post, or its problems and, when its YAML could be read, its schedule (else None: a post
+    that cannot be known to be a draft is taken as published)."""
     rel = relative(path, root)
     doc = parse_document(text, rel)
     if doc.problems and not doc.checkable:
-        return None, doc.problems
+        return None, doc.problems, None
     ctx = s.Ctx(doc, rel, path.parent, root / CONTENT_DIR)
     values = s.check_fields(doc.data, POST_FIELDS, (), ctx)
     if doc.problems:
@@ -261,11 +281,20 @@ def post_from_text(text: str, path: Path, root: Path) -> tuple[Post | None, list
                                     f"address; rename the {what} to '{suggestion}' or add "
                                     f"'slug: {suggestion}'"))
     if values is s.INVALID or ctx.problems:
-        return None, ctx.problems
+        return None, ctx.problems, _schedule(doc.data)
     values.setdefault("slug", default_slug)
+    written = values.pop("tags", ())
     hero = values.pop("hero", None) or _first_step_image(values["steps"])
-    return Post(path=rel, body=doc.body, body_line=doc.body_line, hero=hero, lines=Lines(doc.lines),
-                language=code or "", name=relative(Path(name), root), **values), []
+    post = Post(path=rel, body=doc.body, body_line=doc.body_line, hero=hero, lines=Lines(doc.lines),
+                language=code or "", name=relative(Path(name), root), tags=tuple(dict.fromkeys(t for t, _ in written)),
+                tag_labels=tuple(label for _, label in written), **values)
+    return post, [], Schedule(post.draft, post.date)
+
+
+def _schedule(data: dict[str, Any]) -> Schedule:
+    """What 'draft:' and 'date:' say, each only if it is what the rules accept."""
+    checked = s.date(data.get("date"), ("date",), s.Ctx(Document({}, {}, "", 0), "", Path(), Path()))
+    return Schedule(data.get("draft") is True, None if checked is s.INVALID else checked)
 
 
 def _first_step_image(steps: tuple[Step, ...]) -> ImageRef | None:
@@ -341,37 +370,74 @@ def language_of(post: Post, config: SiteConfig) -> str | None:
     return next((code for code in config.codes if code.lower() == post.language.lower()), None)
 
 
-def cross_check(posts: list[Post], authors: dict[str, Author], config: SiteConfig) -> list[Problem]:
-    """What no single file can know: languages, slug clashes and author keys."""
+def cross_check(posts: list[Post], authors: dict[str, Author], config: SiteConfig,
+                published: Callable[[Post], bool] = lambda post: True) -> list[Problem]:
+    """What no single file can know: languages, slug clashes, author keys and tags written two ways.
+    A problem of a post that is not ``published`` (a draft, a later date) is a warning: the build
+    leaves that post out (issue 22)."""
+    shown = [post for post in posts if published(post)]
+    held = [post for post in posts if not published(post)]
+    taken: dict[tuple[str, str], Post] = {}  # (language, slug): the published posts' first, then the others'
+    problems = _clashes(shown, taken, config) + _authors(shown, authors, config)
+    problems += _as_warnings(_clashes(held, taken, config) + _authors(
+        held, authors, config, default_said=any(not post.author for post in shown)))
+    return problems + _tag_labels(posts, config)
+
+
+def _clashes(posts: list[Post], taken: dict[tuple[str, str], Post], config: SiteConfig) -> list[Problem]:
+    """Posts in a language the site lacks, or at an address (or a language's version) already ``taken``
+    (which gains the others)."""
     problems: list[Problem] = []
-    by_slug: dict[tuple[str, str], Post] = {}
-    by_name: dict[tuple[str, str], Post] = {}
-    known = ", ".join(sorted(authors)) or "none yet"
+    by_name = {(post.name, language): post for (language, _), post in taken.items()}
     for post in posts:
         language = language_of(post, config)
         if language is None:
             problems.append(Problem(post.path, 0, "", f"its name says it is in {quoted(post.language)}, which is "
                                     f"not a language of this site ({', '.join(config.codes)}); rename the file, or "
                                     "add the language to 'languages:' in site.yaml"))
-            continue
-        if (language, post.slug) in by_slug:
-            problems.append(_slug_clash(post, by_slug[(language, post.slug)]))
+        elif (language, post.slug) in taken:
+            problems.append(_slug_clash(post, taken[(language, post.slug)]))
         elif (post.name, language) in by_name:
             first = by_name[(post.name, language)]
             problems.append(Problem(post.path, 0, "", f"is the same post in the same language as {first.path}; "
                                     "keep one of the two files"))
         else:
-            by_slug[(language, post.slug)] = by_name[(post.name, language)] = post
-        if post.author and post.author not in authors:
-            problems.append(Problem(post.path, post.line_of("author"), "author",
-                                    f"unknown author {quoted(post.author)}; add it to content/authors.yaml "
-                                    f"(known authors: {known})"))
-    if config.author not in authors and any(not post.author for post in posts):
+            taken[(language, post.slug)] = by_name[(post.name, language)] = post
+    return problems
+
+
+def _authors(posts: list[Post], authors: dict[str, Author], config: SiteConfig,
+             default_said: bool = False) -> list[Problem]:
+    known = ", ".join(sorted(authors)) or "none yet"
+    problems = [Problem(post.path, post.line_of("author"), "author", f"unknown author {quoted(post.author)}; add it "
+                        f"to content/authors.yaml (known authors: {known})")
+                for post in posts if post.author and post.author not in authors]
+    if config.author not in authors and any(not post.author for post in posts) and not default_said:
         # Once, at site.yaml, not once per post. SiteConfig keeps no lines, hence no line number.
         problems.append(Problem("site.yaml", 0, "author", f"the default author {quoted(config.author)} is "
                                 f"not in content/authors.yaml (known authors: {known}); add them there or "
                                 "change 'author:' in site.yaml"))
     return problems
+
+
+def _tag_labels(posts: list[Post], config: SiteConfig) -> list[Problem]:
+    """A tag written two ways ('Tummy time', 'tummy time') in one language: one topic, shown one way."""
+    problems: list[Problem] = []
+    first: dict[tuple[str | None, str], tuple[str, Post]] = {}
+    for post in posts:
+        for number, label in enumerate(post.tag_labels):
+            slug = s.make_slug(label)
+            seen = first.setdefault((language_of(post, config), slug), (label, post))
+            if seen[0] != label:
+                where = "above" if seen[1] is post else f"in {seen[1].path}"
+                problems.append(Problem(post.path, post.line_of("tags", number), "tags", f"{quoted(label)} and "
+                                        f"{quoted(seen[0])} ({where}) are one topic, /tags/{slug}/, shown as "
+                                        f"{quoted(seen[0])}; write it the same way everywhere", severity="warning"))
+    return problems
+
+
+def _as_warnings(problems: list[Problem]) -> list[Problem]:
+    return [replace(problem, severity="warning") for problem in problems]
 
 
 def _slug_clash(post: Post, first: Post) -> Problem:
@@ -391,8 +457,19 @@ def assemble(root: Path, config: SiteConfig, posts: list[Post], authors: dict[st
              today: dt.date, drafts: bool) -> Site:
     """The site in ``config``'s language: its published posts, newest first."""
     shown = [p for p in posts if is_published(p, today, drafts) and language_of(p, config) == config.language]
+    labels = tag_labels(shown)  # in the posts' order (their files'), before the newest come first
     shown.sort(key=lambda p: (p.date, p.slug), reverse=True)
-    return Site(root=root, config=config, posts=tuple(shown), authors=authors, tags=posts_by_tag(tuple(shown)))
+    return Site(root=root, config=config, posts=tuple(shown), authors=authors, tags=posts_by_tag(tuple(shown)),
+                tag_labels=labels)
+
+
+def tag_labels(posts: list[Post]) -> dict[str, str]:
+    """Each tag's slug -> the words it is shown with: the first post's that writes it."""
+    labels: dict[str, str] = {}
+    for post in posts:
+        for label in post.tag_labels:
+            labels.setdefault(s.make_slug(label), label)
+    return dict(sorted(labels.items()))
 
 
 def assemble_guide(root: Path, config: SiteConfig, posts: list[Post], authors: dict[str, Author],
