@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 import textstat
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from PIL import Image
 
 from backlying_site.check import lint
@@ -495,3 +497,98 @@ def test_an_emergency_sign_listed_as_a_precaution_is_a_warning_at_its_line(
 def test_an_emergency_sign_in_emergency_signs_is_where_it_belongs(tmp_path: Path) -> None:
     text = CLEAN.replace("precautions:", "emergency_signs:\n  - Their lips turn blue.\nprecautions:")
     assert check_post(tmp_path, text) == []
+
+
+# What Markdown makes of a text that its author did not mean (issue 22) -------------------------------
+
+CODE = "so the page shows it as code (in a box, in a typewriter font); remove the {} at the start of its lines"
+SHOWN_AS_TEXT = "is HTML, which this site shows as text (site.yaml's markdown: raw_html is off)"
+
+
+@pytest.mark.parametrize("body, expected", [
+    ("Intro.\n\n\tA tabbed paragraph.\n", [(23, f"this paragraph starts with a tab, {CODE.format('tab')}")]),
+    ("Intro.\n\n    Four spaces.\n    More.\n",
+     [(23, f"this paragraph starts with 4 spaces, {CODE.format('spaces')}")]),
+    ("Do this:\n- Lie down\n- Roll\n", [(22, "this list starts on the line after the text above, so the page runs it "
+                                          "into that paragraph; leave an empty line before the list")]),
+    ("Steps:\n\n- Lie down\n  - Roll to the side\n- Sit\n",
+     [(24, "this item is indented 2 spaces where the item above has 0, so the page shows it in the same list, not "
+       "under that item; indent it 4 spaces more than the item above to put it under it, or line it up with it")]),
+    ("Steps:\n\n1. Lie down\n2. Roll\n- Sit\n",
+     [(25, "a '-' item right after numbered ones is joined to the item above; use the same kind of mark for every "
+       "item, or leave an empty line between the two lists")]),
+    ("Steps:\n\n- Lie down\n\n  Keep a hand on the chest.\n\n- Roll\n",
+     [(25, "this paragraph is indented 2 spaces after a list, so the page ends the list above it; indent it 4 spaces "
+       "to keep it in the item above, or not at all")]),
+    ("## Why\n\nText.\n\n#### How\n\nMore.\n",
+     [(25, "a level-4 heading ('####') after a level-2 one skips a level, which leaves screen-reader users wondering "
+       "what they missed; make it '###'")]),
+    ("### Why\n\nText.\n", [(21, "a level-3 heading ('###') after a level-1 one (the title) skips a level, which "
+                             "leaves screen-reader users wondering what they missed; make it '##'")]),
+])
+def test_markdown_that_did_not_do_what_it_meant_is_a_warning_at_its_line(
+        tmp_path: Path, body: str, expected: list[tuple[int, str]]) -> None:
+    text = CLEAN.replace("Tummy time is play on the tummy. Stay with your baby the whole time.\n", body)
+    assert check_post(tmp_path, text) == [f"{PATH}:{line}: warning: {message}" for line, message in expected]
+
+
+def test_markdown_that_does_what_it_means_passes(tmp_path: Path) -> None:
+    body = ("Intro.\n\n## Why\n\nText with a list:\n\n- one\n- two\n    - under two\n\n"
+            "1. first\n\n    Still the first item.\n\n2. second\n\n### How\n\n# A title written as '#' (an h2)\n")
+    text = CLEAN.replace("Tummy time is play on the tummy. Stay with your baby the whole time.\n", body)
+    assert [w for w in check_post(tmp_path, text) if "reads at school grade" not in w] == []
+
+
+def test_a_markdown_field_is_checked_too_at_its_key(tmp_path: Path) -> None:
+    text = CLEAN.replace("reviewed_by:", "note:\n  title: Why\n  body: |\n    Do this:\n    - Lie down\n    - Roll\n"
+                         "reviewed_by:")
+    assert check_post(tmp_path, text) == [
+        f"{PATH}:18: warning: note.body: this list starts on the line after the text above, so the page runs it "
+        "into that paragraph; leave an empty line before the list"]
+
+
+@pytest.mark.parametrize("html, line, instead", [
+    ('<iframe width="560" height="315"\n src="https://www.youtube.com/embed/dQw4w9WgXcQ?start=30"></iframe>', 23,
+     f"'<iframe ...>' {SHOWN_AS_TEXT}; delete it and give the video in the front "
+     "matter: video: {youtube: https://youtu.be/dQw4w9WgXcQ?t=30, title: What the video shows}"),
+    ('<iframe src="https://maps.example/embed?pb=1"></iframe>', 23, f"'<iframe ...>' {SHOWN_AS_TEXT}; delete it "
+     "and link to the page instead: [what it shows](https://maps.example/embed?pb=1)"),
+    ('A baby <img src="images/roll.jpg" alt="A baby rolls"> rolling.', 23, f"'<img ...>' {SHOWN_AS_TEXT}; write "
+     "the picture in Markdown: ![A baby rolls](images/roll.jpg)"),
+    ("Hold <b>gently</b>.", 23, f"'<b>' {SHOWN_AS_TEXT}; write **bold** in Markdown"),
+    ("Line one<br>line two.", 23, f"'<br>' {SHOWN_AS_TEXT}; for a new line, end the line before with a backslash (\\); "
+     "for a new paragraph, leave an empty line"),
+    ("<h3>How</h3>", 23, f"'<h3>' {SHOWN_AS_TEXT}; write a heading in Markdown: a line starting with '### '"),
+])
+def test_raw_html_shown_as_text_is_a_warning_naming_what_to_write(tmp_path: Path, html: str, line: int,
+                                                                   instead: str) -> None:
+    text = CLEAN.replace("Stay with your baby the whole time.\n", f"Stay with your baby.\n\n{html}\n")
+    assert check_post(tmp_path, text) == [f"{PATH}:{line}: warning: {instead}"]
+
+
+def test_html_in_code_or_with_raw_html_on_is_not_shown_as_text(tmp_path: Path) -> None:
+    body = "Stay with your baby.\n\nWrite `<b>` for bold, or `<br>`; a baby of <3 months; <https://example.org/>.\n"
+    assert check_post(tmp_path, CLEAN.replace("Stay with your baby the whole time.\n", body)) == []
+    (tmp_path / "on").mkdir()
+    root = make_site(tmp_path / "on", {"a": CLEAN.replace("Stay with your baby the whole time.\n",
+                                                          "Hold <b>gently</b>.\n")})
+    with (root / "site.yaml").open("a", encoding="utf-8") as config:
+        config.write("markdown: {raw_html: true}\n")
+    assert warnings_of(root) == []
+
+
+def test_raw_html_in_a_field_is_reported_at_its_key(tmp_path: Path) -> None:
+    text = CLEAN.replace("text: Hold a toy in front of your baby.", "text: Hold a <i>red</i> toy up.")
+    assert check_post(tmp_path, text) == [f"{PATH}:9: warning: steps[2].text: '<i>' {SHOWN_AS_TEXT}; write *italics* "
+                                          "in Markdown"]
+
+
+MARKDOWN_PIECES = st.sampled_from(list("ab \t\n#-*+1.<>/=`'\"") + ["<iframe src=", "<img ", "https://youtu.be/",
+                                                                    "    ", "\n\n", "- ", "1. ", "## "])
+
+
+@given(st.lists(MARKDOWN_PIECES, max_size=60).map("".join))
+@settings(max_examples=500, deadline=None)
+def test_any_markdown_gives_warnings_never_an_exception(source: str) -> None:
+    found = lint.markdown_surprises(source, body=True) + lint.html_as_text(source)
+    assert all(0 <= offset <= source.count("\n") for offset, _ in found)

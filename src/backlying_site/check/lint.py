@@ -604,9 +604,9 @@ def html_as_text(source: str) -> list[tuple[int, str]]:
     for element in _HTML_ELEMENT.finditer(masked):
         name = element["name"].lower()
         if name in _HTML_NAMES:
-            tag = " ".join(element[0].split())
-            found.append((masked.count("\n", 0, element.start()), f"{quoted(tag, 40)} is HTML, which this site "
-                          f"shows as text (site.yaml's markdown: raw_html is off); {_instead(name, tag)}"))
+            shown = f"<{name}{' ...' if element[0][len(name) + 1:].strip(' />') else ''}>"
+            found.append((masked.count("\n", 0, element.start()), f"'{shown}' is HTML, which this site shows as "
+                          f"text (site.yaml's markdown: raw_html is off); {_instead(name, element[0])}"))
     return found
 
 
