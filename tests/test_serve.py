@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import gzip
 import http.client
 import os
 import signal
@@ -18,7 +20,10 @@ from typing import Callable, Iterator
 import pytest
 from PIL import Image
 
-from backlying_site.serve import ChangeBatch, SourceWatcher, error_page, looks_like_page, resolve
+from backlying_site.build import BuildOptions, build
+from backlying_site.cli import main
+from backlying_site.incremental import Store
+from backlying_site.serve import ChangeBatch, Preview, SourceWatcher, error_page, looks_like_page, resolve
 
 CLI = Path(sys.executable).with_name("backlying-site")
 
@@ -354,6 +359,53 @@ def test_no_drafts_leaves_drafts_out(start, tmp_path: Path) -> None:
     server = start(site, "--no-drafts")
     assert fetch(server.url + "secret-plan/")[0] == 404
     assert fetch(server.url + "rolling/")[0] == 200
+
+
+# --- the preview and the build command side by side (issue 22) ----------------------------------
+
+
+def preview_options(site: Path) -> BuildOptions:
+    """What `serve` builds with (Preview.start)."""
+    return BuildOptions(source=site, output=site / ".cache" / "preview", base_url="http://127.0.0.1:8000/",
+                        drafts=True, preview=True, defer_search=True)
+
+
+def test_the_build_command_keeps_the_pictures_only_the_preview_uses(tmp_path: Path,
+                                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    """`build` pruned the picture cache of what only the preview (a draft) used: each preview build
+    after it encoded them again (9-13 s). Each output now lists what it wants (wanted-*.txt)."""
+    site = make_site(tmp_path / "site")
+    draft = write_post(site, "secret-plan", "Secret plan", extra="draft: true\n")
+    Image.new("RGB", (96, 64), (200, 40, 90)).save(draft.parent / "images" / "step-1.jpg", quality=80)
+    store = Store()  # the running preview's, kept in memory
+    assert build(preview_options(site), store).images_encoded == 2
+    assert main(["build", "--source", str(site)]) == 0  # the published site: the draft's picture is not in it
+    assert "and 1 images (0 encoded)" in capsys.readouterr().out
+    write_post(site, body="Edited while the preview runs.")  # so its next build runs every step
+    assert build(preview_options(site), store).images_encoded == 0
+
+
+def search_text(output: Path) -> str:
+    """The words Pagefind's bundle holds: its fragments, gzipped JSON, each a page's text."""
+    return " ".join(gzip.decompress(path.read_bytes()).decode("utf-8", "replace")
+                    for path in sorted((output / "pagefind" / "fragment").iterdir()))
+
+
+def test_the_previews_search_finds_a_saved_edit_after_its_rebuild(tmp_path: Path) -> None:
+    """The preview's index stayed as it was when `serve` started: a save now re-indexes after the reload."""
+    site = make_site(tmp_path / "site")
+    loop = asyncio.new_event_loop()
+    try:
+        preview = Preview(site, site / ".cache" / "preview", drafts=True, loop=loop)
+        preview.options = preview_options(site)  # as start() sets them, without its server and threads
+        preview.rebuild(set())
+        assert preview.failure is None and "giraffes" not in search_text(preview.output)
+        post = write_post(site, body="Giraffes stretch their necks; so can your baby.")
+        preview.rebuild({post})
+        assert preview.failure is None
+        assert "Giraffes stretch their necks" in search_text(preview.output)
+    finally:
+        loop.close()
 
 
 # --- the parts, without a server ------------------------------------------------------------
