@@ -150,6 +150,7 @@ class Author:
     bio: str = ""  # Markdown
     avatar: ImageRef | None = None
     url: str = ""
+    organization: bool = False  # a team or a body, not one person (schema.org Organization, issue 23)
 
 
 class Role(Enum):
@@ -300,6 +301,9 @@ class SiteConfig:
     # Pagefind search over the posts, with a /search/ page (issue 5); false builds neither.
     search: bool = True
     share_images: bool = True  # a 1200x630 card and a 1000x1500 pin per post
+    # Offline reading (issue 23): a service worker keeps the pages a reader opened; false registers
+    # none and removes one an earlier build installed.
+    offline: bool = True
     # Age filter: half-open month ranges [from, to); a band gets a page when a post's age overlaps it.
     age_bands: tuple[tuple[int, int], ...] = ((0, 3), (3, 6), (6, 9), (9, 12), (12, 24))
 

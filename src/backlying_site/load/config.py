@@ -197,6 +197,7 @@ FIELDS: dict[str, s.Field] = {
     "related_posts": s.Field(s.whole_number(0, 50)),
     "search": s.Field(s.boolean),
     "share_images": s.Field(s.boolean),
+    "offline": s.Field(s.boolean),
     "age_bands": s.Field(_age_bands),
 }
 

@@ -166,6 +166,7 @@ AUTHOR_FIELDS: dict[str, s.Field] = {
     "bio": s.Field(s.text("a short biography (Markdown)")),
     "avatar": s.Field(_image),
     "url": s.Field(s.url),
+    "organization": s.Field(s.boolean),
 }
 
 
