@@ -34,7 +34,8 @@ EXAMPLES = int(os.environ.get("REBUILD_EXAMPLES", "6"))
 STEPS = int(os.environ.get("REBUILD_STEPS", "8"))
 SLUGS = ["rolling", "tummy-time", "side-lying", "reaching", "kicking", "sitting"]
 TAGS = ["play", "legs", "neck", "hands", "Play", "Tummy time", "tummy-time"]  # the last three: labels (issue 22)
-WORDS = ["Lie", "your", "baby", "on", "**gently**", "*the*", "mat", "[a link](../rolling/)", "`code`", "—", "'quoted'"]
+WORDS = ["Lie", "your", "baby", "on", "**gently**", "*the*", "mat", "[a link](../rolling/)", "`code`", "—", "'quoted'",
+         "[by file](../tummy-time/index.md)"]
 AUTHORS = "ada:\n  name: Ada Example\n  bio: Physical therapist, **mother** of two.\nben:\n  name: Ben Example\n"
 # Every documented template global, read on every page (docs/themes.md).
 GLOBALS = """{% for band in age_bands %}<p>{{ band.label }} {{ band.posts | length }}:

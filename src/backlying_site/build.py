@@ -34,7 +34,8 @@ from .load.config import load_config
 from .model import Guide, ImageRef, Post, Site, page_digest
 from .output import search
 from .output.writer import Generations, Held, Publisher, check_output_folder, locked, write_file
-from .render.pages import Page, alternates
+from .render.links import link_map, post_link_problems
+from .render.pages import Page, alternates, post_path
 from .render.renderer import Renderer, template_problem
 
 
@@ -112,10 +113,12 @@ def build(options: BuildOptions, reuse: Store | None = None) -> BuildResult:
             else options.cache / "images"
         plans, encoded = process_images(guide, plans, cache)
         renderers = make_renderers(guide, files, plans, options)
+        listed = site_pages(renderers)
+        warnings = list(parsed.warnings) + link_pages(renderers, listed, parsed)
         draw_share_cards(renderers, cache)
         with locked(output):
             publisher = Publisher(output, reuse.generations if reuse is not None else None)
-            pages, records, rendered = render_pages(renderers, parsed, publisher, reuse)
+            pages, records, rendered = render_pages(renderers, listed, parsed, publisher, reuse)
             write_assets(publisher, guide, files, plans, renderers, cache)
             index = index_search(guide, files, pages, records, publisher, reuse, options)
             generations = publisher.publish()
@@ -123,10 +126,11 @@ def build(options: BuildOptions, reuse: Store | None = None) -> BuildResult:
     if reuse is not None:  # (a build that left its index behind cannot vouch that nothing changed)
         _remember(reuse, parsed, records, index, generations, None if behind else inputs)
         reuse.counts = (len(pages), len(plans))
+        reuse.warnings = (tuple(sorted(set(warnings))), parsed.held_back)
     if not options.fresh_images:
         prune_picture_cache(cache, output, plans, renderers)
     return BuildResult(output, len(pages), len(plans), rendered, encoded, publisher.written,
-                       time.perf_counter() - started, notes, behind, list(parsed.warnings), list(parsed.held_back))
+                       time.perf_counter() - started, notes, behind, sorted(set(warnings)), list(parsed.held_back))
 
 
 def check(options: BuildOptions, warnings: list[Problem] | None = None
@@ -138,7 +142,11 @@ def check(options: BuildOptions, warnings: list[Problem] | None = None
         warnings += parsed.warnings
     plans = plan_images(guide, None)
     renderers = make_renderers(guide, theme.load_theme(options.root), plans, options)
-    pages, _, _ = render_pages(renderers, parsed, None, None)
+    listed = site_pages(renderers)
+    found = link_pages(renderers, listed, parsed)
+    if warnings is not None:
+        warnings += found
+    pages, _, _ = render_pages(renderers, listed, parsed, None, None)
     return guide, plans, pages
 
 
@@ -301,12 +309,12 @@ def draw_share_cards(renderers: list[Renderer], cache: Path) -> None:
 # --- 3. pages ------------------------------------------------------------------------------------
 
 
-def render_pages(renderers: list[Renderer], parsed: Parsed, publisher: Publisher | None,
-                 reuse: Store | None) -> tuple[list[Page], dict[str, PageRecord], int]:
-    """Every page of the site, each rendered unless the store knows its bytes under the same key and
-    a generation of the output still holds them. Pages are rendered on every core, each written by
-    the process that renders it. Without a publisher (check) every page is rendered, none written."""
-    listed = site_pages(renderers)
+def render_pages(renderers: list[Renderer], listed: list[tuple[int, Page]], parsed: Parsed,
+                 publisher: Publisher | None, reuse: Store | None) -> tuple[list[Page], dict[str, PageRecord], int]:
+    """Every page of the site (``listed``: site_pages'), each rendered unless the store knows its bytes
+    under the same key and a generation of the output still holds them. Pages are rendered on every
+    core, each written by the process that renders it. Without a publisher (check) every page is
+    rendered, none written."""
     keyed = reuse is not None and publisher is not None
     keys = [Keys(renderer, parsed) for renderer in renderers] if keyed else None
     records: dict[str, PageRecord] = {}
@@ -335,6 +343,29 @@ def render_pages(renderers: list[Renderer], parsed: Parsed, publisher: Publisher
     if problems:
         raise SiteError(sorted(set(problems)))
     return [page for _, page in listed], records, len(todo)
+
+
+def link_pages(renderers: list[Renderer], listed: list[tuple[int, Page]], parsed: Parsed) -> list[Problem]:
+    """Tell every renderer where links between posts lead (render/links.py), and check each
+    published post's links: one that reaches nothing stops the build; one to a post not published
+    yet is a warning (returned)."""
+    first = renderers[0]
+    outputs = {page.path for _, page in listed} | set(first.theme.assets)
+    outputs |= {f"images/{variant.name}" for plan in first.plans.values() for variant in plan.variants}
+    outputs |= {rel for renderer in renderers for rel, _ in share.share_files(renderer.shares.values(), Path("."))}
+    prefixes = {post.path: renderer.site.config.prefix for renderer in renderers for post in renderer.site.posts}
+    published = [post for renderer in renderers for post in renderer.site.posts]
+    posts = [saved.post for saved in parsed.posts.values()]
+    links = link_map(first.site.config.base_url, first.site.config.base_path, posts, published, outputs, prefixes)
+    problems: list[Problem] = []
+    for renderer in renderers:
+        renderer.links = links
+        for post in renderer.site.posts:
+            problems += post_link_problems(post, renderer.site.config.prefix + post_path(post.slug), links)
+    errors = [problem for problem in problems if problem.severity == "error"]
+    if errors:
+        raise SiteError(errors)
+    return problems
 
 
 def site_pages(renderers: list[Renderer]) -> list[tuple[int, Page]]:

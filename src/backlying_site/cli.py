@@ -191,13 +191,12 @@ def run_check(args: argparse.Namespace) -> int:
 
     loaded: list[Problem] = []  # the problems of the posts a build leaves out, among others
     try:
-        guide, plans, pages = check(BuildOptions(source=args.source, drafts=args.drafts), loaded)
+        guide, plans, _ = check(BuildOptions(source=args.source, drafts=args.drafts), loaded)
     except SiteError as exc:
         return report(exc, with_severity=True)
-    paths = [page.path for page in pages]
     originals = guide.default.posts
     warnings = sorted({warning for site in guide.sites
-                       for warning in lint_site(site, plans, site.config.check, today=today(), pages=paths,
+                       for warning in lint_site(site, plans, site.config.check, today=today(),
                                                 originals=originals if site is not guide.default else ())}
                       | set(loaded))
     if args.strict and warnings:

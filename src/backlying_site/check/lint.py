@@ -10,13 +10,11 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-import difflib
 import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Iterator
-from urllib.parse import unquote, urljoin, urlsplit
 
 import textstat
 from babel.messages.extract import extract
@@ -27,27 +25,22 @@ from ..load.content import AUTHORS_FILE
 from ..errors import Problem, quoted
 from ..load.frontmatter import KeyPath, format_path, parse_yaml, read_text
 from ..load.schema import youtube_video
-from ..render.pages import address
 from ..assets.images import ImagePlan
 from ..render.markdown import MAX_LINKS_PER_TEXT, MarkdownRenderer
 from ..model import ImageRef, LintSettings, Post, SiteConfig, Site
-from ..render.urlsafety import browser_url
 from ..load.theme import DEFAULT_THEME, LOCALE, catalog_files
 from ..render.translations import MessageId, gaps
 
 
 def lint_site(site: Site, plans: dict[Path, ImagePlan], settings: LintSettings, *,
-              today: dt.date, pages: Iterable[str], originals: Iterable[Post] = ()) -> list[Problem]:
-    """Every warning about the site's posts, sorted by file and line. ``pages``: the output path of
-    every page the site has (render.pages, the one URL map); ``originals``: the default language's
-    posts, when ``site`` is another language's."""
-    pages = {address(path) for path in pages}
+              today: dt.date, originals: Iterable[Post] = ()) -> list[Problem]:
+    """Every warning about the site's posts, sorted by file and line (links are the build's:
+    render/links.py). ``originals``: the default language's posts, when ``site`` is another's."""
     renderers = markdown_renderers(site.config)
     problems: list[Problem] = []
     for post in site.posts:
         problems += lint_alt_text(post, settings)
         problems += lint_reading_level(post, settings, language=site.config.language)
-        problems += lint_links(post, site, pages)
         problems += lint_markup(post, renderers) + lint_crowded_paragraphs(post)
         problems += lint_markdown_surprises(post) + lint_html_as_text(post, site.config)
         problems += lint_review(post, settings, today)
@@ -264,87 +257,6 @@ def lint_translations(translations: Iterable[Post], originals: Iterable[Post]) -
 # Links ----------------------------------------------------------------------
 
 _CODE_SPAN = re.compile(r"`[^`]*`")
-_LINKS = [
-    re.compile(r"(?<!!)\[[^\]]*\]\(\s*<?([^)\s>]*)"),  # [text](address "title")
-    re.compile(r"^\s{0,3}\[[^\]]+\]:\s*<?([^\s>]+)"),  # [name]: address
-    re.compile(r"<([a-zA-Z][a-zA-Z0-9+.-]*:[^>\s]+)>"),  # <https://...>
-]
-# First path segments that are the site's own folders, not post slugs.
-def markdown_links(source: str) -> Iterator[tuple[int, str]]:
-    """(line offset, address) of every link in Markdown source, code left out."""
-    fenced = False
-    for offset, line in enumerate(source.split("\n")):
-        if _FENCE.match(line):
-            fenced = not fenced
-            continue
-        if fenced:
-            continue
-        line = _CODE_SPAN.sub("", line)
-        for pattern in _LINKS:
-            for match in pattern.finditer(line):
-                yield offset, match.group(1)
-
-
-def lint_links(post: Post, site: Site, pages: set[str]) -> list[Problem]:
-    fields = [("", post.body_line, post.body, True)]
-    fields += [(format_path(("steps", i, "text")), post.line_of("steps", i, "text"), step.text, False)
-               for i, step in enumerate(post.steps)]
-    if post.note:
-        fields.append(("note.body", post.line_of("note", "body"), post.note.body, False))
-    if post.disclaimer:
-        fields.append(("disclaimer", post.line_of("disclaimer"), post.disclaimer, False))
-    problems = []
-    for field_name, first_line, source, exact in fields:
-        for offset, href in markdown_links(source):
-            # As the browser reads it: '&#106;avascript:' is no path of the site (lint_markup tells)
-            message = link_problem(browser_url(href), post.slug, site, pages)
-            if message:
-                line = first_line + offset if exact else first_line
-                problems.append(Problem(post.path, line, field_name, message, severity="warning"))
-    return problems
-
-
-def link_problem(href: str, from_slug: str, site: Site, pages: set[str]) -> str | None:
-    """Why a link on the page of post ``from_slug`` reaches no page of the site, or None."""
-    base_url, base_path = site.config.base_url, site.config.base_path
-    parts = urlsplit(href)
-    if (parts.scheme or parts.netloc) and not href.startswith(base_url):
-        return None  # another site, mailto:, tel:
-    if not parts.path:
-        return None  # '#section' on the same page
-    page_url = "https://site.invalid" + base_path + site.config.prefix + f"{from_slug}/"
-    target = unquote(urlsplit(urljoin(page_url, href)).path)
-    fix = "link to another post as '../its-slug/'"
-    inside = target.startswith(base_path)
-    rel = target[len(base_path):] if inside else target.lstrip("/")
-    rel = rel.removesuffix("index.html")
-    guess = _guess_slug(rel, from_slug, sorted(post.slug for post in site.posts))
-    hint = f" (did you mean '../{guess}/'?)" if guess else ""
-    if not inside:
-        return f"links to '{href}', which leaves the site's address {base_url}{hint}; {fix}"
-    if rel in pages or rel + "/" in pages:
-        return None
-    segment = rel.strip("/")
-    folders = {page.split("/")[0] for page in pages if "/" in page} | {"static", "images", "page"}
-    if "/" not in segment and "." not in segment and segment not in folders:
-        return (f"links to '{href}', but no published post has the slug '{segment}'{hint}; check the "
-                "address, or remove the link until that post is published")
-    return f"links to '{href}', which is not a page of the site{hint}; {fix}"
-
-
-def _guess_slug(rel: str, from_slug: str, slugs: list[str]) -> str | None:
-    """The post a broken link most likely means: a slug in its path, else a near spelling."""
-    segments = [Path(s).stem if s.endswith((".md", ".html")) else s for s in rel.split("/") if s]
-    if segments and segments[0] == from_slug:  # 'other/' written for '../other/' lands in the page's folder
-        segments = segments[1:]
-    segments = [s for s in segments if s != "index"]
-    for segment in reversed(segments):
-        if segment in slugs:
-            return segment
-    close = difflib.get_close_matches(segments[-1], slugs, n=1, cutoff=0.75) if segments else []
-    return close[0] if close else None
-
-
 # What the page leaves out: unsafe addresses and raw HTML (issue 18) ------------------------------
 
 def markdown_renderers(config: SiteConfig) -> tuple[MarkdownRenderer, MarkdownRenderer]:
