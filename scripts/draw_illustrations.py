@@ -610,7 +610,8 @@ def lying_baby(step: int) -> BabyPose:
     return BabyPose(hip, shoulder, head, face, crown, near_arm, far_arm, near_leg, far_leg)
 
 
-def back_lying_scene(step: int) -> Image.Image:
+def back_lying_scene(step: int, hero: bool = False) -> Image.Image:
+    """Step ``step``'s picture; ``hero``: the same scene without its number and ring (issue 23)."""
     cv = Canvas(WALL)
     cv.set_view(*BACK_LYING_VIEW)
     draw_bed(cv)
@@ -638,6 +639,8 @@ def back_lying_scene(step: int) -> Image.Image:
     baby_near_arm(cv, baby)
     adult_arm(cv, parent.near_arm, far=False)
 
+    if hero:
+        return cv.to_image()
     if step == 2:
         highlight(cv, (562, 890), 72)
     elif step == 3:
@@ -711,7 +714,7 @@ def baby_on_back_feet_left(step: int) -> BabyPose:
     )
 
 
-def hand_to_foot_scene(step: int) -> Image.Image:
+def hand_to_foot_scene(step: int, hero: bool = False) -> Image.Image:
     cv = Canvas(WALL)
     cv.set_view(*HAND_TO_FOOT_VIEW)
     room_background(cv, 840)
@@ -728,6 +731,8 @@ def hand_to_foot_scene(step: int) -> Image.Image:
     baby_near_arm(cv, baby)
     adult_arm(cv, parent.near_arm, far=False)
 
+    if hero:
+        return cv.to_image()
     if step == 2:
         curved_arrow(cv, (850, 950), 250, -88, -50)
     elif step == 3:
@@ -816,7 +821,7 @@ def tummy_towel_scene() -> Image.Image:
     return cv.to_image()
 
 
-def face_to_face_scene() -> Image.Image:
+def face_to_face_scene(hero: bool = False) -> Image.Image:
     cv = Canvas(WALL)
     cv.set_view((-40.0, -190.0), 1.05)
     room_background(cv, 820)
@@ -852,7 +857,8 @@ def face_to_face_scene() -> Image.Image:
     baby_near_leg(cv, baby)
     baby_near_arm(cv, baby)
     draw_toy_stack(cv, (1170, 995))
-    step_badge(cv, 3)
+    if not hero:
+        step_badge(cv, 3)
     return cv.to_image()
 
 
@@ -873,6 +879,11 @@ SCENES: dict[str, SceneFn] = {
     "tummy-time/images/step-1.jpg": tummy_on_chest_scene,
     "tummy-time/images/step-2.jpg": tummy_towel_scene,
     "tummy-time/images/step-3.jpg": face_to_face_scene,
+    # Heroes (issue 23): the exercise as a whole, without a step's number or ring, so the post's first
+    # picture and its card do not read as "step 1" shown twice.
+    "back-lying-position/images/hero.jpg": lambda: back_lying_scene(6, hero=True),
+    "hand-to-foot-play/images/hero.jpg": lambda: hand_to_foot_scene(3, hero=True),
+    "tummy-time/images/hero.jpg": lambda: face_to_face_scene(hero=True),
 }
 
 # One honest sentence per picture, describing what the drawing shows.
@@ -936,13 +947,33 @@ ALT_TEXTS: dict[str, str] = {
 }
 
 
+ALT_TEXTS |= {
+    "back-lying-position/images/hero.jpg": (
+        "Illustration: a parent sits on a bed against the headboard with a baby lying on its back "
+        "between their legs, the baby's legs raised straight against the parent's chest and its "
+        "hands together on its thighs."
+    ),
+    "hand-to-foot-play/images/hero.jpg": (
+        "Illustration: a baby lies on its back on a play mat holding its own feet, one foot in a "
+        "red sock with a yellow rattle, while a parent kneels beside it and watches."
+    ),
+    "tummy-time/images/hero.jpg": (
+        "Illustration: a parent and a baby lie on their tummies on a play mat, face to face, "
+        "with a stacking toy between them."
+    ),
+}
+
+
 def save_jpeg(image: Image.Image, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     image.save(path, "JPEG", quality=JPEG_QUALITY, subsampling=2, optimize=True)
 
 
-def main() -> None:
+def main(only: str = "") -> None:
+    """Every picture, or those whose path holds ``only`` (``python scripts/draw_illustrations.py hero``)."""
     for rel_path, scene in SCENES.items():
+        if only not in rel_path:
+            continue
         out = POSTS_DIR / rel_path
         save_jpeg(scene(), out)
         print(f"wrote {out.relative_to(REPO_ROOT)} ({out.stat().st_size // 1024} KB)")
@@ -952,4 +983,6 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    import sys
+
+    main(sys.argv[1] if len(sys.argv) > 1 else "")
