@@ -25,6 +25,12 @@ GUIDE_PAGES = {
     "age": "age/3-6-months/",
     "search": "search/?q=hamstrings",
     "404": "404.html",
+    # The Spanish translation: another language's words, lengths and dates in the same templates.
+    "home (es)": "es/",
+    "post (es)": "es/posicion-boca-arriba/",
+    "tags (es)": "es/tags/",
+    "search (es)": "es/search/?q=isquiotibiales",
+    "404 (es)": "es/404.html",
 }
 # The sample site has what the guide lacks: a YouTube facade, an avatar, a note, sources, a review.
 SAMPLE_PAGES = {"post with video": "first-steps/", "author with avatar": "authors/ada/"}
