@@ -71,15 +71,22 @@ document.addEventListener("DOMContentLoaded", function () {
       .then(function (pagefind) { return pagefind.search(query); })
       .then(function (search) {
         var top = search.results.slice(0, SHOWN);
-        return Promise.all(top.map(function (result) { return result.data(); })).then(function (data) {
+        // Offline (issue 23), a result whose words this device never fetched is left out.
+        return Promise.all(top.map(function (result) {
+          return result.data().catch(function () { return null; });
+        })).then(function (data) {
           if (id !== latest) return;
+          data = data.filter(Boolean);
+          if (top.length && !data.length) throw new Error("no result could load");
           list.replaceChildren.apply(list, data.map(item));
-          status.textContent = report(query, search.results.length, data.length);
+          status.textContent = report(query, data.length < top.length ? data.length : search.results.length, data.length);
         });
       })
       .catch(function () {
         if (id !== latest) return;
-        status.textContent = words._("Search is not available here. Browse the exercises below instead.");
+        status.textContent = navigator.onLine === false
+          ? words._("Search works offline once it has been used here with a connection. Browse the exercises below instead.")
+          : words._("Search is not available here. Browse the exercises below instead.");
       });
   }
 

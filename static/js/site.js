@@ -33,6 +33,63 @@
     return fill(text, Object.assign({ num: numbers ? numbers.format(n) : n }, values));
   }
   window.siteWords = { _: _, ngettext: ngettext };  // search.js says its words with these too
+  var script = document.currentScript;
+
+  // Offline reading (issue 23): the service worker (sw.js) keeps the pages opened here, on this device.
+  (function () {
+    if (!script || !("serviceWorker" in navigator)) return;
+    var scope = new URL(script.dataset.scope || "/", location.href).href;
+    var caches = window.caches;
+    var prefix = "backlying:" + new URL(scope).pathname + ":";
+    if (!script.dataset.worker) {
+      // Turned off in site.yaml: an earlier build's worker goes, and its caches with it.
+      navigator.serviceWorker.getRegistration(scope).then(function (found) {
+        if (found && found.scope === scope) found.unregister();
+      });
+      if (caches) {
+        caches.keys().then(function (names) {
+          names.forEach(function (name) { if (name.indexOf(prefix) === 0) caches.delete(name); });
+        });
+      }
+      return;
+    }
+    navigator.serviceWorker.register(script.dataset.worker, { scope: scope }).catch(function () { /* none */ });
+    navigator.serviceWorker.addEventListener("message", function (event) {
+      var note = document.querySelector("[data-offline-note]");
+      if (note && event.data && event.data.type === "kept") note.hidden = false;
+    });
+    function whenControlled(then) {
+      if (navigator.serviceWorker.controller) then();
+      else navigator.serviceWorker.addEventListener("controllerchange", then, { once: true });
+    }
+    // Once the worker handles this page: the pictures still to load are loaded now (through it, so
+    // they are kept), and the page is kept with what loaded before it was there.
+    window.addEventListener("load", function () {
+      whenControlled(function () {
+        document.querySelectorAll("img[loading=lazy]").forEach(function (img) { img.loading = "eager"; });
+        var loaded = performance.getEntriesByType("resource").map(function (entry) { return entry.name; });
+        navigator.serviceWorker.controller.postMessage({ type: "keep", urls: [location.href].concat(loaded) });
+      });
+    });
+    // The offline page lists what is kept.
+    var list = document.querySelector("[data-saved-pages]");
+    if (!list || !caches) return;
+    caches.open(prefix + "pages").then(function (cache) {
+      return cache.keys().then(function (keys) {
+        return Promise.all(keys.slice(-50).reverse().map(function (key) {
+          return cache.match(key).then(function (response) { return response.text(); }).then(function (html) {
+            var title = new DOMParser().parseFromString(html, "text/html").querySelector("h1");
+            var item = document.createElement("li");
+            var link = document.createElement("a");
+            link.href = key.url;
+            link.textContent = title ? title.textContent : key.url;
+            item.append(link);
+            return item;
+          });
+        }));
+      });
+    }).then(function (items) { list.append.apply(list, items); }, function () { /* none kept */ });
+  })();
 
   (function () {
     document.querySelectorAll(".video-facade[data-youtube]").forEach(function (facade) {
@@ -225,17 +282,68 @@
     if (!display) return;
     var status = root.querySelector("[data-timer-status]");
     var stop = root.querySelector("[data-timer-stop]");
+    var offer = root.querySelector("[data-timer-count]");
+    var soundButton = root.querySelector("[data-timer-sound]");
+    var SOUND_KEY = "backlying-timer-sound";  // "off" when turned off; on this device, for every post
     var ticking = null;
     var endsAt = 0;
+    var audio = null;  // made on a tap: a browser starts sound only after one (iOS above all)
+    var lock = null;  // the screen kept awake while a timer runs (Screen Wake Lock, where there is one)
     function show(seconds) {
       display.textContent = Math.floor(seconds / 60) + ":" + String(seconds % 60).padStart(2, "0");
     }
+    var sound = true;
+    try { sound = window.localStorage.getItem(SOUND_KEY) !== "off"; } catch (error) { /* on */ }
+    function prepareSound() {
+      var Context = window.AudioContext || window.webkitAudioContext;
+      if (!Context || !sound) return;
+      if (!audio) audio = new Context();
+      if (audio.state === "suspended") audio.resume();
+    }
+    // Three short rising beeps, made here: no sound file, nothing fetched.
+    function chime() {
+      if (!audio || !sound) return;
+      var now = audio.currentTime;
+      [660, 880, 1100].forEach(function (pitch, i) {
+        var tone = audio.createOscillator();
+        var gain = audio.createGain();
+        var at = now + i * 0.25;
+        tone.frequency.value = pitch;
+        gain.gain.setValueAtTime(0.0001, at);
+        gain.gain.exponentialRampToValueAtTime(0.4, at + 0.02);
+        gain.gain.exponentialRampToValueAtTime(0.0001, at + 0.2);
+        tone.connect(gain);
+        gain.connect(audio.destination);
+        tone.start(at);
+        tone.stop(at + 0.22);
+      });
+    }
+    function keepAwake() {
+      if (!navigator.wakeLock || document.visibilityState !== "visible") return;
+      navigator.wakeLock.request("screen").then(function (sentinel) {
+        if (ticking && !lock) lock = sentinel;
+        else sentinel.release();  // stopped (or locked again) while the browser was asking
+      }, function () { /* refused (battery saver): the timer runs all the same */ });
+    }
+    function letSleep() {
+      if (lock) lock.release().catch(function () {});
+      lock = null;
+    }
+    // A hidden page loses its lock: take it again when the parent comes back to a running timer.
+    document.addEventListener("visibilitychange", function () {
+      if (document.visibilityState === "visible") {
+        if (ticking) keepAwake();
+      } else {
+        letSleep();
+      }
+    });
     function halt(message) {
       window.clearInterval(ticking);
       ticking = null;
       stop.disabled = true;
       root.classList.remove("is-timing");
       status.textContent = message;
+      letSleep();
     }
     // Whole minutes are the dosage's minutes (a hold of 60 s or more reads as minutes too).
     function started(seconds) {
@@ -247,20 +355,38 @@
       show(left);
       if (left === 0) {
         halt(_("Time is up. Let your baby rest."));
+        chime();
         if (navigator.vibrate) navigator.vibrate(200);
+        offer.hidden = false;
       }
     }
     root.querySelectorAll("[data-timer-start]").forEach(function (button) {
       button.addEventListener("click", function () {
         var seconds = parseInt(button.dataset.timerStart, 10);
+        prepareSound();
         window.clearInterval(ticking);
         endsAt = Date.now() + seconds * 1000;
         show(seconds);
         stop.disabled = false;
+        offer.hidden = true;
         root.classList.add("is-timing");
         status.textContent = started(seconds);
         ticking = window.setInterval(tick, 250);
+        keepAwake();
       });
+    });
+    offer.querySelector("button").addEventListener("click", function () {
+      offer.hidden = true;
+      change(1);
+      today.setAttribute("tabindex", "-1");
+      today.focus();  // the button is gone: the line that counted it has the focus, and says it
+    });
+    soundButton.setAttribute("aria-pressed", String(sound));
+    soundButton.addEventListener("click", function () {
+      sound = !sound;
+      try { window.localStorage.setItem(SOUND_KEY, sound ? "on" : "off"); } catch (error) { /* for this visit */ }
+      soundButton.setAttribute("aria-pressed", String(sound));
+      prepareSound();
     });
     stop.addEventListener("click", function () { halt(_("Timer stopped.")); });
   })();

@@ -13,7 +13,8 @@ from typing import Any
 
 from ..model import Author, Post, Site
 from .discovery import AgeBand, RelatedIndex, posts_by_author
-from .wording import Wording, age_label
+from .offline import OFFLINE_PAGE, offline_reading
+from .wording import Wording, age_label, join_list
 
 HOME = "index.html"
 TAGS = "tags/index.html"
@@ -135,7 +136,7 @@ class Pages:
     def _pages(self) -> list[Page]:
         site, words = self.site, self.words
         pages = [self.post_page(post) for post in site.posts]
-        pages += self.listing("", site.posts, "index.html", "", lambda context: {},
+        pages += self.listing("", site.posts, "index.html", "", site.config.description, lambda context: {},
                               lambda context: ("home_page", context["canonical"], context["page_number"] == 1))
         for tag, posts in site.tags.items():
             pages += self.tag_pages(tag, posts)
@@ -149,12 +150,18 @@ class Pages:
                 "description": words.gettext("Search the exercises of %(site)s.", site=site.config.title)},
                 "templates/search.html"))
         topics = words.gettext("All topics")
+        about = words.gettext("Exercises by topic on %(site)s: %(topics)s.", site=site.config.title,
+                              topics=join_list([tag.replace("-", " ") for tag in site.tags], words))
         pages.append(Page(TAGS, "tags.html", {"tags": site.tags, "canonical": self.urls.absolute(address(TAGS)),
-                                              "page_title": topics}, "templates/tags.html",
-                          ("listing_seo", ("tags_page", topics))))
+                                              "page_title": topics, "description": about}, "templates/tags.html",
+                          ("listing_seo", ("tags_page", topics, about, site.posts[0] if site.posts else None))))
         pages.append(Page(NOT_FOUND, "404.html", {"canonical": self.urls.absolute(NOT_FOUND),
                                                   "page_title": words.gettext("Page not found")},
                           "templates/404.html"))
+        if offline_reading(site.config):
+            pages.append(Page(OFFLINE_PAGE, "offline.html", {"canonical": self.urls.absolute(address(OFFLINE_PAGE)),
+                                                             "page_title": words.gettext("You are offline")},
+                              "templates/offline.html"))
         pages.append(Page(FEED, "feed.xml", {"posts": site.posts[:20]}, "templates/feed.xml"))
         return pages
 
@@ -173,8 +180,12 @@ class Pages:
         return Page(post_path(post.slug), "post.html", context, post.path, deferred=("post_details", (post, author)))
 
     def tag_pages(self, tag: str, posts: tuple[Post, ...]) -> list[Page]:
-        title = self.words.gettext("Exercises about %(topic)s", topic=tag.replace("-", " "))
-        return self.listing(tag_folder(tag), posts, "tag.html", title, lambda context: {"tag": tag},
+        topic = tag.replace("-", " ")
+        title = self.words.gettext("Exercises about %(topic)s", topic=topic)
+        description = self.words.ngettext("%(num)s home exercise about %(topic)s, step by step.",
+                                          "%(num)s home exercises about %(topic)s, step by step.", len(posts),
+                                          topic=topic)
+        return self.listing(tag_folder(tag), posts, "tag.html", title, description, lambda context: {"tag": tag},
                             lambda context: ("tag_page", tag, context["page_title"], context["canonical"]))
 
     def age_pages(self, band: AgeBand) -> list[Page]:
@@ -183,21 +194,24 @@ class Pages:
         # The band without its posts: they are in "posts", where the page's key sees them.
         bare = AgeBand(band.from_months, band.to_months)
         return self.listing(age_folder(band), band.posts, "age.html",
-                            self.words.gettext("Exercises for %(ages)s", ages=ages),
-                            lambda context: {"band": bare, "description": description},
-                            lambda context: ("age_page", context["canonical"], context["page_title"], description))
+                            self.words.gettext("Exercises for %(ages)s", ages=ages), description,
+                            lambda context: {"band": bare},
+                            lambda context: ("age_page", context["canonical"], context["page_title"]))
 
     def author_pages(self, author: Author, posts: tuple[Post, ...]) -> list[Page]:
         description = self.words.gettext("Exercises by %(name)s.", name=author.name)
-        return self.listing(author_folder(author.key), posts, "author.html", author.name,
-                            lambda context: {"author": author, "description": description},
-                            lambda context: ("author_page", author, description, context["canonical"]))
+        return self.listing(author_folder(author.key), posts, "author.html", author.name, description,
+                            lambda context: {"author": author},
+                            lambda context: ("author_page", author, context["canonical"]))
 
-    def listing(self, folder: str, posts: tuple[Post, ...], template: str, title: str, extra: Any,
-                seo: Any) -> list[Page]:
+    def listing(self, folder: str, posts: tuple[Post, ...], template: str, title: str, description: str,
+                extra: Any, seo: Any) -> list[Page]:
         """A listing cut into pages of ``page_size`` cards: light on a phone, and a new post
         re-renders the first pages of a listing, not all of it. Each page has its own title:
-        "Exercises about play, page 2 of 5"."""
+        "Exercises about play, page 2 of 5", and description (issue 23: shared ones read as
+        duplicates): ``description``, then "Page 2 of 5." on the pages after the first. ``seo``
+        gives the first arguments of its Seo method; the description and the page's first post
+        (its share picture) follow."""
         size = self.site.config.page_size
         chunks = [posts[i:i + size] for i in range(0, len(posts), size)] or [()]
         pages = []
@@ -211,9 +225,14 @@ class Pages:
                 "page_title": title if number == 1 or not title else self.words.gettext(
                     "%(title)s, page %(number)s of %(count)s", title=title, number=self.words.number(number),
                     count=self.words.number(len(chunks))),
+                "description": description if number == 1 else self.words.gettext(
+                    "%(description)s Page %(number)s of %(count)s.", description=description,
+                    number=self.words.number(number), count=self.words.number(len(chunks))),
             }
             context |= extra(context)
-            pages.append(Page(path, template, context, f"templates/{template}", ("listing_seo", seo(context))))
+            lead = chunk[0] if chunk else None
+            pages.append(Page(path, template, context, f"templates/{template}",
+                              ("listing_seo", (*seo(context), context["description"], lead))))
         return pages
 
 

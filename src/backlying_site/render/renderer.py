@@ -2,8 +2,9 @@
 
 Markdown becomes Markup here and only here (``markdown.py``). The templates see the content
 model's dataclasses and these globals, documented in docs/themes.md: ``age_bands``, ``authors``,
-``config``, ``urls``, ``asset``, ``picture``, ``absolute_image``, ``markdown``, ``inline``, ``card``
-and ``build_drafts``. What each can show is in the site's key (``site_key``) or recorded as read.
+``config``, ``urls``, ``asset``, ``picture``, ``absolute_image``, ``markdown``, ``inline``, ``card``,
+``build_drafts`` and ``offline``. What each can show is in the site's key (``site_key``) or recorded
+as read. The service worker (``sw.js``, render/offline.py) is one of the pages the site has once.
 """
 
 from __future__ import annotations
@@ -27,7 +28,8 @@ from .discovery import AgeBand, RelatedIndex, age_bands
 from .environment import RecordedBand, Reads, json_ld, make_environment
 from .markdown import MarkdownRenderer
 from .links import LinkMap, rewrite_links
-from .pages import SITEMAP, Alternates, Page, Pages, Urls, same_page, shared_pages
+from .offline import HASHED_FOLDERS, OFFLINE_PAGE, PRECACHED_ASSETS, WORKER, offline_reading, worker_version
+from .pages import SITEMAP, Alternates, Page, Pages, Urls, address, same_page, shared_pages
 from .seo import Seo
 from .translations import translations
 from .wording import age_label, script_messages, script_strings, wording
@@ -104,7 +106,7 @@ class Renderer:
             picture=self.picture, absolute_image=self.seo.image, markdown=self.fields_md.block,
             inline=self.fields_md.inline, build_drafts=drafts, card=Cards(self.env, self.reads),
             text_direction=text_direction(config.language), language_name=language_name,
-            script_strings=self.script_strings)
+            script_strings=self.script_strings, offline=offline_reading(config))
         self.compile_templates()
 
     def compile_templates(self) -> None:
@@ -132,9 +134,24 @@ class Renderer:
         return Pages(self.site, self.urls, self.bands, self.related, self.today, self.wording).all()
 
     def site_pages(self, pages: list[Page]) -> list[Page]:
-        """The pages the whole site has once; last, the sitemap of ``pages``, every language's."""
-        return shared_pages() + [Page(SITEMAP, "sitemap.xml", {"entries": self.seo.sitemap_entries(pages)},
-                                      "templates/sitemap.xml")]
+        """The pages the whole site has once; the service worker; last, the sitemap of ``pages``, every
+        language's."""
+        worker = [Page(WORKER, "sw.js", self.worker_context(), "templates/sw.js")] \
+            if offline_reading(self.site.config) else []
+        return shared_pages() + worker + [Page(SITEMAP, "sitemap.xml", {"entries": self.seo.sitemap_entries(pages)},
+                                               "templates/sitemap.xml")]
+
+    def worker_context(self) -> dict[str, Any]:
+        """What templates/sw.js is made with (render/offline.py): its version, its scope (the base
+        path), what it keeps at once (every language's offline page and what it loads), each
+        language's folder and offline page, and the folders whose files are named by content."""
+        base = self.site.config.base_path
+        folders = sorted((base + site.config.prefix for site in self.guide.sites), key=len, reverse=True)
+        offline = [[folder, folder + address(OFFLINE_PAGE)] for folder in folders]
+        return {"version": worker_version(self.guide, self.theme, self.plans), "scope": base,
+                "precache": [page for _, page in offline] + [self.asset(rel) for rel in PRECACHED_ASSETS],
+                "offline": offline, "hashed": [base + folder for folder in HASHED_FOLDERS],
+                "search": base + "pagefind/" if self.site.config.search else base + "pagefind/none/"}
 
     def with_alternates(self, page: Page, found: Alternates) -> Page:
         """The page with the address of each of its versions in the site's languages (hreflang,

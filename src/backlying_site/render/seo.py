@@ -7,8 +7,13 @@ Templates render the results: ``partials/meta.html`` writes the tags and the one
 '>' and '&' so no string can end the script), ``sitemap.xml`` the entries.
 
 Schema.org choices: a post is a ``MedicalWebPage`` (home exercises taught by physical
-therapists) whose main entity is a ``HowTo``; ``lastReviewed`` and ``reviewedBy``
-appear only when the post names a reviewer. The audience is a ``ParentAudience``;
+therapists) whose main entity is a ``HowTo``; it carries what an article's readers look for
+(``headline``, ``image``, ``publisher``: the site, as an Organization; ``isBasedOn``: the work
+it is adapted from); ``lastReviewed`` and ``reviewedBy`` appear only when the post names a
+reviewer. A figure marked ``suggested`` (the team's, from no source) stays out: structured
+data cannot carry the caveat the page shows beside it. Times carry a zone: a post is dated
+by the day, and a build publishes it from 00:00 UTC that day (``build.today``), so its
+moment is that one. The audience is a ``ParentAudience``;
 its childMinAge/childMaxAge are left out because schema.org gives them no unit and
 the model counts months. ``about`` is left out too: tags are plain words, not typed
 schema.org things.
@@ -22,9 +27,12 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from babel import Locale, UnknownLocaleError
+from babel.core import get_global
+
 from ..assets.images import ImagePlan
 from .markdown import MarkdownRenderer
-from ..model import Author, ImageRef, Post, Site, Step
+from ..model import Author, Credit, ImageRef, Post, Site, Step
 from ..assets.share import SharePlan
 from .wording import Wording, age_label, wording
 
@@ -89,40 +97,46 @@ class Seo:
         card = self.share_image(post, "card")
         meta = [*self._common("article", post.title, post.summary, canonical),
                 *(self._image_meta(card) if card else [Meta("name", "twitter:card", "summary")]),
-                Meta("property", "article:published_time", post.date.isoformat()),
-                Meta("property", "article:modified_time", post.lastmod.isoformat()),
+                Meta("property", "article:published_time", iso_moment(post.date)),
+                Meta("property", "article:modified_time", iso_moment(post.lastmod)),
                 *(Meta("property", "article:tag", tag.replace("-", " ")) for tag in post.tags)]
         return PageSeo(tuple(meta), self.post_graph(post, author))
 
-    def home_page(self, canonical: str, first: bool) -> PageSeo:
-        return PageSeo(self._listing_meta(self.config.title, "", canonical), graph(self.website()) if first else None)
+    # A listing's description is its own (pages.py: no two pages share one); its image, the share card
+    # of its first exercise (``lead``), so a shared link shows a picture.
 
-    def tag_page(self, tag: str, title: str, canonical: str) -> PageSeo:
+    def home_page(self, canonical: str, first: bool, description: str, lead: Post | None) -> PageSeo:
+        return PageSeo(self._listing_meta(self.config.title, description, canonical, lead),
+                       graph(self.website()) if first else None)
+
+    def tag_page(self, tag: str, title: str, canonical: str, description: str, lead: Post | None) -> PageSeo:
         crumbs = [(self.config.title, self.urls.absolute()),
                   (self.words.gettext("All topics"), self.urls.absolute("tags/")),
                   (tag.replace("-", " "), self.urls.absolute(f"tags/{tag}/"))]
-        return self._collection(canonical, title, crumbs)
+        return self._collection(canonical, title, crumbs, description, lead)
 
-    def tags_page(self, title: str) -> PageSeo:
+    def tags_page(self, title: str, description: str, lead: Post | None) -> PageSeo:
         canonical = self.urls.absolute("tags/")
-        return self._collection(canonical, title, [(self.config.title, self.urls.absolute()), (title, canonical)])
-
-    def age_page(self, canonical: str, title: str, description: str) -> PageSeo:
         return self._collection(canonical, title, [(self.config.title, self.urls.absolute()), (title, canonical)],
-                                description)
+                                description, lead)
 
-    def author_page(self, author: Author, description: str, canonical: str) -> PageSeo:
-        """A ProfilePage whose main entity is the same Person (same @id) that posts name as author."""
+    def age_page(self, canonical: str, title: str, description: str, lead: Post | None) -> PageSeo:
+        return self._collection(canonical, title, [(self.config.title, self.urls.absolute()), (title, canonical)],
+                                description, lead)
+
+    def author_page(self, author: Author, canonical: str, description: str, lead: Post | None) -> PageSeo:
+        """A ProfilePage whose main entity is the same Person or Organization (same @id) that posts name
+        as author."""
         crumbs = [(self.config.title, self.urls.absolute()), (author.name, self.author_url(author))]
         page = self._page_node("ProfilePage", canonical, author.name, description)
         page["mainEntity"] = {"@id": self.person_id(author)}
-        return PageSeo(self._listing_meta(author.name, description, canonical),
+        return PageSeo(self._listing_meta(author.name, description, canonical, lead),
                        graph(self.website(), page, breadcrumbs(canonical, crumbs), self.person(author)))
 
-    def _collection(self, canonical: str, title: str, crumbs: list[tuple[str, str]],
-                    description: str = "") -> PageSeo:
+    def _collection(self, canonical: str, title: str, crumbs: list[tuple[str, str]], description: str,
+                    lead: Post | None) -> PageSeo:
         page = self._page_node("CollectionPage", canonical, title, description)
-        return PageSeo(self._listing_meta(title, description, canonical),
+        return PageSeo(self._listing_meta(title, description, canonical, lead),
                        graph(self.website(), page, breadcrumbs(canonical, crumbs)))
 
     def _page_node(self, page_type: str, canonical: str, title: str, description: str) -> dict[str, Any]:
@@ -130,9 +144,10 @@ class Seo:
                 "description": description or self.config.description, "inLanguage": self.config.language,
                 "isPartOf": {"@id": self.website_id}, "breadcrumb": {"@id": canonical + "#breadcrumb"}}
 
-    def _listing_meta(self, title: str, description: str, canonical: str) -> tuple[Meta, ...]:
+    def _listing_meta(self, title: str, description: str, canonical: str, lead: Post | None) -> tuple[Meta, ...]:
         meta = self._common("website", title, description or self.config.description, canonical)
-        return (*meta, Meta("name", "twitter:card", "summary"))
+        card = self.share_image(lead, "card") if lead else None
+        return (*meta, *(self._image_meta(card) if card else [Meta("name", "twitter:card", "summary")]))
 
     def _common(self, og_type: str, title: str, description: str, canonical: str) -> list[Meta]:
         return [Meta("property", "og:type", og_type), Meta("property", "og:site_name", self.config.title),
@@ -179,11 +194,20 @@ class Seo:
         return {"@type": "WebSite", "@id": self.website_id, "url": self.urls.absolute(), "name": self.config.title,
                 "description": self.config.description, "inLanguage": self.config.language}
 
+    @property
+    def publisher_id(self) -> str:
+        return self.urls.shared("", absolute=True) + "#publisher"
+
+    def publisher(self) -> dict[str, Any]:
+        """Who publishes the guide: the site itself, as an Organization (one for every language)."""
+        return {"@type": "Organization", "@id": self.publisher_id, "name": self.config.title,
+                "url": self.urls.absolute()}
+
     def post_graph(self, post: Post, author: Author | None) -> dict[str, Any]:
         canonical = self.urls.absolute(f"{post.slug}/")
         crumbs = [(self.config.title, self.urls.absolute()), (post.title, canonical)]
-        nodes = [self.website(), self.medical_page(post, author, canonical), self.how_to(post, author, canonical),
-                 breadcrumbs(canonical, crumbs)]
+        nodes = [self.website(), self.publisher(), self.medical_page(post, author, canonical),
+                 self.how_to(post, author, canonical), breadcrumbs(canonical, crumbs)]
         if author:
             nodes.append(self.person(author))
         return graph(*nodes)
@@ -191,15 +215,17 @@ class Seo:
     def medical_page(self, post: Post, author: Author | None, canonical: str) -> dict[str, Any]:
         page: dict[str, Any] = {
             "@type": "MedicalWebPage", "@id": canonical, "url": canonical, "name": post.title,
-            "description": post.summary, "inLanguage": self.config.language,
+            "headline": post.title, "description": post.summary, "inLanguage": self.config.language,
             "isPartOf": {"@id": self.website_id}, "breadcrumb": {"@id": canonical + "#breadcrumb"},
             "mainEntity": {"@id": canonical + "#howto"},
-            "datePublished": post.date.isoformat(), "dateModified": post.lastmod.isoformat(),
+            "datePublished": iso_moment(post.date), "dateModified": iso_moment(post.lastmod),
             "audience": {"@type": "ParentAudience", "audienceType": audience_type(post, self.words)},
+            "publisher": {"@id": self.publisher_id},
         }
         primary = self.image(post.hero) or self.share_image(post, "card")
         if primary:
-            page["primaryImageOfPage"] = image_object(primary)
+            page["primaryImageOfPage"] = {"@id": canonical + "#primaryimage", **image_object(primary)}
+            page["image"] = {"@id": canonical + "#primaryimage"}
         if post.tags:
             page["keywords"] = ", ".join(tag.replace("-", " ") for tag in post.tags)
         if author:
@@ -211,18 +237,19 @@ class Seo:
             page["reviewedBy"] = {"@type": "Person", "name": review.name}
             if review.credentials:
                 page["reviewedBy"]["jobTitle"] = review.credentials
+        if post.adapted_from:
+            page["isBasedOn"] = credit(post.adapted_from)
         return page
 
     def how_to(self, post: Post, author: Author | None, canonical: str) -> dict[str, Any]:
         how: dict[str, Any] = {
             "@type": "HowTo", "@id": canonical + "#howto", "name": post.title, "description": post.summary,
             "url": canonical, "inLanguage": self.config.language,
-            "datePublished": post.date.isoformat(), "dateModified": post.lastmod.isoformat(),
+            "datePublished": iso_moment(post.date), "dateModified": iso_moment(post.lastmod),
         }
-        picture = self.image(post.hero) or self.share_image(post, "card")
-        if picture:
-            how["image"] = image_object(picture)
-        if post.dosage and post.dosage.minutes:
+        if self.image(post.hero) or self.share_image(post, "card"):
+            how["image"] = {"@id": canonical + "#primaryimage"}
+        if post.dosage and post.dosage.minutes and not post.dosage.suggested:
             how["totalTime"] = iso_minutes(post.dosage.minutes)
         if post.equipment:
             how["supply"] = [{"@type": "HowToSupply", "name": item} for item in post.equipment]
@@ -242,14 +269,15 @@ class Seo:
         return node
 
     def person_id(self, author: Author) -> str:
-        return self.author_url(author) + "#person"
+        return self.author_url(author) + ("#organization" if author.organization else "#person")
 
     def author_url(self, author: Author) -> str:
         return self.urls.absolute(f"authors/{author.key}/")
 
     def person(self, author: Author) -> dict[str, Any]:
-        node: dict[str, Any] = {"@type": "Person", "@id": self.person_id(author), "name": author.name,
-                                "url": self.author_url(author)}
+        """The author: a Person, or an Organization for a team (authors.yaml 'organization: true')."""
+        node: dict[str, Any] = {"@type": "Organization" if author.organization else "Person",
+                                "@id": self.person_id(author), "name": author.name, "url": self.author_url(author)}
         avatar = self.image_url(author.avatar)
         if avatar:
             node["image"] = avatar
@@ -260,12 +288,13 @@ class Seo:
     # --- sitemap -------------------------------------------------------------------------
 
     def sitemap_entries(self, pages: list[Page]) -> list[SitemapEntry]:
-        """Every HTML page but the 404 and drafts, with the date its content last changed."""
+        """Every HTML page but the 404, the offline page and drafts, with the date its content last changed."""
         entries = []
         newest = max((p.lastmod for p in self.site.posts), default=None)  # once: pages x posts is slow
         newest_date = max((p.date for p in self.site.posts), default=None)
         for page in pages:
-            if not page.path.endswith(".html") or page.template == "404.html" or page.context.get("is_draft"):
+            if not page.path.endswith(".html") or page.template in ("404.html", "offline.html") or \
+                    page.context.get("is_draft"):
                 continue
             entries.append(SitemapEntry(self.urls.page_absolute(page.path), self.lastmod(page.context, newest, newest_date),
                                         tuple(page.context.get("alternates", ()))))
@@ -311,13 +340,38 @@ def iso_minutes(minutes: int) -> str:
     return "PT" + (f"{hours}H" if hours else "") + (f"{rest}M" if rest or not hours else "")
 
 
+def iso_moment(day: dt.date) -> str:
+    """A post's day as a moment with its zone: the start of that day in UTC, when a build publishes it."""
+    return f"{day.isoformat()}T00:00:00+00:00"
+
+
 def og_locale(language: str) -> str:
-    """'en-GB' -> 'en_GB' (Open Graph's form); a bare 'en' stays as it is, as Hugo writes it."""
-    return language.replace("-", "_")
+    """Open Graph's ll_CC form: 'en-GB' -> 'en_GB'; a bare language takes the territory CLDR gives it
+    as likeliest (Babel's likely subtags): 'en' -> 'en_US', 'es' -> 'es_ES', 'pt' -> 'pt_BR'."""
+    try:
+        locale = Locale.parse(language, sep="-")
+    except (ValueError, UnknownLocaleError):
+        return language.replace("-", "_")
+    territory = locale.territory if locale.territory and locale.territory.isalpha() else None
+    if territory is None:
+        likely = get_global("likely_subtags").get(locale.language, "").split("_")
+        territory = next((part for part in likely[1:] if len(part) == 2 and part.isalpha()), None)
+    return f"{locale.language}_{territory}" if territory else locale.language
+
+
+def credit(work: Credit) -> dict[str, Any]:
+    """schema.org's isBasedOn for the work a post is adapted from (its author's kind is not known:
+    a name only, neither Person nor Organization)."""
+    node: dict[str, Any] = {"@type": "CreativeWork", "name": work.title, "author": {"name": work.author}}
+    if work.site:
+        node["isPartOf"] = {"@type": "WebSite", "name": work.site}
+    if work.url:
+        node["url"] = work.url
+    return node
 
 
 def audience_type(post: Post, words: Wording) -> str:
-    label = age_label(post.age, words) if post.age else ""
+    label = age_label(post.age, words) if post.age and not post.age.suggested else ""
     return words.gettext("parents of babies aged %(ages)s", ages=label) if label else words.gettext("parents of babies")
 
 

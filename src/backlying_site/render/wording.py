@@ -123,14 +123,28 @@ def daily_minutes(dosage: Dosage, words: Wording) -> str:
 
 
 def join_list(items: Iterable[str], words: Wording) -> str:
-    """Items as one phrase: 'A mat, A pillow' in English, 'una almohada y una toalla' in Spanish."""
+    """Items as one phrase: 'A mat, a pillow' in English, 'una almohada y una toalla' in Spanish.
+    Items are written as a list's lines ('A small pillow'); inside the phrase, every one after the
+    first starts in lower case (issue 23: '...a bed), A small pillow'), unless its first word is
+    an abbreviation or a name written with capitals inside ('NHS', 'YouTube': ``in_the_middle``)."""
     values = list(items)
+    values[1:] = [in_the_middle(value) for value in values[1:]]
     # CLDR's narrow list: commas in English (what a row of facts wants), the word 'and' where a
     # language needs it; Babel lacks it for some locales (fr, ru...), which get the standard list.
     try:
         return format_list(values, "standard-narrow", locale=words.locale)
     except KeyError:
         return format_list(values, locale=words.locale)
+
+
+def in_the_middle(item: str) -> str:
+    """An item as it reads inside a phrase: a capital that only starts the line goes ('A small pillow'
+    -> 'a small pillow'); a first word in capitals ('NHS') or capitalised inside ('YouTube') keeps it.
+    A name like 'Lego' cannot be told from a line's first word: write 'A Lego brick'."""
+    first, space, rest = item.partition(" ")
+    if first[:1].isupper() and first[1:] == first[1:].lower():
+        return first[:1].lower() + first[1:] + space + rest
+    return item
 
 
 # --- the scripts' words ---------------------------------------------------------------------------
