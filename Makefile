@@ -21,7 +21,7 @@ BASE_URL ?=
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PYTEST_ARGS ?=
 
-.PHONY: serve build check test chromium java bench catalogs clean
+.PHONY: serve build check test test-fast chromium java bench catalogs clean
 
 # --clear: made anew (not over a venv of another interpreter, whose python links would stay).
 $(VENV)/.installed: pyproject.toml
@@ -75,6 +75,10 @@ java:
 
 test: $(VENV)/.installed-test chromium java node_modules/.installed
 	$(BIN)/python -m pytest -n auto $(PYTEST_ARGS)
+
+# While working: no Chromium, Java or downloads (docs/architecture.md, "Tests"). Not what CI runs.
+test-fast: $(VENV)/.installed-test
+	$(BIN)/python -m pytest -n auto -m "not browser and not tools" $(PYTEST_ARGS)
 
 bench: $(VENV)/.installed-test chromium
 	$(BIN)/python benchmarks/build.py

@@ -25,6 +25,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                      help="rewrite tests/golden from the current build instead of comparing")
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # A test that opens Chromium is a browser test whether or not its module says so (make test-fast).
+    for item in items:
+        if "browser" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.browser)
+
+
 @pytest.fixture
 def sample_site(tmp_path: Path) -> Path:
     """A private copy of the sample site, free to edit."""

@@ -21,6 +21,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.tools  # the source release comes from PyPI
+
 TESTS = Path(__file__).resolve().parent
 CACHE = TESTS / ".cache"
 RUNNER = TESTS / "markdown_upstream_runner.py"
