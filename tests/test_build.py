@@ -71,9 +71,11 @@ def test_index_lists_posts_newest_first_with_pagination(built_sample: Path) -> N
 
 def test_post_page_sections_come_in_the_order_parents_need(built_sample: Path) -> None:
     html = text(built_sample / "first-steps/index.html")
-    order = ["post-title", "class=\"lead\"", "class=\"facts\"", "class=\"hero\"", "class=\"prose\"",
-             "benefits-title", "helps-title", "disclaimer-title", "steps-title", "play-title", "video-title",
-             "note-title", "precautions-title", "sources-title", "class=\"reviewed\"", "author-title",
+    # Issue 23: what to stop for and the way to the steps in the first screen; emergency signs before the steps.
+    order = ["post-title", "class=\"lead\"", "class=\"stop-summary\"", "href=\"#steps\"", "class=\"facts\"",
+             "class=\"hero\"", "class=\"prose\"", "benefits-title", "helps-title", "disclaimer-title",
+             "id=\"emergency-title\"", "id=\"steps-title\"", "play-title", "video-title", "note-title",
+             "id=\"precautions-title\"", "sources-title", "class=\"reviewed\"", "class=\"credit\"", "author-title",
              "class=\"affiliate\""]
     positions = [html.index(marker) for marker in order]
     assert positions == sorted(positions)
@@ -93,7 +95,7 @@ def test_facts_are_plain_words(built_sample: Path) -> None:
     html = text(built_sample / "first-steps/index.html")
     assert "<dd>3–9 months (corrected age)</dd>" in html
     assert "<dd>3 minutes, twice a day, 5 days a week</dd>" in html
-    assert "<dd>A mat, A pillow</dd>" in html
+    assert "<dd>A mat, a pillow</dd>" in html  # an item's capital goes inside the phrase (issue 23)
 
 
 def test_front_matter_and_raw_html_are_escaped(built_sample: Path) -> None:

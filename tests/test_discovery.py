@@ -92,7 +92,7 @@ def test_a_post_is_in_every_band_its_age_range_overlaps(age: AgeRange | None, ba
 def test_age_pages_exist_only_for_bands_with_posts(built_sample: Path) -> None:
     assert sorted(p.name for p in (built_sample / "age").iterdir()) == ["3-6-months", "6-9-months"]
     page = text(built_sample / "age/3-6-months/index.html")
-    assert card_titles(page) == ["First steps &lt;together&gt;"]
+    assert card_titles(page) == ["Later", "First steps &lt;together&gt;"]
     assert "<h1>Exercises for 3–6 months</h1>" in page
     assert '<a href="/guide/age/3-6-months/" data-band="3-6-months" aria-current="page">3–6 months</a>' in page
 
@@ -307,7 +307,7 @@ def test_search_under_a_base_path_links_to_the_posts_there(browser, sample_serve
         assert result.all_inner_texts() == ["First steps <together>"]
         assert result.first.get_attribute("href") == "/guide/first-steps/"
         assert page.get_by_label("Search the exercises").input_value() == "smile"
-        page.get_by_label("Search the exercises").fill("nothingmatchesthis")
+        page.get_by_label("Search the exercises").fill("zzqqxxzz")
         page.locator("[data-search-status]", has_text="No exercise matches").wait_for()
         assert result.count() == 0
         assert errors == [] and all(url.startswith(sample_server) for url in requests if url != "document")

@@ -27,7 +27,11 @@ def open_page(browser, url: str, **options):
 
     def route(route):
         request = route.request
-        if request.method != "GET" or request.resource_type in ("fetch", "xhr", "ping", "eventsource", "websocket"):
+        # The service worker's GETs of this site's own pages and files (issue 23: offline reading) keep
+        # them on the device; they send nothing, so they are not "sent".
+        kept = request.method == "GET" and request.service_worker is not None and urlsplit(request.url).netloc == local
+        if not kept and (request.method != "GET" or
+                         request.resource_type in ("fetch", "xhr", "ping", "eventsource", "websocket")):
             log["sent"].append(f"{request.method} {request.resource_type} {request.url}")
         if urlsplit(request.url).netloc == local:
             log["local"].append(request.url)

@@ -116,7 +116,7 @@ def test_every_post_has_a_how_to_built_from_its_steps(built_sample: Path, sample
         assert [s["name"] for s in how["step"]] == [s.title or f"Step {s.number}" for s in post.steps]
         assert [s["url"] for s in how["step"]] == [f"{canonical}#step-{s.number}" for s in post.steps]
         assert [("image" in s) for s in how["step"]] == [s.image is not None for s in post.steps]
-        if post.dosage and post.dosage.minutes:
+        if post.dosage and post.dosage.minutes and not post.dosage.suggested:
             assert how["totalTime"] == f"PT{post.dosage.minutes}M"
         else:
             assert "totalTime" not in how
@@ -141,7 +141,7 @@ def test_reviewed_post_is_a_medical_web_page_with_its_reviewer(built_sample: Pat
     assert page["lastReviewed"] == post.reviewed_by.date.isoformat() == "2026-01-05"
     assert page["reviewedBy"] == {"@type": "Person", "name": "Sam Reviewer", "jobTitle": "PT"}
     assert page["mainEntity"] == {"@id": BASE + "first-steps/#howto"}
-    assert page["datePublished"] == "2026-01-10" and page["dateModified"] == "2026-02-01"
+    assert page["datePublished"] == "2026-01-10T00:00:00+00:00" and page["dateModified"] == "2026-02-01T00:00:00+00:00"
     assert page["audience"]["@type"] == "ParentAudience"
 
 
@@ -247,8 +247,8 @@ def test_post_pages_carry_open_graph_and_twitter_tags(built_sample: Path, sample
         assert (tags.one("og:image:width"), tags.one("og:image:height")) == ("1200", "630")
         assert tags.one("og:image:type") == "image/jpeg"
         assert post.title in tags.one("og:image:alt")
-        assert tags.one("article:published_time") == post.date.isoformat()
-        assert tags.one("article:modified_time") == post.lastmod.isoformat()
+        assert tags.one("article:published_time") == f"{post.date.isoformat()}T00:00:00+00:00"
+        assert tags.one("article:modified_time") == f"{post.lastmod.isoformat()}T00:00:00+00:00"
         assert tags.meta.get("article:tag", []) == [t.replace("-", " ") for t in post.tags]
         assert tags.one("twitter:card") == "summary_large_image"
         assert tags.one("twitter:image") == image
@@ -260,7 +260,62 @@ def test_listing_pages_carry_website_tags(built_sample: Path) -> None:
                      ("tags/index.html", BASE + "tags/"), ("tags/play/index.html", BASE + "tags/play/")]:
         tags = head(built_sample / rel)
         assert tags.one("og:type") == "website" and tags.one("og:url") == url
-        assert tags.one("twitter:card") == "summary"
+        assert tags.one("twitter:card") == "summary_large_image"
+
+
+def test_every_listing_page_has_its_own_description_and_a_share_picture(built_sample: Path) -> None:
+    """Issue 23: nine listing pages shared one description and had no og:image."""
+    listings = [path for path in sorted(built_sample.rglob("index.html"))
+                if 'class="cards"' in path.read_text(encoding="utf-8") or path.parent.name == "tags"]
+    assert len(listings) >= 9
+    descriptions = {}
+    for path in listings:
+        tags = head(path)
+        description = tags.one("og:description")
+        assert description == html_description(path)
+        descriptions.setdefault(description, []).append(path.relative_to(built_sample).as_posix())
+        image = tags.one("og:image")
+        assert image.startswith(BASE + "images/share-") and (built_sample / image.removeprefix(BASE)).is_file()
+    assert all(len(paths) == 1 for paths in descriptions.values()), descriptions
+    assert head(built_sample / "tags/legs/index.html").one("og:description") == \
+        "2 home exercises about legs, step by step."
+    assert head(built_sample / "page/2/index.html").one("og:description") == \
+        "A small sample site that the golden test builds. Page 2 of 2."
+
+
+def html_description(path: Path) -> str:
+    import re
+    found = re.search(r'<meta name="description" content="([^"]*)">', path.read_text(encoding="utf-8"))
+    assert found, path
+    import html
+    return html.unescape(found.group(1))
+
+
+def test_a_post_page_is_an_article_with_headline_image_publisher_and_source(built_sample: Path) -> None:
+    """Issue 23: what an article's readers look for, and the work the post is adapted from."""
+    nodes = graph(built_sample / "first-steps/index.html")
+    page = nodes["MedicalWebPage"]
+    assert page["headline"] == "First steps <together>"
+    assert page["image"] == {"@id": BASE + "first-steps/#primaryimage"}
+    assert page["primaryImageOfPage"]["@id"] == BASE + "first-steps/#primaryimage"
+    assert nodes["HowTo"]["image"] == page["image"]
+    assert page["publisher"] == {"@id": nodes["Organization"]["@id"]}
+    assert nodes["Organization"] == {"@type": "Organization", "@id": BASE + "#publisher", "name": "Sample Guide",
+                                     "url": BASE}
+    assert page["isBasedOn"] == {"@type": "CreativeWork", "name": "A post <from> a parent",
+                                 "author": {"name": "Cy Parent"},
+                                 "isPartOf": {"@type": "WebSite", "name": "A Parent's Blog"},
+                                 "url": "https://example.test/blog?x=1&y=2"}
+    assert graph(built_sample / "later/index.html")["MedicalWebPage"]["isBasedOn"] == {
+        "@type": "CreativeWork", "name": "An old leaflet", "author": {"name": "A clinic"}}  # no site, no address
+
+
+def test_suggested_figures_stay_out_of_structured_data(built_sample: Path) -> None:
+    """The page marks them as the team's suggestion; JSON-LD cannot carry that, so it leaves them out."""
+    nodes = graph(built_sample / "later/index.html")
+    assert "totalTime" not in nodes["HowTo"]
+    assert nodes["MedicalWebPage"]["audience"]["audienceType"] == "parents of babies"
+    assert graph(built_sample / "first-steps/index.html")["HowTo"]["totalTime"] == "PT3M"  # a sourced figure
 
 
 # --- feed, sitemap, robots ------------------------------------------------------------------------
@@ -306,7 +361,7 @@ def test_sitemap_lists_every_page_with_its_lastmod(built_sample: Path, sample_mo
     root = ET.parse(built_sample / "sitemap.xml").getroot()
     entries = {url.findtext(f"{SITEMAP}loc"): url.findtext(f"{SITEMAP}lastmod") for url in root.iter(f"{SITEMAP}url")}
     pages = {BASE + p.relative_to(built_sample).as_posix().removesuffix("index.html")
-             for p in built_sample.rglob("*.html") if p.name != "404.html"}
+             for p in built_sample.rglob("*.html") if p.name != "404.html" and p.parent.name != "offline"}
     assert set(entries) == pages
     assert all(entries.values()), "every page has a lastmod"
     newest = max(post.lastmod for post in sample_model.posts).isoformat()
@@ -339,7 +394,8 @@ def test_minutes_become_iso_8601_durations(minutes: int, duration: str) -> None:
     assert iso_minutes(minutes) == duration
 
 
-@pytest.mark.parametrize(("language", "locale"), [("en", "en"), ("en-GB", "en_GB"), ("pt-BR", "pt_BR")])
+@pytest.mark.parametrize(("language", "locale"), [("en", "en_US"), ("es", "es_ES"), ("pt", "pt_BR"), ("en-GB", "en_GB"),
+                                                  ("pt-BR", "pt_BR"), ("zz", "zz")])
 def test_open_graph_locale(language: str, locale: str) -> None:
     assert og_locale(language) == locale
 

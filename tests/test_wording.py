@@ -107,10 +107,24 @@ def test_dates_are_written_the_locales_way(code: str, expected: str) -> None:
 @pytest.mark.parametrize("code, items, expected", [
     ("es", ["una almohada", "una toalla"], "una almohada y una toalla"),
     ("es", ["una colchoneta", "una almohada", "una toalla"], "una colchoneta, una almohada y una toalla"),
-    ("en", ["A mat", "A pillow"], "A mat, A pillow"),  # as the English pages always said it
+    ("en", ["A mat", "A pillow"], "A mat, a pillow"),
     ("fr", ["a", "b", "c"], "a, b et c"),  # no narrow list in Babel's French: the standard one
 ])
 def test_lists_are_joined_the_locales_way(code: str, items: list[str], expected: str) -> None:
+    assert join_list(items, words(code)) == expected
+
+
+@pytest.mark.parametrize("code, items, expected", [
+    # Issue 23: the guide's equipment read "...a bed), A small pillow" in the middle of a phrase.
+    ("en", ["A firm surface (the floor or a bed)", "A small pillow or folded towel"],
+     "A firm surface (the floor or a bed), a small pillow or folded towel"),
+    ("es", ["Una superficie firme (el suelo o una cama)", "Una almohada pequeña"],
+     "Una superficie firme (el suelo o una cama) y una almohada pequeña"),
+    # A first word in capitals or capitalised inside is a name or an abbreviation: it keeps them.
+    ("en", ["A mat", "NHS leaflet", "YouTube video", "Blanket"], "A mat, NHS leaflet, YouTube video, blanket"),
+])
+def test_a_list_item_after_the_first_starts_in_lower_case_unless_it_is_a_name(code: str, items: list[str],
+                                                                              expected: str) -> None:
     assert join_list(items, words(code)) == expected
 
 
