@@ -5,10 +5,10 @@
 // for the search index's other files. Nothing is sent anywhere; another host's requests are never
 // answered here, nor kept. Made by backlying-site from templates/sw.js.
 "use strict";
-var VERSION = {{ version | tojson }};  // of this build's content: a new worker per build that changed it
+var VERSION = {{ version | tojson }};  // of what the offline pages are made of (render/offline.py)
 var SCOPE = {{ scope | tojson }};  // the site's base path
 var PREFIX = "backlying:" + SCOPE + ":";  // this site's caches, not another's on the same host
-var SHELL = PREFIX + "shell:" + VERSION;  // the offline pages and what they need, per build
+var SHELL = PREFIX + "shell:" + VERSION;  // the offline pages and what they need, per version
 var PAGES = PREFIX + "pages";  // the pages a reader opened, kept from one build to the next
 var FILES = PREFIX + "files";  // their pictures, styles, scripts, and the search index
 var PRECACHE = {{ precache | tojson }};

@@ -413,24 +413,35 @@ def test_the_worker_never_keeps_another_hosts_requests(browser, guide_server: st
         context.close()
 
 
-def test_the_worker_lives_at_the_base_path_and_its_version_follows_the_content(sample_site: Path,
-                                                                                 source_date_epoch: str) -> None:
+def test_the_worker_lives_at_the_base_path_and_its_version_follows_the_offline_pages(sample_site: Path,
+                                                                                      source_date_epoch: str) -> None:
+    def version() -> str:
+        worker = (sample_site / "public/sw.js").read_text(encoding="utf-8")
+        return re.search(r'var VERSION = "(\w+)";', worker).group(1)
+
     build(BuildOptions(source=sample_site))
     worker = (sample_site / "public/sw.js").read_text(encoding="utf-8")
     assert 'var SCOPE = "/guide/";' in worker
     assert '"/guide/offline/"' in worker  # the offline page, kept when the worker installs
     html = (sample_site / "public/first-steps/index.html").read_text(encoding="utf-8")
     assert 'data-worker="/guide/sw.js" data-scope="/guide/"' in html
-    version = re.search(r'var VERSION = "(\w+)";', worker).group(1)
+    first = version()
     copy = sample_site.parent / "elsewhere"
     shutil.copytree(sample_site, copy, ignore=shutil.ignore_patterns("public", ".cache"))
     build(BuildOptions(source=copy))
     assert (copy / "public/sw.js").read_text(encoding="utf-8") == worker  # the same content, the same worker
+    # A post's words reach readers network first: no new worker, no download of the offline pages again.
     post = sample_site / "content/posts/plain.md"
     post.write_text(post.read_text(encoding="utf-8").replace("Body.", "Another body."), encoding="utf-8")
     build(BuildOptions(source=sample_site))
-    assert re.search(r'var VERSION = "(\w+)";', (sample_site / "public/sw.js").read_text(encoding="utf-8")).group(1) \
-        != version
+    assert version() == first
+    # The site's title is on the offline page: the worker keeps the new one.
+    offline = (sample_site / "public/offline/index.html").read_text(encoding="utf-8")
+    config = sample_site / "site.yaml"
+    config.write_text(config.read_text(encoding="utf-8").replace("title: ", "title: New ", 1), encoding="utf-8")
+    build(BuildOptions(source=sample_site))
+    assert (sample_site / "public/offline/index.html").read_text(encoding="utf-8") != offline
+    assert version() != first
 
 
 def test_a_team_author_is_an_organization_in_structured_data(built_guide: Path) -> None:

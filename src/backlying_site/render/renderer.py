@@ -148,7 +148,7 @@ class Renderer:
         base = self.site.config.base_path
         folders = sorted((base + site.config.prefix for site in self.guide.sites), key=len, reverse=True)
         offline = [[folder, folder + address(OFFLINE_PAGE)] for folder in folders]
-        return {"version": worker_version(self.guide, self.theme, self.plans), "scope": base,
+        return {"version": worker_version(self.guide, self.theme), "scope": base,
                 "precache": [page for _, page in offline] + [self.asset(rel) for rel in PRECACHED_ASSETS],
                 "offline": offline, "hashed": [base + folder for folder in HASHED_FOLDERS],
                 "search": base + "pagefind/" if self.site.config.search else base + "pagefind/none/"}
