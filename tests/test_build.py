@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 import shutil
 import subprocess
@@ -160,6 +161,31 @@ def test_site_templates_override_the_default_theme(sample_site: Path, source_dat
     build(BuildOptions(source=sample_site))
     assert text(sample_site / "public/404.html") == "custom 404 Sample Guide\n"
     assert "Sample Guide" in text(sample_site / "public/index.html")  # the rest still from the theme
+
+
+def test_stylesheets_and_scripts_are_published_without_comments_and_spaces(sample_site: Path,
+                                                                             source_date_epoch: str) -> None:
+    (sample_site / "static/css").mkdir(parents=True)
+    (sample_site / "static/css/extra.css").write_text(
+        "/*! Licence: keep me */\n/* a note */\n.a  {\n  color : red ;\n}\n.b::after { content: \"  /* x */  \" }\n",
+        encoding="utf-8")
+    (sample_site / "static/js").mkdir(parents=True)
+    (sample_site / "static/js/extra.js").write_text(
+        "// why\nvar  a = `t  ${ 1 }  // u`;  /* v */\nvar r = /a  b/g;\n", encoding="utf-8")
+    (sample_site / "static/notes.txt").write_text("/* as written */  \n", encoding="utf-8")
+    build(BuildOptions(source=sample_site))
+    static = sample_site / "public/static"
+    [css] = static.glob("css/extra.*.css")
+    [js] = static.glob("js/extra.*.js")
+    assert css.read_text(encoding="utf-8") == '/*! Licence: keep me */.a{color:red}.b::after{content:"  /* x */  "}'
+    assert js.read_text(encoding="utf-8") == "var a=`t  ${ 1 }  // u`;var r=/a  b/g;"
+    assert (static / "notes.txt").read_text(encoding="utf-8") == "/* as written */  \n"
+    # Named by the bytes published, so a host caching them forever never serves stale ones.
+    assert css.name == f"extra.{hashlib.sha256(css.read_bytes()).hexdigest()[:8]}.css"
+    [site_css] = static.glob("css/site.*.css")
+    theme_css = (REPO / "static/css/site.css").read_bytes()
+    assert b"/*" in theme_css and b"/*" not in site_css.read_bytes()
+    assert len(site_css.read_bytes()) < 0.9 * len(theme_css)
 
 
 def test_a_sites_own_card_partial_makes_every_card(sample_site: Path, source_date_epoch: str) -> None:

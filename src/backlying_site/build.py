@@ -437,7 +437,10 @@ def write_assets(publisher: Publisher, guide: Guide, files: theme.Theme, plans: 
                  renderers: list[Renderer], cache: Path) -> None:
     """Static files, processed pictures, share cards and local videos: one copy for every language."""
     for name, (source, identity) in files.assets.items():
-        publisher.copy(name, source, identity, "static")
+        if name in files.minified:
+            publisher.write(name, files.minified[name], "static")
+        else:
+            publisher.copy(name, source, identity, "static")
     variants = {variant.name: plan for plan in sorted(plans.values(), key=lambda p: p.key) for variant in plan.variants}
     for name, plan in variants.items():  # two same pictures under one name are one file (named by content)
         publisher.copy(f"images/{name}", cache / name, name, str(plan.source))

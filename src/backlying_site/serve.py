@@ -467,7 +467,7 @@ class Preview:
         if not found or None in found or len(found) != len(changed):
             return "*"
         rel, path = min(found)
-        return "/" + theme.fingerprinted_name(rel, path.read_bytes())
+        return "/" + theme.published(rel, path.read_bytes())[0]
 
 
 def preview_store(options: BuildOptions) -> Path:
