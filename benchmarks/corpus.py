@@ -2,15 +2,17 @@
 
     .venv/bin/python benchmarks/corpus.py             # the shipped posts beside 5,000 generated ones
     .venv/bin/python benchmarks/corpus.py --count 1000 --corpus old
+    .venv/bin/python benchmarks/corpus.py --shapes    # SHAPES, RATES and PAIRED_QUOTES as measured now
 
 A post's Markdown is its body and the front matter's Markdown fields (benefits, steps' text,
-precautions, note body, helps_with, play_ideas). Each text is rendered by stock Python-Markdown with
+precautions, emergency_signs, note body, helps_with, play_ideas). Each text is rendered by stock Python-Markdown with
 the extensions the site uses and its elements counted: links, emphasis, strong, code spans, list
 items, headings by level, paragraphs; smart-quote characters (the ' and " that smarty curls) and
 attribute lists are counted in the source. Counts are per 1,000 characters of the post's Markdown.
 
 "realistic" (the default corpus of benchmarks/build.py) makes each post from one of SHAPES, the
-shipped posts' own block structure and field sizes, every length and count jittered (seeded), and
+shipped posts' own block structure, field sizes and optional parts, every length and count jittered
+(seeded), and
 puts links, strong, emphasis, code spans and smart quotes into its texts at RATES, the shipped
 posts' measured frequencies. "old" is the corpus of the figures before issue 19: ~800-word bodies of
 plain words, four plain steps, the same two benefits and one precaution in every post.
@@ -47,7 +49,6 @@ SITES = ("https://www.ninds.nih.gov/health-information/disorders/cerebral-palsy"
 
 # --- measuring ------------------------------------------------------------------------------------
 
-MARKDOWN_FIELDS = ("benefits", "steps", "precautions", "note", "helps_with", "play_ideas")
 COUNTED = ("links", "emphasis", "strong", "code", "list_items", "h1", "h2", "h3", "h4", "paragraphs",
            "quotes", "attr_lists")
 ATTR_LIST = re.compile(r"\{:?[ \t]*[#.][^}\n]*\}|\{:[^}\n]*\}")
@@ -91,8 +92,8 @@ def split_post(source: str) -> tuple[dict, str]:
 
 def field_texts(front: dict) -> list[tuple[str, str, bool]]:
     """(field, text, is a block) for every Markdown text of the front matter."""
-    texts = [(name, item, False) for name in ("benefits", "precautions", "helps_with", "play_ideas")
-             for item in front.get(name) or []]
+    texts = [(name, item, False) for name in ("benefits", "precautions", "emergency_signs", "helps_with",
+                                              "play_ideas") for item in front.get(name) or []]
     texts += [("steps", step["text"], False) for step in front.get("steps") or []]
     if front.get("note"):
         texts.append(("note", front["note"]["body"], True))
@@ -108,12 +109,13 @@ def measure_post(source: str) -> dict[str, float]:
         for text, block in texts:
             for name, n in count_constructs(text, block).items():
                 row[f"{where}.{name}"] = row.get(f"{where}.{name}", 0) + n
-    for name in ("steps", "benefits", "tags", "precautions", "helps_with", "play_ideas", "equipment", "sources"):
+    for name in ("steps", "benefits", "tags", "precautions", "emergency_signs", "helps_with", "play_ideas",
+                 "equipment", "sources"):
         row[name] = len(front.get(name) or [])
     row["note"] = int(bool(front.get("note")))
     row["inline_fields"] = sum(1 for _, _, block in fields if not block)
     row["_texts"] = [text for _, text, _ in fields]  # (for the share of texts that repeat)
-    row["pictures"] = sum(1 for step in front.get("steps") or [] if "image" in step)
+    row["pictures"] = sum(1 for step in front.get("steps") or [] if "image" in step) + ("hero" in front)
     return row
 
 
@@ -135,41 +137,88 @@ def shipped_posts() -> list[tuple[str, str]]:
 
 @dataclass(frozen=True)
 class Shape:
-    """One shipped post's structure: body blocks ("p", chars), ("h2", chars), ("ul", items, chars per
-    item); each Markdown field's item lengths; and the rest of its front matter."""
+    """One shipped post's structure: its body's blocks (("p", chars), ("h2", chars), ("ul", items,
+    mean chars of an item's line)), each front-matter list's item lengths, and the optional parts of
+    its front matter it has (``extras``)."""
 
     name: str
     body: tuple[tuple, ...]
+    summary: int
+    tags: int
     benefits: tuple[int, ...]
     steps: tuple[int, ...]
-    step_titles: bool
     precautions: tuple[int, ...]
+    emergency_signs: tuple[int, ...]
     helps_with: tuple[int, ...]
     play_ideas: tuple[int, ...]
     equipment: tuple[int, ...]
-    tags: int
     note: int  # the note body's length; 0: no note
     sources: int
-    summary: int
+    extras: tuple[str, ...]  # of EXTRAS
 
 
-# content/posts on 2026-12-06 (measure with this script; update both tables together).
+EXTRAS = ("author", "updated", "age.corrected", "age.suggested", "dosage.days_per_week", "dosage.suggested",
+          "steps.title", "adapted_from")
+
+
+def shape_of(name: str, source: str) -> Shape:
+    """A shipped post's Shape, for SHAPES (printed by --shapes)."""
+    front, body = split_post(source)
+
+    def block(text: str) -> tuple:
+        if text.startswith("#"):
+            return ("h2", len(text))
+        if text.startswith("- "):
+            lines = text.splitlines()
+            return ("ul", len(lines), round(statistics.mean(map(len, lines))))
+        return ("p", len(text))
+
+    def lengths(key: str) -> tuple[int, ...]:
+        return tuple(len(item) for item in front.get(key) or [])
+
+    def has(path: str) -> bool:
+        key, _, sub = path.partition(".")
+        value = front.get(key)
+        if key == "steps":
+            return any(sub in step for step in value or [])
+        return value is not None and (not sub or sub in value)
+
+    return Shape(name, tuple(block(b) for b in body.strip().split("\n\n")), len(front["summary"]),
+                 len(front.get("tags") or []), lengths("benefits"),
+                 tuple(len(step["text"]) for step in front["steps"]), lengths("precautions"),
+                 lengths("emergency_signs"), lengths("helps_with"), lengths("play_ideas"), lengths("equipment"),
+                 len((front.get("note") or {}).get("body", "")), len(front.get("sources") or []),
+                 tuple(path for path in EXTRAS if has(path)))
+
+
+def rates_of(sources: list[str]) -> dict[str, dict[str, float]]:
+    """RATES, as measured on ``sources``."""
+    rows = [measure_post(source) for source in sources]
+    return {where: {name: round(value, 2) for name, value in per_thousand(rows, where).items()
+                    if name in ("links", "strong", "emphasis", "code", "quotes")}
+            for where in ("body", "fields")}
+
+
+# content/posts/*/index.md at b5811ca, 2026-12-06 (`corpus.py --shapes` prints these three as measured now).
 SHAPES = (
-    Shape("back-lying-position", (("p", 265), ("p", 204), ("h2", 14), ("p", 143), ("ul", 3, 38),
-                                  ("h2", 17), ("p", 237)),
-          (46, 45, 66, 33, 40, 24), (124, 96, 119, 151, 105, 112), True, (55, 63, 63, 101), (8, 8, 7),
-          (70, 43, 75, 70), (35, 30), 4, 341, 1, 128),
-    Shape("hand-to-foot-play", (("p", 234), ("p", 82)), (57, 51, 51), (71, 94, 104), False, (33, 49),
-          (7, 7), (51, 48), (10, 30), 3, 0, 0, 111),
-    Shape("tummy-time", (("p", 161), ("p", 98)), (40, 37, 49), (107, 101, 82), False, (33, 59), (16, 7, 8),
-          (45, 60), (34, 20, 21), 2, 0, 0, 120),
+    Shape(name='back-lying-position', body=(('p', 265), ('p', 204), ('h2', 17), ('p', 143), ('ul', 3, 39),
+                                            ('h2', 20), ('p', 315)),
+          summary=128, tags=4, benefits=(46, 45, 66, 33, 40, 24), steps=(124, 96, 119, 151, 105, 112),
+          precautions=(55, 63, 101), emergency_signs=(63,), helps_with=(8, 8, 7), play_ideas=(70, 43, 75, 70),
+          equipment=(35, 30), note=341, sources=1,
+          extras=('author', 'updated', 'age.corrected', 'age.suggested', 'dosage.days_per_week',
+                  'dosage.suggested', 'steps.title', 'adapted_from')),
+    Shape(name='hand-to-foot-play', body=(('p', 234), ('p', 82)), summary=111, tags=3, benefits=(57, 51, 51),
+          steps=(71, 94, 104), precautions=(33, 49), emergency_signs=(), helps_with=(7, 7), play_ideas=(51, 48),
+          equipment=(10, 30), note=0, sources=0, extras=('age.corrected',)),
+    Shape(name='tummy-time', body=(('p', 161), ('p', 98)), summary=120, tags=2, benefits=(40, 37, 49),
+          steps=(107, 101, 82), precautions=(33, 87), emergency_signs=(), helps_with=(16, 7, 8),
+          play_ideas=(45, 60), equipment=(34, 20, 21), note=0, sources=0, extras=()),
 )
-# Per 1,000 characters of body or of front-matter Markdown, all shipped posts together. A
-# post's body links go to other posts (as the shipped one does); its sources go to outside sites.
-RATES = {
-    "body": {"links": 0.63, "strong": 3.75, "emphasis": 0.0, "code": 0.0, "quotes": 0.63},
-    "fields": {"links": 0.0, "strong": 0.96, "emphasis": 0.0, "code": 0.0, "quotes": 4.79},
-}
+# Per 1,000 characters of body or of front-matter Markdown, all shipped posts together. A post's body
+# links go to other posts (as the shipped one does); its sources go to outside sites.
+RATES = {"body": {"links": 0.6, "emphasis": 0.0, "strong": 3.58, "code": 0.0, "quotes": 0.6},
+         "fields": {"links": 0.0, "emphasis": 0.0, "strong": 0.95, "code": 0.0, "quotes": 4.75}}
 PAIRED_QUOTES = 1 / 15  # of the shipped quote marks' uses: one "pair", 14 apostrophes
 JITTER = 0.25  # every length drawn within +-25% of the shape's
 
@@ -198,7 +247,8 @@ def _how_many(rng: random.Random, expected: float) -> int:
 
 
 def _jittered(rng: random.Random, many: int) -> int:
-    return max(1, many + rng.choice((-1, 0, 1)))
+    """``many`` give or take one, with the same mean (a single item stays single)."""
+    return many + rng.choice((-1, 0, 1)) if many >= 2 else many
 
 
 def words_of(rng: random.Random, chars: float) -> list[str]:
@@ -326,9 +376,11 @@ def realistic_post(n: int, count: int) -> GeneratedPost:
             blocks.append([body.add(_sized(rng, block[2]) - 2, sentence=False)
                            for _ in range(_jittered(rng, block[1]))])
     fields = Texts(rng, "fields")
-    items = {name: [fields.add(_sized(rng, lengths[k % len(lengths)])) for k in range(_jittered(rng, len(lengths)))]
+    items = {name: [fields.add(_sized(rng, lengths[k % len(lengths)]))
+                    for k in range(_jittered(rng, len(lengths)) if lengths else 0)]
              for name, lengths in (("benefits", shape.benefits), ("steps", shape.steps),
-                                   ("precautions", shape.precautions), ("play_ideas", shape.play_ideas))}
+                                   ("precautions", shape.precautions), ("emergency_signs", shape.emergency_signs),
+                                   ("play_ideas", shape.play_ideas))}
     note = fields.add(_sized(rng, shape.note)) if shape.note else None
     helps_with = rng.sample(MILESTONES, _jittered(rng, len(shape.helps_with)))
     texts = body.mark_up(_part_chars(body, blocks), link)
@@ -357,25 +409,34 @@ def _part_chars(texts: Texts, blocks: list, other: int = 0) -> float:
 def _front_matter(rng: random.Random, n: int, shape: Shape, values: dict[str, list[str]], helps_with: list[str],
                   note: str) -> str:
     """Our front matter after title, date, summary and tags, laid out as the shipped posts are."""
+    has = set(shape.extras).__contains__
     start = rng.randrange(0, 13)
-    lines = ["author: team"] if shape.step_titles else []
+    lines = [f"updated: {2025 + n % 2}-{1 + n % 12:02d}-{1 + n % 28:02d}"] if has("updated") else []
+    lines += ["author: team"] if has("author") else []
     lines += [f"age:\n  from_months: {start}\n  to_months: {start + rng.randrange(3, 13)}"
-              + ("\n  corrected: true" if rng.random() < 2 / 3 else ""),
+              + ("\n  corrected: true" if has("age.corrected") else "")
+              + ("\n  suggested: true" if has("age.suggested") else ""),
               f"dosage:\n  minutes: {rng.randint(2, 5)}\n  times_per_day: {rng.randint(2, 3)}"
-              + ("\n  days_per_week: 7" if shape.step_titles else "")]
+              + ("\n  days_per_week: 7" if has("dosage.days_per_week") else "")
+              + ("\n  suggested: true" if has("dosage.suggested") else "")]
     equipment = [" ".join(words_of(rng, _sized(rng, c))).capitalize() for c in shape.equipment]
     for name, items in (("equipment", equipment), ("benefits", values["benefits"]), ("helps_with", helps_with)):
         lines.append(f"{name}:\n" + "\n".join(f"  - {yaml_scalar(v)}" for v in items))
     lines.append("steps:\n" + "\n".join(
-        (f"  - title: {' '.join(words_of(rng, _sized(rng, 19))).capitalize()}\n    text: " if shape.step_titles
+        (f"  - title: {' '.join(words_of(rng, _sized(rng, 19))).capitalize()}\n    text: " if has("steps.title")
          else "  - text: ") + yaml_scalar(step) for step in values["steps"]))
     lines.append("play_ideas:\n" + "\n".join(f"  - {yaml_scalar(v)}" for v in values["play_ideas"]))
     if note:
         lines.append(f"note:\n  title: {' '.join(words_of(rng, _sized(rng, 50))).capitalize()}\n  body: |\n"
                      + "\n".join("    " + line for line in _wrapped(note)))
-    lines.append("precautions:\n" + "\n".join(f"  - {yaml_scalar(v)}" for v in values["precautions"]))
+    for name in ("emergency_signs", "precautions"):
+        if values[name]:
+            lines.append(f"{name}:\n" + "\n".join(f"  - {yaml_scalar(v)}" for v in values[name]))
     if shape.sources:
         lines.append(f"sources:\n  - title: Source {n}\n    url: {rng.choice(SITES)}")
+    if has("adapted_from"):
+        lines.append(f"adapted_from:\n  title: {' '.join(words_of(rng, _sized(rng, 66))).capitalize()}\n"
+                     f"  author: Author {n}\n  site: {' '.join(words_of(rng, _sized(rng, 15))).capitalize()}")
     return "\n".join(lines) + "\n"
 
 
@@ -394,8 +455,10 @@ def _peer_sections(values: dict[str, list[str]], helps_with: list[str], note: st
     """The front matter's Markdown as a peer's page shows it: sections after the body."""
     sections = [("Benefits", "-", values["benefits"]), ("Helps with", "-", helps_with),
                 ("Steps", "1.", values["steps"]), ("Play ideas", "-", values["play_ideas"]),
+                ("Call your local emergency number now if", "-", values["emergency_signs"]),
                 ("Stop, and call your therapist, if", "-", values["precautions"])]
-    extra = "\n\n".join(f"## {title}\n\n" + "\n".join(f"{mark} {v}" for v in items) for title, mark, items in sections)
+    extra = "\n\n".join(f"## {title}\n\n" + "\n".join(f"{mark} {v}" for v in items)
+                        for title, mark, items in sections if items)
     return extra + (f"\n\n## Note\n\n{note}" if note else "")
 
 
@@ -448,9 +511,10 @@ def table(rows: list[tuple[str, list[dict[str, float]]]]) -> None:
             print(f"{label if where == 'body' else '':<24}{where or 'all':>6}" + "".join(
                 f"{rates[k]:>8.2f}" for k in ("links", "emphasis", "strong", "code", "list_items", "h2", "h3",
                                               "paragraphs", "quotes", "attr_lists")))
-    sizes = ("body_chars", "field_chars", "steps", "benefits", "tags", "precautions", "helps_with",
-             "play_ideas", "equipment", "note", "sources", "pictures")
-    print(f"\n{'posts':<24}" + "".join(f"{s.replace('_chars', ''):>12}" for s in sizes))
+    sizes = ("body_chars", "field_chars", "steps", "benefits", "tags", "precautions", "emergency_signs",
+             "helps_with", "play_ideas", "equipment", "note", "sources", "pictures")
+    print(f"\n{'posts':<24}" + "".join(f"{s.replace('_chars', '').replace('emergency_signs', 'emergency'):>12}"
+                                       for s in sizes))
     for label, group in rows:
         cells = []
         for s in sizes:
@@ -467,11 +531,27 @@ def table(rows: list[tuple[str, list[dict[str, float]]]]) -> None:
               f"{plain:>14.0%}{len(set(texts)) / len(texts):>10.0%}")
 
 
+def print_shapes() -> None:
+    posts = shipped_posts()
+    print("SHAPES = (")
+    for name, source in posts:
+        print(f"    {shape_of(name, source)!r},")
+    print(f")\nRATES = {rates_of([source for _, source in posts])!r}")
+    texts = [text for _, source in posts for text in [split_post(source)[1]] + [
+        t for _, t, _ in field_texts(split_post(source)[0])]]
+    pairs, apostrophes = sum(t.count('"') for t in texts) / 2, sum(t.count("'") for t in texts)
+    print(f"PAIRED_QUOTES = {pairs:g} / {pairs + apostrophes:g}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=5000)
     parser.add_argument("--corpus", choices=CORPORA, default="realistic")
+    parser.add_argument("--shapes", action="store_true", help="print SHAPES and RATES as measured now")
     args = parser.parse_args()
+    if args.shapes:
+        print_shapes()
+        return
     shipped = [(name, measure_post(source)) for name, source in shipped_posts()]
     make = CORPORA[args.corpus]
     generated = [measure_post(our_post(make(n, args.count))) for n in range(args.count)]
