@@ -56,8 +56,9 @@ def test_drafts_and_future_posts_are_left_out_by_default(built_sample: Path) -> 
 def test_drafts_flag_includes_them_with_a_banner(sample_site: Path, source_date_epoch: str) -> None:
     build(BuildOptions(source=sample_site, drafts=True))
     draft = text(sample_site / "public/unfinished/index.html")
-    assert 'class="draft-banner"' in draft
-    assert (sample_site / "public/tomorrow/index.html").is_file()
+    assert "<strong>Draft</strong>: this exercise is not published yet" in draft
+    scheduled = text(sample_site / "public/tomorrow/index.html")
+    assert "<strong>Scheduled</strong>: this exercise is published on 1 January 2099; until then" in scheduled
     assert 'class="draft-banner"' not in text(sample_site / "public/later/index.html")
 
 
@@ -186,6 +187,24 @@ def test_stylesheets_and_scripts_are_published_without_comments_and_spaces(sampl
     theme_css = (REPO / "static/css/site.css").read_bytes()
     assert b"/*" in theme_css and b"/*" not in site_css.read_bytes()
     assert len(site_css.read_bytes()) < 0.9 * len(theme_css)
+
+
+def test_tags_show_the_words_written_and_a_video_starts_where_its_address_says(sample_site: Path,
+                                                                               source_date_epoch: str) -> None:
+    post = sample_site / "content/posts/first-steps/index.md"
+    post.write_text(post.read_text(encoding="utf-8").replace("tags: [legs, play]", "tags: [legs, Play time]")
+                    .replace("youtube: dQw4w9WgXcQ", "youtube: https://youtu.be/dQw4w9WgXcQ?t=90"), encoding="utf-8")
+    build(BuildOptions(source=sample_site))
+    public = sample_site / "public"
+    page = text(public / "first-steps/index.html")
+    assert '<a href="/guide/tags/play-time/">Play time</a>' in page
+    assert '<meta property="article:tag" content="Play time">' in page
+    assert '"keywords":"legs, Play time"' in page
+    assert '<a href="/guide/tags/play-time/">Play time</a>' in text(public / "tags/index.html")
+    assert "<h1>Exercises about Play time</h1>" in text(public / "tags/play-time/index.html")
+    assert 'label="Play time"' in text(public / "feed.xml")
+    assert 'data-youtube="dQw4w9WgXcQ" data-start="90"' in page
+    assert 'href="https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ?start=90"' in page
 
 
 def test_a_sites_own_card_partial_makes_every_card(sample_site: Path, source_date_epoch: str) -> None:

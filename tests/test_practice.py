@@ -255,6 +255,19 @@ def test_youtube_loads_only_after_the_click_and_only_from_youtube_nocookie(brows
         context.close()
 
 
+@pytest.mark.browser
+def test_a_video_given_with_its_start_time_plays_from_there(browser, sample_server: str) -> None:
+    context, page, _ = open_page(browser, sample_server + "first-steps/")
+    try:
+        page.locator(".video-facade").evaluate("facade => { facade.dataset.start = '90'; }")  # as post.html writes it
+        with refused(context, "www.youtube-nocookie.com"):
+            page.get_by_role("link", name="Play the video (loads YouTube)").click()
+        assert page.locator(".video iframe").get_attribute("src") == \
+            "https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ?autoplay=1&start=90"
+    finally:
+        context.close()
+
+
 @pytest.fixture(scope="module")
 def video_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The sample site with a local video file and poster on the 'later' post, built."""

@@ -361,6 +361,16 @@ def test_no_drafts_leaves_drafts_out(start, tmp_path: Path) -> None:
     assert fetch(server.url + "rolling/")[0] == 200
 
 
+def test_no_drafts_prints_a_left_out_drafts_problems_as_warnings(start, tmp_path: Path) -> None:
+    site = make_site(tmp_path / "site")
+    write_post(site, "secret-plan", "Secret plan", extra="draft: true\nauthor: nobody\n")
+    server = start(site, "--no-drafts")
+    assert fetch(server.url + "rolling/")[0] == 200
+    lines = server.stderr().splitlines()
+    assert any(line.startswith("content/posts/secret-plan/index.md:") and ": warning: " in line and "nobody" in line
+               for line in lines), lines
+
+
 # --- the preview and the build command side by side (issue 22) ----------------------------------
 
 

@@ -17,8 +17,8 @@ from test_invalid_sites import POST, make_site, old_output, snapshot
 MISSING = ("content/posts/rolling.md:10: warning: steps[2].image: 'images/step-2.jpg' not found (looked for "
            "content/posts/images/step-2.jpg); check the spelling (capital letters count) and that the file is there")
 HELD_BACK = ("1 post not published yet (a draft or a later date) has the problems above: left out of this build, so "
-             "they are warnings; fix them before publishing (they are errors with --drafts, in serve, and once "
-             "published).")
+             "they are warnings; fix them before publishing (they are errors with --drafts, in the preview unless "
+             "--no-drafts, and once published).")
 STEP = "  - text: Roll your baby to the side.\n    image: images/step-2.jpg\n    alt: A parent rolls a baby.\n"
 
 

@@ -15,7 +15,7 @@ from typing import NoReturn, Sequence
 
 from . import __version__
 from .errors import (EXIT_INTERNAL, EXIT_SYSTEM, EXIT_USAGE, Problem, SiteError, UsageError,
-                     describe_internal_error, describe_system_error, printable, quoted)
+                     describe_internal_error, describe_system_error, printable, quoted, warning_lines)
 
 EPILOG = ("Exit codes: 0 success, 1 content or theme errors (all of them listed), 2 wrong usage, 3 an internal "
           "error (a bug: please report it), 4 the system refused (disk full, permission denied).")
@@ -172,15 +172,9 @@ def run_build(args: argparse.Namespace) -> int:
 
 
 def report_warnings(warnings: list[Problem], held_back: list[str]) -> None:
-    """What did not stop the build, before its summary line: each problem, and why it is a warning."""
-    for warning in warnings:
-        print(warning.format(with_severity=True), file=sys.stderr)
-    if held_back:
-        count = len(held_back)
-        print(f"{count} post{'s' if count != 1 else ''} not published yet (a draft or a later date) "
-              f"{'have' if count != 1 else 'has'} the problems above: left out of this build, so they are "
-              "warnings; fix them before publishing (they are errors with --drafts, in serve, and once "
-              "published).", file=sys.stderr)
+    """What did not stop the build, before its summary line."""
+    for line in warning_lines(warnings, held_back):
+        print(line, file=sys.stderr)
 
 
 def run_check(args: argparse.Namespace) -> int:

@@ -116,3 +116,15 @@ def describe_internal_error(exc: BaseException) -> str:
     return printable(f"internal error{' while ' + doing if doing else ''}: {type(exc).__name__}: {exc}") + \
         " (a bug in backlying-site, not in your files: please report it with the output of the same command " \
         "run with --traceback)"
+
+
+def warning_lines(warnings: Iterable[Problem], held_back: list[str]) -> list[str]:
+    """What did not stop a build, as `build` and `serve` print it: each problem, then why it is a warning."""
+    lines = [warning.format(with_severity=True) for warning in warnings]
+    if held_back:
+        count = len(held_back)
+        lines.append(f"{count} post{'s' if count != 1 else ''} not published yet (a draft or a later date) "
+                     f"{'have' if count != 1 else 'has'} the problems above: left out of this build, so they are "
+                     "warnings; fix them before publishing (they are errors with --drafts, in the preview unless "
+                     "--no-drafts, and once published).")
+    return lines

@@ -339,6 +339,10 @@ class Site:
     # order of their files), "tummy-time" -> "Tummy time". A tag written as a slug shows its words.
     tag_labels: dict[str, str] = field(default_factory=dict)
 
+    def tag_label(self, tag: str) -> str:
+        """The words a tag's slug is shown with: 'tummy-time' -> 'Tummy time'."""
+        return self.tag_labels.get(tag, tag.replace("-", " "))
+
 
 @dataclass(frozen=True)
 class Guide:

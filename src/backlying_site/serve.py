@@ -48,7 +48,8 @@ from watchdog.observers import Observer
 from watchdog.observers.polling import PollingObserver
 
 from .build import BuildOptions, BuildResult, build, build_with_store
-from .errors import Problem, SiteError, describe_internal_error, describe_system_error, printable
+from .errors import (Problem, SiteError, describe_internal_error, describe_system_error, printable,
+                     warning_lines)
 from .incremental import Store, load_store
 from .load import theme
 from .load.config import CONFIG_NAME, load_config
@@ -450,6 +451,8 @@ class Preview:
               f"{'them' if count != 1 else 'it'} until fixed.", file=sys.stderr, flush=True)
 
     def _report_built(self, result: BuildResult, changed: set[Path]) -> None:
+        for line in warning_lines(result.warnings, result.held_back):  # --no-drafts: a draft's problems
+            print(terminal_safe(line), file=sys.stderr)
         if not changed:
             for note in result.notes:
                 print(terminal_safe(f"note: {note}"), file=sys.stderr)

@@ -98,7 +98,8 @@
       link.addEventListener("click", function (event) {
         event.preventDefault();
         var frame = document.createElement("iframe");
-        frame.src = "https://www.youtube-nocookie.com/embed/" + encodeURIComponent(facade.dataset.youtube) + "?autoplay=1";
+        frame.src = "https://www.youtube-nocookie.com/embed/" + encodeURIComponent(facade.dataset.youtube) + "?autoplay=1" +
+          (facade.dataset.start ? "&start=" + encodeURIComponent(facade.dataset.start) : "");
         frame.title = facade.dataset.title || _("Video");
         frame.width = "560";
         frame.height = "315";

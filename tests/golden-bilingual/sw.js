@@ -5,13 +5,13 @@
 // for the search index's other files. Nothing is sent anywhere; another host's requests are never
 // answered here, nor kept. Made by backlying-site from templates/sw.js.
 "use strict";
-var VERSION = "3e851f85f0b9";  // of what the offline pages are made of (render/offline.py)
+var VERSION = "3c935df2cdde";  // of what the offline pages are made of (render/offline.py)
 var SCOPE = "/guide/";  // the site's base path
 var PREFIX = "backlying:" + SCOPE + ":";  // this site's caches, not another's on the same host
 var SHELL = PREFIX + "shell:" + VERSION;  // the offline pages and what they need, per version
 var PAGES = PREFIX + "pages";  // the pages a reader opened, kept from one build to the next
 var FILES = PREFIX + "files";  // their pictures, styles, scripts, and the search index
-var PRECACHE = ["/guide/es/offline/", "/guide/offline/", "/guide/static/css/site.ada64245.css", "/guide/static/js/site.55516500.js", "/guide/static/favicon.svg"];
+var PRECACHE = ["/guide/es/offline/", "/guide/offline/", "/guide/static/css/site.ada64245.css", "/guide/static/js/site.83fc89bf.js", "/guide/static/favicon.svg"];
 var OFFLINE = [["/guide/es/", "/guide/es/offline/"], ["/guide/", "/guide/offline/"]];  // [a language's folder, its offline page], the longest first
 var HASHED = ["/guide/static/", "/guide/images/", "/guide/pagefind/fragment/", "/guide/pagefind/index/"];  // folders whose files are named by their content
 var SEARCH = "/guide/pagefind/";

@@ -151,7 +151,7 @@ class Pages:
                 "templates/search.html"))
         topics = words.gettext("All topics")
         about = words.gettext("Exercises by topic on %(site)s: %(topics)s.", site=site.config.title,
-                              topics=join_list([tag.replace("-", " ") for tag in site.tags], words))
+                              topics=join_list([site.tag_label(tag) for tag in site.tags], words))
         pages.append(Page(TAGS, "tags.html", {"tags": site.tags, "canonical": self.urls.absolute(address(TAGS)),
                                               "page_title": topics, "description": about}, "templates/tags.html",
                           ("listing_seo", ("tags_page", topics, about, site.posts[0] if site.posts else None))))
@@ -180,7 +180,7 @@ class Pages:
         return Page(post_path(post.slug), "post.html", context, post.path, deferred=("post_details", (post, author)))
 
     def tag_pages(self, tag: str, posts: tuple[Post, ...]) -> list[Page]:
-        topic = tag.replace("-", " ")
+        topic = self.site.tag_label(tag)
         title = self.words.gettext("Exercises about %(topic)s", topic=topic)
         description = self.words.ngettext("%(num)s home exercise about %(topic)s, step by step.",
                                           "%(num)s home exercises about %(topic)s, step by step.", len(posts),

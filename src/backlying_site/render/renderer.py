@@ -106,7 +106,7 @@ class Renderer:
             picture=self.picture, absolute_image=self.seo.image, markdown=self.fields_md.block,
             inline=self.fields_md.inline, build_drafts=drafts, card=Cards(self.env, self.reads),
             text_direction=text_direction(config.language), language_name=language_name,
-            script_strings=self.script_strings, offline=offline_reading(config))
+            script_strings=self.script_strings, offline=offline_reading(config), tag_label=site.tag_label)
         self.compile_templates()
 
     def compile_templates(self) -> None:

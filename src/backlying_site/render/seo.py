@@ -99,7 +99,7 @@ class Seo:
                 *(self._image_meta(card) if card else [Meta("name", "twitter:card", "summary")]),
                 Meta("property", "article:published_time", iso_moment(post.date)),
                 Meta("property", "article:modified_time", iso_moment(post.lastmod)),
-                *(Meta("property", "article:tag", tag.replace("-", " ")) for tag in post.tags)]
+                *(Meta("property", "article:tag", self.site.tag_label(tag)) for tag in post.tags)]
         return PageSeo(tuple(meta), self.post_graph(post, author))
 
     # A listing's description is its own (pages.py: no two pages share one); its image, the share card
@@ -112,7 +112,7 @@ class Seo:
     def tag_page(self, tag: str, title: str, canonical: str, description: str, lead: Post | None) -> PageSeo:
         crumbs = [(self.config.title, self.urls.absolute()),
                   (self.words.gettext("All topics"), self.urls.absolute("tags/")),
-                  (tag.replace("-", " "), self.urls.absolute(f"tags/{tag}/"))]
+                  (self.site.tag_label(tag), self.urls.absolute(f"tags/{tag}/"))]
         return self._collection(canonical, title, crumbs, description, lead)
 
     def tags_page(self, title: str, description: str, lead: Post | None) -> PageSeo:
@@ -227,7 +227,7 @@ class Seo:
             page["primaryImageOfPage"] = {"@id": canonical + "#primaryimage", **image_object(primary)}
             page["image"] = {"@id": canonical + "#primaryimage"}
         if post.tags:
-            page["keywords"] = ", ".join(tag.replace("-", " ") for tag in post.tags)
+            page["keywords"] = ", ".join(self.site.tag_label(tag) for tag in post.tags)
         if author:
             page["author"] = {"@id": self.person_id(author)}
         review = post.reviewed_by
