@@ -10,6 +10,7 @@ import pytest
 
 from backlying_site.build import BuildOptions, build
 from backlying_site.cli import main
+from backlying_site.render.links import markdown_links
 from test_check import CLEAN, PATH, make_site
 
 BASE = "https://example.org/guide/"  # test_check's site.yaml
@@ -98,3 +99,10 @@ def test_a_link_by_file_follows_its_post_when_it_moves(tmp_path: Path) -> None:
                     encoding="utf-8")
     build_command(BuildOptions(source=root))
     assert 'href="/guide/on-the-tummy/"' in (root / "public/a/index.html").read_text(encoding="utf-8")
+
+
+def test_addresses_are_read_whole_as_markdown_reads_them() -> None:
+    source = ('[a](<../my page/>) [b](https://en.wikipedia.org/wiki/Palsy_(disorder)) [c](../x/ "T") ![p](pic.png)\n'
+              "`[d](code/)`\n```\n[e](fenced/)\n```\n[f]: ../ref/\n<https://example.org/auto>")
+    assert list(markdown_links(source)) == [(0, "../my page/"), (0, "https://en.wikipedia.org/wiki/Palsy_(disorder)"),
+                                            (0, "../x/"), (5, "../ref/"), (6, "https://example.org/auto")]

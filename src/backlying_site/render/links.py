@@ -27,7 +27,8 @@ from .urlsafety import browser_url
 _FENCE = re.compile(r"^\s{0,3}(```|~~~)")
 _CODE_SPAN = re.compile(r"`[^`]*`")
 _LINKS = [
-    re.compile(r"(?<!!)\[[^\]]*\]\(\s*<?([^)\s>]*)"),
+    # <address>, or an address with balanced parentheses (a Wikipedia page's "Palsy_(disorder)")
+    re.compile(r"(?<!!)\[[^\]]*\]\(\s*(?:<([^>\n]*)>|((?:[^()\s]|\([^()\s]*\))*))"),
     re.compile(r"^\s{0,3}\[[^\]]+\]:\s*<?([^\s>]+)"),
     re.compile(r"<([a-zA-Z][a-zA-Z0-9+.-]*:[^>\s]+)>"),
 ]
@@ -47,7 +48,7 @@ def markdown_links(source: str) -> Iterator[tuple[int, str]]:
         line = _CODE_SPAN.sub("", line)
         for pattern in _LINKS:
             for match in pattern.finditer(line):
-                yield offset, match.group(1)
+                yield offset, next(group for group in match.groups() if group is not None)
 
 
 @dataclass(frozen=True)
