@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Iterable, Protocol
 
 from babel import Locale, UnknownLocaleError
@@ -45,7 +46,12 @@ class Wording:
         return self.translations.ngettext(singular, plural, n) % {"num": self.number(n), **values}
 
     def number(self, n: int) -> str:
-        return format_decimal(n, locale=self.locale)
+        return _decimal(n, self.locale)
+
+
+@lru_cache(maxsize=1024)  # pages say the same few numbers thousands of times; Babel's formatting is slow
+def _decimal(n: int, locale: Locale) -> str:
+    return format_decimal(n, locale=locale)
 
 
 def wording(code: str, translations: NullTranslations | None = None) -> Wording:
