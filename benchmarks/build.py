@@ -189,7 +189,7 @@ def set_aside(*paths: Path) -> None:
     for path in paths:
         if path.exists():
             TRASH.mkdir(parents=True, exist_ok=True)
-            path.rename(TRASH / f"{len(list(TRASH.iterdir())):05d}-{path.name}")
+            path.rename(TRASH / f"{time.time_ns()}-{path.name}")  # (a count could meet a name taken)
 
 
 def install_peers() -> dict[str, list[str]]:
