@@ -56,6 +56,15 @@ def test_nothing_changed_renders_nothing_and_writes_nothing(built: Path) -> None
     assert tree(built / "public") == before
 
 
+def test_nothing_changed_leaves_the_build_store_as_it_was(built: Path) -> None:
+    options = BuildOptions(source=built)
+    store = store_path(options.cache / "build", options.output_dir)
+    before = store.stat()
+    assert rebuild(built).nothing_changed
+    after = store.stat()
+    assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
+
+
 def test_an_edited_body_rerenders_its_post_and_the_pages_that_show_it(built: Path, tmp_path: Path) -> None:
     edit(built / EDITED, "Short body.", "A longer body, edited.")
     result = rebuild(built)

@@ -82,6 +82,7 @@ class BuildResult:
     # written two ways. ``held_back``: the posts left out that have problems (issue 22).
     warnings: list[Problem] = field(default_factory=list)
     held_back: list[str] = field(default_factory=list)
+    nothing_changed: bool = False  # found before reading anything: the store is as it was loaded
 
 
 def today() -> dt.date:
@@ -103,7 +104,7 @@ def build(options: BuildOptions, reuse: Store | None = None) -> BuildResult:
     inputs = _input_scan(options, reuse)
     if reuse is not None and _nothing_changed(reuse, inputs, output):
         return BuildResult(output, *reuse.counts, 0, 0, 0, time.perf_counter() - started,
-                           warnings=list(reuse.warnings[0]), held_back=list(reuse.warnings[1]))
+                           warnings=list(reuse.warnings[0]), held_back=list(reuse.warnings[1]), nothing_changed=True)
     notes = list(reuse.notes) if reuse is not None else []
     guide, parsed = load_site(options, reuse)
     files = theme.load_theme(options.root)
@@ -165,6 +166,8 @@ def build_command(options: BuildOptions, clean: bool = False) -> BuildResult:
 def build_with_store(options: BuildOptions, path: Path, clean: bool = False) -> BuildResult:
     store = Store() if clean else load_store(path)
     result = build(options, store)
+    if result.nothing_changed:
+        return result  # (saving the store again would write the same ~4 KB a post)
     try:
         save_store(store, path)
     except OSError as exc:  # the site is built; the next build is only slower
