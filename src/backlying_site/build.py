@@ -10,6 +10,7 @@ every step does all of its work: the clean build, which the incremental one is t
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import hashlib
 import os
 import re
@@ -165,9 +166,13 @@ def build_command(options: BuildOptions, clean: bool = False) -> BuildResult:
 
 def build_with_store(options: BuildOptions, path: Path, clean: bool = False) -> BuildResult:
     store = Store() if clean else load_store(path)
-    result = build(options, store)
+    gc.freeze()  # the store lives as long as the build: the collector need not walk it
+    try:
+        result = build(options, store)
+    finally:
+        gc.unfreeze()
     if result.nothing_changed:
-        return result  # (saving the store again would write the same ~4 KB a post)
+        return result  # the store is as it was read: nothing to save
     try:
         save_store(store, path)
     except OSError as exc:  # the site is built; the next build is only slower

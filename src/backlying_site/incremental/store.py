@@ -8,13 +8,15 @@ dropped with a note: the build is then a clean one, slower, never wrong.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import os
 import pickle
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Iterator
 
 from ..model import Post
 from ..output.writer import Generations, Stat
@@ -149,13 +151,26 @@ def load_store(path: Path) -> Store:
             header = pickle.load(handle)
             if header != (FORMAT, environment_fingerprint()):
                 return Store()  # made by another version, or beside other packages: start again
-            store = pickle.load(handle)
+            with _collector_paused():
+                store = pickle.load(handle)
     except FileNotFoundError:
         return Store()
     except Exception as exc:  # noqa: BLE001 - any damage means the same: start from nothing
         return Store(notes=[f"the build store {path.name} could not be read ({type(exc).__name__}); "
                             "this build makes everything again"])
     return store.current() if isinstance(store, Store) else Store()
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Unpickling makes millions of objects and no garbage: the collector would walk them over and over."""
+    was_on = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_on:
+            gc.enable()
 
 
 def save_store(store: Store, path: Path) -> None:
