@@ -65,6 +65,13 @@ def test_nothing_changed_leaves_the_build_store_as_it_was(built: Path) -> None:
     assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
 
 
+def test_a_build_that_changed_something_saves_the_store_for_the_next(built: Path) -> None:
+    edit(built / EDITED, "Short body.", "A longer body, edited.")
+    assert rebuild(built).pages_rendered > 0
+    again = rebuild(built)
+    assert again.nothing_changed and again.pages_rendered == 0
+
+
 def test_an_edited_body_rerenders_its_post_and_the_pages_that_show_it(built: Path, tmp_path: Path) -> None:
     edit(built / EDITED, "Short body.", "A longer body, edited.")
     result = rebuild(built)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -39,6 +40,7 @@ def installed(release: str) -> Path:
     """A folder holding only that release of markdown, installed once into tests/.cache."""
     target = CACHE / f"markdown-{release}-site"
     if not (target / "markdown").is_dir():
+        shutil.rmtree(target, ignore_errors=True)  # (a folder left half made by an interrupted run)
         CACHE.mkdir(exist_ok=True)
         with tempfile.TemporaryDirectory(dir=CACHE) as work:
             site = Path(work) / "site"

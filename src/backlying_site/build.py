@@ -165,12 +165,13 @@ def build_command(options: BuildOptions, clean: bool = False) -> BuildResult:
 
 
 def build_with_store(options: BuildOptions, path: Path, clean: bool = False) -> BuildResult:
-    store = Store() if clean else load_store(path)
-    gc.freeze()  # the store lives as long as the build: the collector need not walk it
+    frozen_before = gc.get_freeze_count()
+    store = Store() if clean else load_store(path, frozen=True)
     try:
         result = build(options, store)
     finally:
-        gc.unfreeze()
+        if not frozen_before:  # (a caller that builds again may collect the store it no longer holds)
+            gc.unfreeze()
     if result.nothing_changed:
         return result  # the store is as it was read: nothing to save
     try:

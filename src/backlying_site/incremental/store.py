@@ -144,14 +144,16 @@ def store_path(cache: Path, output: Path) -> Path:
     return cache / f"store-{name}.pickle"
 
 
-def load_store(path: Path) -> Store:
-    """The store saved at ``path``, or a new one (with a note saying why, if one was there)."""
+def load_store(path: Path, frozen: bool = False) -> Store:
+    """The store saved at ``path``, or a new one (with a note saying why, if one was there).
+    ``frozen``: what was read is left out of the collector's walks for good (gc.freeze): for a process
+    that builds once, never for the preview, which replaces its store."""
     try:
         with open(path, "rb") as handle:
             header = pickle.load(handle)
             if header != (FORMAT, environment_fingerprint()):
                 return Store()  # made by another version, or beside other packages: start again
-            with _collector_paused():
+            with _collector_paused(frozen):
                 store = pickle.load(handle)
     except FileNotFoundError:
         return Store()
@@ -162,12 +164,15 @@ def load_store(path: Path) -> Store:
 
 
 @contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Unpickling makes millions of objects and no garbage: the collector would walk them over and over."""
+def _collector_paused(freeze: bool) -> Iterator[None]:
+    """Unpickling makes millions of objects and no garbage: the collector would walk them over and over
+    (and once more at its next run, unless they are frozen before it is back on)."""
     was_on = gc.isenabled()
     gc.disable()
     try:
         yield
+        if freeze:
+            gc.freeze()
     finally:
         if was_on:
             gc.enable()
