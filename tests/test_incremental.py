@@ -12,6 +12,7 @@ import os
 import shutil
 from pathlib import Path
 
+import jinja2
 import pytest
 
 from backlying_site.build import BuildOptions, BuildResult, build, build_command
@@ -77,6 +78,47 @@ def test_an_edited_body_rerenders_its_post_and_the_pages_that_show_it(built: Pat
     result = rebuild(built)
     assert 0 < result.pages_rendered < result.pages // 2
     assert "A longer body, edited." in (built / "public/later/index.html").read_text(encoding="utf-8")
+    assert tree(built / "public") == clean_build(built, tmp_path)
+
+
+def test_later_rebuilds_never_write_the_pictures_again(built: Path, tmp_path: Path) -> None:
+    """Each of the two generations keeps its pictures and share cards: a file the first rebuild
+    copied from the other generation is recorded as written, so the rebuild that comes back to that
+    generation finds it there and leaves it untouched."""
+    def pictures() -> dict[str, int]:
+        return {p.relative_to(built / "public").as_posix(): p.stat().st_mtime_ns
+                for p in sorted((built / "public/images").rglob("*")) if p.is_file()}
+    seen = []
+    for old, new in (("Short body.", "Edited once."), ("Edited once.", "Edited twice."),
+                     ("Edited twice.", "Edited three times.")):
+        edit(built / EDITED, old, new)
+        assert rebuild(built).pages_rendered > 0
+        seen.append(pictures())
+    assert len(seen[0]) > 10
+    assert seen[2] == seen[0]  # the third rebuild writes into the first one's generation
+    assert tree(built / "public") == clean_build(built, tmp_path)
+
+
+def test_a_template_is_compiled_once_until_its_source_changes(built: Path, tmp_path: Path,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    compiled: list[str] = []
+    stock = jinja2.Environment.compile
+
+    def counted(self: jinja2.Environment, source: str, name: str | None = None, *args: object, **kw: object) -> object:
+        compiled.append(name or "")
+        return stock(self, source, name, *args, **kw)
+    monkeypatch.setattr(jinja2.Environment, "compile", counted)
+    edit(built / EDITED, "Short body.", "Edited once.")
+    rebuild(built)
+    assert compiled == []  # the fixture's build compiled them all in this process
+    (built / "templates").mkdir()
+    theme = Path(__file__).resolve().parents[1] / "templates"
+    (built / "templates/tag.html").write_text(
+        (theme / "tag.html").read_text(encoding="utf-8").replace("{% block main %}", "{% block main %}<!-- ours -->", 1),
+        encoding="utf-8")
+    rebuild(built)
+    assert compiled == ["tag.html"]
+    assert "<!-- ours -->" in (built / "public/tags/play/index.html").read_text(encoding="utf-8")
     assert tree(built / "public") == clean_build(built, tmp_path)
 
 

@@ -95,8 +95,8 @@ class Publisher:
         rel = self.reserve(rel, origin)
         if _holds(self.kept, rel, digest):
             self.new[rel] = self.kept[rel]
-        else:
-            self.record(rel, write_file(self.target(rel), (self.output / rel).read_bytes()))
+        else:  # recorded under the caller's identity, as ``copy`` records it: else the next build copies it again
+            self.record(rel, write_file(self.target(rel), (self.output / rel).read_bytes(), digest))
         return True
 
     # --- writing ------------------------------------------------------------------------------
