@@ -12,10 +12,12 @@ through a global (``age_bands[i].posts``): every such read is recorded while the
 from __future__ import annotations
 
 import json
+from collections import OrderedDict
 from pathlib import Path
 from typing import Any, Callable
 
 import jinja2
+import jinja2.bccache
 from babel.dates import format_date
 from markupsafe import Markup
 
@@ -76,6 +78,30 @@ class TemplatesAsRead(jinja2.BaseLoader):
                        for folder in self.folders if path.is_relative_to(folder)})
 
 
+class CompiledOnce(jinja2.BytecodeCache):
+    """Jinja's own cache of compiled templates, kept in memory: a template is compiled once per
+    process, not once per language and build (the preview builds on every save). Jinja keys a
+    bucket by the template's name and file and checks its source's checksum; the settings that shape
+    the compiled code are make_environment's, the same for every environment that uses this cache."""
+
+    def __init__(self, size: int = 512) -> None:
+        self.size = size
+        self.codes: OrderedDict[tuple[str, str], Any] = OrderedDict()
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        code = self.codes.get((bucket.key, bucket.checksum))
+        if code is not None:
+            bucket.code = code
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        self.codes[(bucket.key, bucket.checksum)] = bucket.code
+        while len(self.codes) > self.size:  # (a template edited all day: only its newest versions kept)
+            self.codes.popitem(last=False)
+
+
+COMPILED = CompiledOnce()
+
+
 def make_environment(folders: list[Path], files: dict[Path, bytes], words: Wording | None = None) -> jinja2.Environment:
     """``words``: the interface's language (its translations, render/translations.py; its locale)."""
     words = words or wording("en")
@@ -89,6 +115,7 @@ def make_environment(folders: list[Path], files: dict[Path, bytes], words: Wordi
         auto_reload=False,  # the templates are the bytes read at the build's start
         cache_size=-1,
         extensions=["jinja2.ext.i18n"],
+        bytecode_cache=COMPILED,
     )
     env.install_gettext_translations(words.translations, newstyle=True)  # type: ignore[attr-defined]
     env.filters["date_long"] = lambda d: format_date(d, "long", locale=words.locale) if d else ""
