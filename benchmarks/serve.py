@@ -156,8 +156,21 @@ async def wait_on_disk(page: Path, marker: str, started: float, timeout: float) 
     raise SystemExit(f"{marker} never reached {page}")
 
 
-async def time_edits(ws, edit, page: Path, repeats: int, timeout: float) -> tuple[list[float], list[float]]:
-    disk, reload = [], []
+async def wait_swapped(folder: Path, inode: int, started: float, timeout: float) -> float:
+    """Until the next build is published: each publish exchanges the folder with its spare."""
+    while folder.stat().st_ino == inode:
+        if time.perf_counter() - started > timeout:
+            raise SystemExit(f"no build published into {folder} after the reload")
+        await asyncio.sleep(0.005)
+    return time.perf_counter() - started
+
+
+async def time_edits(ws, edit, page: Path, repeats: int, timeout: float
+                     ) -> tuple[list[float], list[float], list[float]]:
+    """Each save waits for the last one's search index (the preview makes it right after the reload),
+    as an author's saves are seconds or minutes apart: a save made while Pagefind runs waits for it."""
+    disk, reload, indexed = [], [], []
+    preview = page.parents[1]
     for n in range(repeats):
         marker = f"bench-marker-{time.time_ns()}-{n}"
         started = time.perf_counter()
@@ -167,8 +180,10 @@ async def time_edits(ws, edit, page: Path, repeats: int, timeout: float) -> tupl
         assert message["command"] == "reload", message
         reload.append(time.perf_counter() - started)
         disk.append(await on_disk)
-        await asyncio.sleep(0.3)  # let the server settle: edits are minutes apart for an author
-    return disk, reload
+        if (preview / "pagefind").is_dir():  # search on: the index's own build follows the reload
+            indexed.append(await wait_swapped(preview, preview.stat().st_ino, started, timeout))
+        await asyncio.sleep(0.3)
+    return disk, reload, indexed
 
 
 def edit_template(root: Path):
@@ -189,15 +204,16 @@ async def measure(root: Path, posts: int, repeats: int) -> dict:
         ws = await connect(server.port)
         target = posts // 2
         page = root / ".cache" / "preview" / f"exercise-{target:05d}" / "index.html"
-        post_disk, post_reload = await time_edits(ws, lambda m: write_post(root, target, m), page, repeats, timeout)
+        post_disk, post_reload, post_indexed = await time_edits(ws, lambda m: write_post(root, target, m), page,
+                                                                repeats, timeout)
         post_builds = server.rebuild_times()
-        tpl_disk, tpl_reload = await time_edits(ws, edit_template(root), page, repeats, timeout)
+        tpl_disk, tpl_reload, tpl_indexed = await time_edits(ws, edit_template(root), page, repeats, timeout)
         tpl_builds = server.rebuild_times()[len(post_builds):]
         ws.close()
     finally:
         stopped = server.stop()
-    return {"posts": posts, "cold": cold, "post": (post_disk, post_reload, post_builds),
-            "template": (tpl_disk, tpl_reload, tpl_builds), "stop": stopped}
+    return {"posts": posts, "cold": cold, "post": (post_disk, post_reload, post_builds, post_indexed),
+            "template": (tpl_disk, tpl_reload, tpl_builds, tpl_indexed), "stop": stopped}
 
 
 def ms(values: list[float]) -> str:
@@ -210,11 +226,12 @@ def report(result: dict, repeats: int) -> None:
     print(f"\n{result['posts']:,} posts: cold start (command to preview served) {result['cold']:.2f} s; "
           f"medians of {repeats} saves")
     for name, target in (("post", {1000: 150, 5000: 300}.get(result["posts"])), ("template", None)):
-        disk, reload, builds = result[name]
+        disk, reload, builds, indexed = result[name]
         goal = f"  (target < {target} ms)" if target else ""
         print(f"  {name + ' edit':13} -> page on disk  {ms(disk)}{goal}")
         print(f"  {name + ' edit':13} -> reload sent   {ms(reload)}")
         print(f"  {name + ' edit':13}    build alone   {ms(builds)}")
+        print(f"  {name + ' edit':13} -> search updated {ms(indexed)}")
     print(f"  Ctrl-C -> server exited     {result['stop'] * 1000:7.0f} ms")
 
 
