@@ -49,7 +49,9 @@ def test_killing_only_the_main_process_while_it_renders_never_locks_out_the_next
     while landed < KILLS:
         attempts += 1
         assert attempts <= 3 * KILLS, f"only {landed} of {attempts} kills landed while the build rendered"
-        build = subprocess.Popen([*command(), "build", "--source", str(source), "--output", str(output)],
+        # --clean: every attempt renders every page (an attempt the kill missed would otherwise leave
+        # a store that makes every later build "nothing changed", with no worker to kill).
+        build = subprocess.Popen([*command(), "build", "--clean", "--source", str(source), "--output", str(output)],
                                  env=environment(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         # Rendering has begun once a forked worker is there (the image pool's are gone by then).
         wait_for(lambda: not alive(build.pid) or children_of(build.pid), "a render worker")
