@@ -101,20 +101,13 @@ class SharePlan:
 # --- planning: pure -----------------------------------------------------------------------
 
 
-def plan_shares(site: Site, plans: dict[Path, ImagePlan], known: dict[tuple, SharePlan] | None = None
-                ) -> dict[str, SharePlan]:
-    """Slug -> its SharePlan, for every post of the site. ``known``: plans by what decides them,
-    kept between a process's builds (and refilled with this build's)."""
-    wanted = {post.slug: (post.slug, post.title, site.config.title,
-                          plans.get(post.hero.source) if post.hero else None) for post in site.posts}
-    last = known or {}
-    result = {slug: last.get(key) or plan_share(*key) for slug, key in wanted.items()}
-    if known is not None:
-        known.clear()
-        known.update((wanted[slug], plan) for slug, plan in result.items())
-    return result
+def plan_shares(site: Site, plans: dict[Path, ImagePlan]) -> dict[str, SharePlan]:
+    """Slug -> its SharePlan, for every post of the site."""
+    return {post.slug: plan_share(post.slug, post.title, site.config.title,
+                                  plans.get(post.hero.source) if post.hero else None) for post in site.posts}
 
 
+@lru_cache(maxsize=8192)  # the preview plans every post on every save: each title's scripts are looked up once
 def plan_share(slug: str, title: str, site_title: str, hero: ImagePlan | None) -> SharePlan:
     key = hashlib.sha256(_fingerprint(title, site_title, hero).encode()).hexdigest()[:8]
     stem = f"share-{images._safe_stem(slug)}"
