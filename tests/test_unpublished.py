@@ -1,7 +1,7 @@
 """A post the build leaves out (a draft, a later date) never stops it (issue 22): its problems are
 warnings, printed with their file and line before the summary line; with --drafts, and in the
 preview, they are errors as before. A post whose YAML cannot be read cannot be known to be a draft:
-its problems stop the build."""
+its problems stop the build, unless its own 'draft:' or 'date:' line says it is left out."""
 
 from __future__ import annotations
 
@@ -74,14 +74,33 @@ def test_a_build_that_finds_nothing_changed_says_the_warnings_again(tmp_path: Pa
     assert "(0 rendered" in again[1]
 
 
-def test_a_draft_whose_yaml_cannot_be_read_stops_the_build(tmp_path: Path, source_date_epoch: str,
-                                                           capsys: pytest.CaptureFixture[str]) -> None:
-    """Its 'draft: true' cannot be read: it may be a post meant to be published."""
-    text = rolling("draft: true\n").replace("title: Rolling", "title: 'Baby's first roll'")
+QUOTE_MISTAKE = "content/posts/rolling.md:2: warning: the apostrophe in Baby's"
+
+
+@pytest.mark.parametrize("line", ["draft: true\n", "draft: yes  # until Sam has read it\n"])
+def test_a_draft_whose_yaml_cannot_be_read_is_known_by_its_draft_line(
+        line: str, tmp_path: Path, source_date_epoch: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """The YAML fails on the title; the post's own 'draft:' line still says it is left out."""
+    text = rolling(line).replace("title: Rolling", "title: 'Baby's first roll'")
     site = make_site(tmp_path / "site", {"content/posts/rolling.md": text})
     code, out, err = build_cli(site, tmp_path / "public", capsys)
+    assert code == 0, err
+    assert err.splitlines()[0].startswith(QUOTE_MISTAKE) and err.splitlines()[-1] == HELD_BACK
+    assert not (tmp_path / "public/rolling").exists() and (tmp_path / "public/tummy-time/index.html").is_file()
+    code, out, err = build_cli(site, tmp_path / "public2", capsys, "--drafts")
+    assert code == 1 and err.startswith(QUOTE_MISTAKE.replace(" warning:", ""))
+
+
+def test_a_later_date_line_counts_too_but_a_post_that_says_neither_stops_the_build(
+        tmp_path: Path, source_date_epoch: str, capsys: pytest.CaptureFixture[str]) -> None:
+    broken = rolling().replace("title: Rolling", "title: 'Baby's first roll'")
+    later = broken.replace("date: 2026-01-10", "date: 2099-01-01")
+    site = make_site(tmp_path / "site", {"content/posts/rolling.md": later})
+    assert build_cli(site, tmp_path / "public", capsys)[0] == 0
+    (site / "content/posts/rolling.md").write_text(broken, encoding="utf-8")  # dated today: may be meant to go out
+    code, out, err = build_cli(site, tmp_path / "public", capsys)
     assert code == 1
-    assert err.splitlines()[0].startswith("content/posts/rolling.md:2: the apostrophe in Baby's")
+    assert err.splitlines()[0].startswith(QUOTE_MISTAKE.replace(" warning:", ""))
 
 
 def test_an_unknown_author_on_a_draft_is_a_warning(tmp_path: Path, source_date_epoch: str,
@@ -132,3 +151,15 @@ def test_tags_written_two_ways_are_a_warning_of_the_build(tmp_path: Path, source
         "are one topic, /tags/tummy-time/, shown as 'Tummy time'; write it the same way everywhere"]
     assert (tmp_path / "public/tags/tummy-time/index.html").is_file()
     assert (tmp_path / "public/tags/play/index.html").is_file()
+
+
+def test_a_draft_built_with_drafts_asks_search_engines_not_to_index_it(tmp_path: Path, source_date_epoch: str,
+                                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    """`build --drafts` writes drafts into the output: should it be uploaded, no search engine lists them."""
+    draft = rolling("draft: true\n", step="")
+    site = make_site(tmp_path / "site", {"content/posts/rolling.md": draft})
+    code, _, err = build_cli(site, tmp_path / "public", capsys, "--drafts")
+    assert code == 0, err
+    noindex = '<meta name="robots" content="noindex">'
+    assert noindex in (tmp_path / "public/rolling/index.html").read_text(encoding="utf-8")
+    assert noindex not in (tmp_path / "public/tummy-time/index.html").read_text(encoding="utf-8")

@@ -682,8 +682,21 @@ def test_a_post_with_problems_still_says_when_it_is_published(fields: str, sched
     assert found is None and problems and read == schedule
 
 
-def test_a_post_whose_yaml_cannot_be_read_has_no_schedule(site: Path) -> None:
-    text = post("draft: true\n", replace=("title: Tummy time", "title: 'Baby's roll'"))
+@pytest.mark.parametrize("extra, schedule", [
+    ("draft: true\n", content.Schedule(True, dt.date(2026, 1, 10))),
+    ("draft: On # not yet\n", content.Schedule(True, dt.date(2026, 1, 10))),
+    ("draft: false\n", content.Schedule(False, dt.date(2026, 1, 10))),
+    ("  draft: true\n", content.Schedule(False, dt.date(2026, 1, 10))),  # not a top-level field
+    ("date: 2026-02-01\n", None),  # two dates: which one YAML would keep is not guessed
+])
+def test_a_post_whose_yaml_cannot_be_read_has_the_schedule_its_lines_say(
+        extra: str, schedule: content.Schedule | None, site: Path) -> None:
+    text = post(extra, replace=("title: Tummy time", "title: 'Baby's roll'"))
+    assert content.load_post_text(text, site / "content/posts/x.md", site)[2] == schedule
+
+
+def test_a_post_whose_yaml_cannot_be_read_and_says_no_draft_or_date_has_no_schedule(site: Path) -> None:
+    text = post(replace=("date: 2026-01-10", "title2: 'Baby's roll'"))
     assert content.load_post_text(text, site / "content/posts/x.md", site)[2] is None
 
 

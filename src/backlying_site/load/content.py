@@ -262,12 +262,13 @@ class Schedule:
 
 
 def load_post_text(text: str, path: Path, root: Path) -> tuple[Post | None, list[Problem], Schedule | None]:
-    """The post, or its problems and, when its YAML could be read, its schedule (else None: a post
-    that cannot be known to be a draft is taken as published)."""
+    """The post, or its problems and its schedule: from its YAML, or, when that cannot be read, from
+    its own 'draft:' and 'date:' lines (else None: a post that cannot be known to be a draft is taken
+    as published)."""
     rel = relative(path, root)
     doc = parse_document(text, rel)
     if doc.problems and not doc.checkable:
-        return None, doc.problems, None
+        return None, doc.problems, _schedule_as_written(text)
     ctx = s.Ctx(doc, rel, path.parent, root / CONTENT_DIR)
     values = s.check_fields(doc.data, POST_FIELDS, (), ctx)
     if doc.problems:
@@ -296,6 +297,25 @@ def _schedule(data: dict[str, Any]) -> Schedule:
     """What 'draft:' and 'date:' say, each only if it is what the rules accept."""
     checked = s.date(data.get("date"), ("date",), s.Ctx(Document({}, {}, "", 0), "", Path(), Path()))
     return Schedule(data.get("draft") is True, None if checked is s.INVALID else checked)
+
+
+# A top-level 'draft:' or 'date:' line as YAML would read it ('draft: true # note'), in a front matter
+# whose YAML fails elsewhere: a draft with a quote mistake in its title must not stop the build either.
+_DRAFT_LINE = re.compile(r"draft:[ \t]+(?:true|True|TRUE|yes|Yes|YES|on|On|ON)[ \t]*(?:#.*)?")
+_DATE_LINE = re.compile(r"date:[ \t]+['\"]?(\d{4}-\d{2}-\d{2})['\"]?[ \t]*(?:#.*)?")
+
+
+def _schedule_as_written(text: str) -> Schedule | None:
+    """The schedule the front matter's own lines say, or None when they say neither a draft nor a date."""
+    lines = text.split("\n")
+    end = next((i for i, line in enumerate(lines[1:], 1) if line.rstrip() == "---"), len(lines))
+    draft = any(_DRAFT_LINE.fullmatch(line.rstrip()) for line in lines[1:end])
+    dates = [found.group(1) for line in lines[1:end] if (found := _DATE_LINE.fullmatch(line.rstrip()))]
+    try:
+        date = dt.date.fromisoformat(dates[0]) if len(dates) == 1 else None
+    except ValueError:
+        date = None
+    return Schedule(draft, date) if draft or date else None
 
 
 def _first_step_image(steps: tuple[Step, ...]) -> ImageRef | None:
