@@ -309,9 +309,10 @@ def _yaml_problem(exc: yaml.MarkedYAMLError, text: str, rel: str, first_line: in
         message = _colon_message(source)
     elif "expected <block end>" in problem or "did not find expected" in problem:
         message = "the indentation is off here; line up this field with the ones around it, using spaces"
-    else:
-        message = "the fields are not valid YAML here; check the indentation and quotes on this line"
-    return Problem(rel, row + first_line, "", message, reason=reason)
+    else:  # only here is PyYAML's own wording any help: a second line says it
+        return Problem(rel, row + first_line, "", "the fields are not valid YAML here; check the indentation and "
+                       "quotes on this line", reason=reason)
+    return Problem(rel, row + first_line, "", message)
 
 
 # A line of front matter: its indentation, list dashes and key ("  - text: "), then its value.
