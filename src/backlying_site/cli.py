@@ -214,8 +214,9 @@ def run_new(args: argparse.Namespace) -> int:
     path = new_post(root, args.title, args.slug)
     print(f"Created {_shown(path)}")
     print("Next: put the step pictures in its images/ folder and remove the '# ' before each step's image: "
-          "and alt: lines, fill in every field (the comments explain each one), then run 'backlying-site "
-          "serve' to preview it. It stays a draft, left out of the site, until you remove 'draft: true'.")
+          "and alt: lines, fill in every field (the comments explain each one), then run 'make serve' (or "
+          "'backlying-site serve') to preview it. It stays a draft, left out of the site, until you remove "
+          "'draft: true'.")
     return 0
 
 
