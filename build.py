@@ -15,8 +15,13 @@ def missing():
     except ModuleNotFoundError as exc:
         if (exc.name or "").split(".")[0] == "backlying_site":
             raise  # our own: a bug, reported as one
-        return "the package '%s'" % exc.name
+        top = (exc.name or "").split(".")[0]
+        return "the package '%s'" % PIP_NAMES.get(top, top)
     return None
+
+
+# Modules whose package pip knows by another name (what an author would search for or install).
+PIP_NAMES = {"PIL": "pillow", "yaml": "pyyaml"}
 
 
 # A Python without the packages (the system's, say) gets the one line that installs them, never a
