@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import NoReturn, Sequence
 
 from . import __version__
-from .errors import (EXIT_INTERNAL, EXIT_SYSTEM, EXIT_USAGE, Problem, SiteError, UsageError,
+from .errors import (EXIT_CONTENT, EXIT_INTERNAL, EXIT_SYSTEM, EXIT_USAGE, Problem, SiteError, UsageError,
                      describe_internal_error, describe_system_error, printable, quoted, warning_lines)
 
 EPILOG = ("Exit codes: 0 success, 1 content or theme errors (all of them listed), 2 wrong usage, 3 an internal "
@@ -153,7 +153,7 @@ def report(exc: SiteError, with_severity: bool = False) -> int:
         print(problem.format(with_severity=with_severity), file=sys.stderr)
     count = len(problems)
     print(f"{count} problem{'s' if count != 1 else ''} found; nothing was written.", file=sys.stderr)
-    return 1
+    return EXIT_CONTENT
 
 
 def run_build(args: argparse.Namespace) -> int:

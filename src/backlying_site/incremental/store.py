@@ -16,7 +16,7 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any, Callable, Iterator
 
 from ..model import Post
 from ..output.writer import Generations, Stat
@@ -187,7 +187,3 @@ def save_store(store: Store, path: Path) -> None:
         pickle.dump((FORMAT, store.environment), handle, protocol=pickle.HIGHEST_PROTOCOL)
         pickle.dump(store, handle, protocol=pickle.HIGHEST_PROTOCOL)
     os.replace(temporary, path)
-
-
-def keep_only(found: dict[str, Any], wanted: Iterable[str]) -> dict[str, Any]:
-    return {key: found[key] for key in wanted if key in found}

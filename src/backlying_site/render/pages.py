@@ -16,7 +16,6 @@ from .discovery import AgeBand, RelatedIndex, posts_by_author
 from .offline import OFFLINE_PAGE, offline_reading
 from .wording import Wording, age_label, join_list
 
-HOME = "index.html"
 TAGS = "tags/index.html"
 SEARCH = "search/index.html"
 NOT_FOUND = "404.html"
