@@ -60,6 +60,7 @@ class LinkMap:
     posts: dict[str, Post]  # site-relative file path -> post, in every language, drafts included
     published: dict[str, str]  # site-relative file path -> its page's output path
     outputs: frozenset[str]  # every output path of this build (pages, pictures, static files...)
+    unpublished: dict[str, Post]  # slug -> the first post (by file path) with that slug not published
 
     def post_file(self, href: str, source: str) -> str | None:
         """The post file a ``.md`` link written in ``source`` names: beside it, then from content/."""
@@ -132,8 +133,7 @@ class LinkMap:
 
     def unpublished_slug(self, rel: str) -> Post | None:
         segment = rel.strip("/").split("/")[-1] if rel.strip("/") else ""
-        return next((post for file, post in sorted(self.posts.items())
-                     if file not in self.published and post.slug == segment), None)
+        return self.unpublished.get(segment)
 
     def guess(self, rel: str, post: Post) -> str | None:
         """The post a broken link most likely means, as a link to write: a slug in its path, else a
@@ -152,7 +152,12 @@ def link_map(base_url: str, base_path: str, posts: Iterable[Post], published: It
              outputs: Iterable[str], prefixes: dict[str, str]) -> LinkMap:
     """``prefixes``: each post's language folder by its file path ('' for the default language)."""
     shown = {post.path: prefixes.get(post.path, "") + post_path(post.slug) for post in published}
-    return LinkMap(base_url, base_path, {post.path: post for post in posts}, shown, frozenset(outputs))
+    by_file = {post.path: post for post in posts}
+    unpublished: dict[str, Post] = {}
+    for file, post in sorted(by_file.items()):
+        if file not in shown:
+            unpublished.setdefault(post.slug, post)
+    return LinkMap(base_url, base_path, by_file, shown, frozenset(outputs), unpublished)
 
 
 def rewrite_links(html: str, links: LinkMap, source: str, record: Callable[[Any], None]) -> str:
