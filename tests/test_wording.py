@@ -10,6 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import jinja2
 import pytest
 from babel.messages.pofile import read_po
 
@@ -186,3 +187,36 @@ def test_messages_pot_is_up_to_date_with_the_sources(tmp_path: Path) -> None:
                     str(fresh), "."], cwd=REPO, check=True)
     with open(fresh, "rb") as pot:
         assert [message.id for message in read_po(pot) if message.id] == pot_messages()
+
+
+# --- messages made once per environment (render/environment.keep_messages) ---------------------------
+
+def _stock_environment(code: str) -> jinja2.Environment:
+    env = jinja2.Environment(autoescape=True, extensions=["jinja2.ext.i18n"])
+    env.install_gettext_translations(words(code).translations, newstyle=True)  # type: ignore[attr-defined]
+    return env
+
+
+@pytest.mark.parametrize("code", ["en", "es"])
+def test_every_message_reads_as_jinjas_own_gettext_gives_it(code: str) -> None:
+    """Each message with no placeholder, through `_()`, `gettext()` and `{% trans %}`, escaped or not,
+    asked twice (the second time from what was kept): what stock Jinja gives."""
+    ours, stock = make_environment([], {}, words(code)), _stock_environment(code)
+    messages = [message for message in pot_messages() if isinstance(message, str) and "%(" not in message]
+    assert len(messages) > 50
+    for message in messages:
+        for source in ["{{ _(m) }}|{{ _(m) }}", "{{ gettext(m) }}", "{% autoescape false %}{{ _(m) }}{% endautoescape %}",
+                       "{{ _(m) ~ '<' }}", "{% autoescape false %}{{ _(m) ~ '<' }}{% endautoescape %}",
+                       "{% autoescape false %}{{ _(m) | e }}{% endautoescape %}|{{ _(m) | e }}"]:
+            assert ours.from_string(source).render(m=message) == stock.from_string(source).render(m=message), source
+    trans = "{% trans %}Steps{% endtrans %}|{% trans n=3 %}%(n)s & more{% endtrans %}|{{ _('Age') }}"
+    assert ours.from_string(trans).render() == stock.from_string(trans).render()
+
+
+def test_a_message_with_values_or_a_template_of_its_own_gettext_is_not_kept() -> None:
+    env = make_environment([], {}, words("es"))
+    assert env.from_string("{{ _('Video: %(title)s', title='<b>') }}").render() == "Video: &lt;b&gt;"
+    own = "{% set gettext = upper %}{{ _('steps') }}"
+    env.globals["upper"] = str.upper
+    assert env.from_string(own).render() == "STEPS"
+    assert env.from_string("{{ _('Steps') }}").render() == "Pasos"
