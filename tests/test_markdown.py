@@ -14,7 +14,7 @@ from markdown.treeprocessors import InlineProcessor
 from stock_markdown import StockRenderer
 
 from backlying_site.render.markdown import (_NEEDLES_OF_REGEX, _PLAIN, TESTED_RELEASES, MarkdownRenderer,
-                                            is_plain_text, is_tested_release, needles_of)
+                                            apostrophes_only, is_plain_text, is_tested_release, needles_of)
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -34,6 +34,32 @@ def test_plain_text_fast_path_matches_python_markdown(text: str) -> None:
 def test_fast_path_on_text_close_to_markdown(text: str) -> None:
     if is_plain_text(text):
         assert str(RENDERER.inline(text)) == REFERENCE.inline(text)
+
+
+# Words of several scripts (a title-case letter, Arabic digits) joined by apostrophes and what may
+# stand around one: SmartyPants' single-quote rules look at both neighbours.
+_AROUND_APOSTROPHES = st.text(alphabet="abszéßΩǅ1٣_ ,.;:()?%/+°–—’\"'*-\n", max_size=30)
+_WORDS_WITH_APOSTROPHES = st.lists(st.tuples(st.text(alphabet="asétΩǅ1٣", min_size=1, max_size=5),
+                                             st.sampled_from(["'", "'", "'", " ", ", ", "1", "٣"])),
+                                   min_size=1, max_size=6).map(lambda words: "".join(w + s for w, s in words) + "a")
+
+
+@settings(max_examples=800, deadline=None)
+@given(st.one_of(_AROUND_APOSTROPHES, _WORDS_WITH_APOSTROPHES))
+def test_apostrophe_fast_path_matches_python_markdown(text: str) -> None:
+    html = apostrophes_only(text)
+    if html is not None:
+        assert html == REFERENCE.inline(text)
+        assert str(RENDERER.inline(text)) == html
+
+
+def test_apostrophe_fast_path_takes_only_apostrophes_inside_words() -> None:
+    assert apostrophes_only("Your baby's legs, don't rock'n'roll.") == \
+        "Your baby&rsquo;s legs, don&rsquo;t rock&rsquo;n&rsquo;roll."
+    assert apostrophes_only("l'été d'Ω") == "l&rsquo;été d&rsquo;Ω"
+    for other in ["'90s babies", "a 'quoted' word", "babies' legs", "2'3 x", "a'1", "baby's **legs**",
+                  "plain words", "a_b's"]:
+        assert apostrophes_only(other) is None, other
 
 
 @settings(max_examples=600, deadline=None)

@@ -232,6 +232,21 @@ def escape_plain(source: str) -> str:
     return source
 
 
+# An apostrophe between two letters ("baby's", "don't"): SmartyPants makes each a right single quote,
+# whatever stands around the word. Most front-matter texts that are not plain are plain but for these.
+_APOSTROPHE = re.compile(r"(?<=[^\W\d_])'(?=[^\W\d_])")
+
+
+def apostrophes_only(source: str) -> str | None:
+    """The HTML of a text that is plain but for apostrophes inside words; None for any other."""
+    if "'" not in source:
+        return None
+    lettered = _APOSTROPHE.sub("a", source)
+    if "'" in lettered or not is_plain_text(lettered):
+        return None
+    return source.replace("'", "&rsquo;")
+
+
 # What a source needs for its HTML to hold something urlsafety cuts: a scheme's colon (or a character
 # reference that makes one), an attribute list, raw HTML, or a protocol-relative address.
 _MAY_BE_CUT = re.compile(r"[:&{<\\]|//")
@@ -283,7 +298,8 @@ class MarkdownRenderer:
         """One paragraph's worth of Markdown without the surrounding <p>."""
         if is_plain_text(source):
             return Markup(escape_plain(source))  # same bytes as Python-Markdown, 100x faster
-        return self._inline(source)
+        html = apostrophes_only(source)
+        return Markup(html) if html is not None else self._inline(source)
 
     @lru_cache(maxsize=4096)  # noqa: B019 - one renderer per build; benefits and steps repeat
     def _inline(self, source: str) -> Markup:
