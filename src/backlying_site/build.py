@@ -381,9 +381,10 @@ def site_pages(renderers: list[Renderer]) -> list[tuple[int, Page]]:
     """Every page, with the index of the renderer (the language) that makes it; the pages the whole
     site has once (robots.txt, _headers, the sitemap of every language) come from the first."""
     listed = [(which, page) for which, renderer in enumerate(renderers) for page in renderer.pages()]
-    found = alternates([(renderers[which].site.config.language, renderers[which].site.config.prefix, page)
-                        for which, page in listed])
-    listed = [(which, renderers[which].with_alternates(page, found)) for which, page in listed]
+    if len(renderers) > 1:  # (in one language no page has another version)
+        found = alternates([(renderers[which].site.config.language, renderers[which].site.config.prefix, page)
+                            for which, page in listed])
+        listed = [(which, renderers[which].with_alternates(page, found)) for which, page in listed]
     return listed + [(0, page) for page in renderers[0].site_pages([page for _, page in listed])]
 
 

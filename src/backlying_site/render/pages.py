@@ -130,7 +130,8 @@ class Pages:
 
     def all(self) -> list[Page]:
         """Every page of this language (the pages the whole site has once: site_pages)."""
-        return [replace(page, path=self.site.config.prefix + page.path) for page in self._pages()]
+        prefix = self.site.config.prefix
+        return [replace(page, path=prefix + page.path) for page in self._pages()] if prefix else self._pages()
 
     def _pages(self) -> list[Page]:
         site, words = self.site, self.words
