@@ -133,7 +133,7 @@ def make_environment(folders: list[Path], files: dict[Path, bytes], words: Wordi
 def keep_messages(env: jinja2.Environment) -> None:
     """The i18n extension's ``gettext`` and ``_``, a message without variables made once per
     environment: a page shows ~90, the same on every page, and each went through four of Jinja's
-    ``Context.call`` (~6% of a cold build). The first time is Jinja's own gettext (its newstyle
+    ``Context.call``. The first time is Jinja's own gettext (its newstyle
     ``Markup(translation) % variables``), so what a template gets is the same."""
     stock = env.globals["gettext"]
     made: dict[tuple[str, bool], Any] = {}
