@@ -220,16 +220,11 @@ _NUMBERED = re.compile(r"\d+[.)]")
 
 
 def is_plain_text(source: str) -> bool:
-    # (Asked ~10 times a post page: plain string tests, where one regex of five alternatives tried
-    # at every offset took 4 us.)
+    # String tests after one anchored regex: asked ~10 times a post page.
     if not _PLAIN.match(source) or "_" in source or ".." in source or "://" in source:
         return False
     last = source[-1]  # _PLAIN matched: there is one, and no newline
     return (last.isalnum() or last in ".)?%") and not _NUMBERED.match(source)
-
-
-def escape_plain(source: str) -> str:
-    return source
 
 
 # An apostrophe between two letters ("baby's", "don't"): SmartyPants makes each a right single quote,
@@ -297,7 +292,7 @@ class MarkdownRenderer:
     def inline(self, source: str) -> Markup:
         """One paragraph's worth of Markdown without the surrounding <p>."""
         if is_plain_text(source):
-            return Markup(escape_plain(source))  # same bytes as Python-Markdown, 100x faster
+            return Markup(source)  # plain text is its own HTML: same bytes as Python-Markdown
         html = apostrophes_only(source)
         return Markup(html) if html is not None else self._inline(source)
 
