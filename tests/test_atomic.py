@@ -316,3 +316,46 @@ def test_the_publisher_keeps_what_holds_the_bytes_and_trusts_no_file_touched_sin
 
 def _holds_in_spare(publisher, rel: str) -> bool:
     return rel in publisher.kept
+
+
+def test_a_file_only_the_live_folder_has_is_trusted_only_while_untouched_and_reached_through_no_link(
+        tmp_path: Path) -> None:
+    from backlying_site.output.writer import Publisher, digest_of
+
+    output = tmp_path / "public"
+    publisher = Publisher(output)
+    for rel in ("a.html", "tags/b.html", "tags/c.html", "d/e/f.html"):
+        publisher.write(rel, rel.encode(), "a.md")
+    known = publisher.publish()  # the spare is empty: only the live folder holds them
+    assert all(Publisher(output, known).has(rel, digest_of(rel.encode()))
+               for rel in ("a.html", "tags/b.html", "tags/c.html", "d/e/f.html"))
+    live = output / "a.html"
+    stat = live.stat()
+    live.write_bytes(b"A.html")  # a hand edit of the same size, its times set back
+    os.utime(live, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    elsewhere = tmp_path / "elsewhere"
+    (output / "tags").rename(elsewhere)  # the same files, reached through a link now
+    (output / "tags").symlink_to(elsewhere)
+    (output / "d" / "e" / "f.html").unlink()
+    publisher = Publisher(output, known)
+    assert not publisher.has("a.html", digest_of(b"a.html"))
+    assert not publisher.has("tags/b.html", digest_of(b"tags/b.html"))
+    assert not publisher.has("d/e/f.html", digest_of(b"d/e/f.html"))
+    assert not publisher.reuse("tags/c.html", digest_of(b"tags/c.html"), "a.md")  # the caller writes it anew
+
+
+@pytest.mark.parametrize("rel", ["a.html", "a/b/index.html", ".well-known/x", "a/../b", "./a", "a/./b", "a//b",
+                                 "/a", "//a", "a/", "", ".", "..", "a\\b", "...", "a/..b", "images/x.webp"])
+def test_an_output_path_is_taken_refused_or_normalised_as_pathlib_reads_it(tmp_path: Path, rel: str) -> None:
+    from pathlib import PurePosixPath
+
+    from backlying_site.output.writer import Publisher
+
+    clean = PurePosixPath(rel)
+    refused = clean.is_absolute() or ".." in clean.parts or not clean.parts or "\\" in rel
+    publisher = Publisher(tmp_path / "public")
+    if refused:
+        with pytest.raises(SiteError, match="outside the output folder"):
+            publisher.reserve(rel, "a.md")
+    else:
+        assert publisher.reserve(rel, "a.md") == clean.as_posix()
