@@ -418,6 +418,66 @@ def test_the_previews_search_finds_a_saved_edit_after_its_rebuild(tmp_path: Path
         loop.close()
 
 
+def test_the_previews_builds_run_with_the_collector_paused_and_leave_it_on_and_collected(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The collector would walk the store's objects again and again during a build: it runs after."""
+    import gc
+
+    import backlying_site.serve as serve_module
+
+    site = make_site(tmp_path / "site")
+    during: list[bool] = []
+    events: list[str] = []
+
+    def recording_build(*args, **kwargs):
+        during.append(gc.isenabled())
+        events.append("build")
+        return build(*args, **kwargs)
+
+    def on_collect(phase: str, info: dict) -> None:
+        if phase == "stop" and info["generation"] == 2:
+            events.append("collected")
+
+    monkeypatch.setattr(serve_module, "build", recording_build)
+    loop = asyncio.new_event_loop()
+    gc.callbacks.append(on_collect)
+    try:
+        preview = Preview(site, site / ".cache" / "preview", drafts=True, loop=loop)
+        preview.options = preview_options(site)
+        preview.rebuild(set())
+        assert preview.failure is None and gc.isenabled()
+        post = write_post(site, body="Second version.")
+        preview.rebuild({post})
+        post.write_text("---\ntitle: [\n---\n", encoding="utf-8")
+        preview.rebuild({post})
+        assert preview.failure and gc.isenabled()  # a failed build too leaves it on
+        assert during and not any(during)
+        assert events[-1] == "collected" and "build" in events
+    finally:
+        gc.callbacks.remove(on_collect)
+        loop.close()
+
+
+def test_the_first_save_after_the_preview_starts_writes_only_the_pages_it_changes(tmp_path: Path) -> None:
+    """The first build leaves the spare generation empty: without fill_spare the first save copies
+    every file of the site into it while the author waits."""
+    site = make_site(tmp_path / "site")
+    loop = asyncio.new_event_loop()
+    try:
+        preview = Preview(site, site / ".cache" / "preview", drafts=True, loop=loop)
+        preview.options = preview_options(site)
+        preview.rebuild(set())
+        preview.fill_spare()
+        write_post(site, body="Second version.")
+        result, failure = preview._build()
+        assert failure is None and result is not None
+        assert 0 < result.pages_rendered < result.pages
+        assert result.files_written == result.pages_rendered
+        assert "Second version." in (preview.output / "rolling" / "index.html").read_text(encoding="utf-8")
+    finally:
+        loop.close()
+
+
 # --- the parts, without a server ------------------------------------------------------------
 
 

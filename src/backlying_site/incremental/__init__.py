@@ -8,6 +8,6 @@ this program's code). The clean build is the oracle: tests/test_rebuilds.py chec
 edits, that a build with a Store writes exactly the files a clean build does.
 """
 
-from .store import PageRecord, SavedPost, Store, load_store
+from .store import PageRecord, SavedPost, Store, collector_paused, load_store
 
-__all__ = ["PageRecord", "SavedPost", "Store", "load_store"]
+__all__ = ["PageRecord", "SavedPost", "Store", "collector_paused", "load_store"]

@@ -94,6 +94,10 @@ class Store:
             self.__init__()  # type: ignore[misc]
         return self
 
+    def forget_inputs(self) -> None:
+        """The next build runs every step, even if nothing changed (it keeps every page it can)."""
+        self.inputs = None
+
     # --- posts ---------------------------------------------------------------------------------
 
     def post(self, path: str, read_text: Callable[[], str | None], key_of: Callable[[str], str]) -> SavedPost | None:
@@ -153,7 +157,7 @@ def load_store(path: Path, frozen: bool = False) -> Store:
             header = pickle.load(handle)
             if header != (FORMAT, environment_fingerprint()):
                 return Store()  # made by another version, or beside other packages: start again
-            with _collector_paused(frozen):
+            with collector_paused(frozen):
                 store = pickle.load(handle)
     except FileNotFoundError:
         return Store()
@@ -164,9 +168,10 @@ def load_store(path: Path, frozen: bool = False) -> Store:
 
 
 @contextmanager
-def _collector_paused(freeze: bool) -> Iterator[None]:
+def collector_paused(freeze: bool = False) -> Iterator[None]:
     """Unpickling makes millions of objects and no garbage: the collector would walk them over and over
-    (and once more at its next run, unless they are frozen before it is back on)."""
+    (and once more at its next run, unless they are frozen before it is back on). A build, too, makes
+    far more objects than garbage."""
     was_on = gc.isenabled()
     gc.disable()
     try:
