@@ -50,6 +50,19 @@ def rebuild(site: Path) -> BuildResult:
     return build_command(BuildOptions(source=site))
 
 
+@pytest.fixture
+def compiled(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The name of each template Jinja compiles in this process from now on."""
+    names: list[str] = []
+    stock = jinja2.Environment.compile
+
+    def counted(self: jinja2.Environment, source: str, name: str | None = None, *args: object, **kw: object) -> object:
+        names.append(name or "")
+        return stock(self, source, name, *args, **kw)
+    monkeypatch.setattr(jinja2.Environment, "compile", counted)
+    return names
+
+
 def test_nothing_changed_renders_nothing_and_writes_nothing(built: Path) -> None:
     before = tree(built / "public")
     result = rebuild(built)
@@ -100,14 +113,7 @@ def test_later_rebuilds_never_write_the_pictures_again(built: Path, tmp_path: Pa
 
 
 def test_a_template_is_compiled_once_until_its_source_changes(built: Path, tmp_path: Path,
-                                                             monkeypatch: pytest.MonkeyPatch) -> None:
-    compiled: list[str] = []
-    stock = jinja2.Environment.compile
-
-    def counted(self: jinja2.Environment, source: str, name: str | None = None, *args: object, **kw: object) -> object:
-        compiled.append(name or "")
-        return stock(self, source, name, *args, **kw)
-    monkeypatch.setattr(jinja2.Environment, "compile", counted)
+                                                             compiled: list[str]) -> None:
     edit(built / EDITED, "Short body.", "Edited once.")
     rebuild(built)
     assert compiled == []  # the fixture's build compiled them all in this process
@@ -119,6 +125,46 @@ def test_a_template_is_compiled_once_until_its_source_changes(built: Path, tmp_p
     rebuild(built)
     assert compiled == ["tag.html"]
     assert "<!-- ours -->" in (built / "public/tags/play/index.html").read_text(encoding="utf-8")
+    assert tree(built / "public") == clean_build(built, tmp_path)
+
+
+def test_a_rebuild_in_a_new_process_takes_the_compiled_templates_from_the_store_and_only_those_still_read(
+        built: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, compiled: list[str]) -> None:
+    from backlying_site.render.environment import COMPILED
+
+    monkeypatch.setattr(COMPILED, "codes", type(COMPILED.codes)())  # as a new process starts
+    edit(built / EDITED, "Short body.", "Edited once.")
+    rebuild(built)
+    assert "post.html" not in compiled and "base.html" not in compiled
+    (built / "templates").mkdir()
+    theme = Path(__file__).resolve().parents[1] / "templates"
+    (built / "templates/post.html").write_text(
+        (theme / "post.html").read_text(encoding="utf-8").replace("{% block main %}", "{% block main %}<!-- ours -->", 1),
+        encoding="utf-8")
+    monkeypatch.setattr(COMPILED, "codes", type(COMPILED.codes)())
+    compiled.clear()
+    rebuild(built)
+    assert compiled.count("post.html") == 1 and "base.html" not in compiled
+    assert "<!-- ours -->" in (built / "public/later/index.html").read_text(encoding="utf-8")
+    assert tree(built / "public") == clean_build(built, tmp_path)
+
+
+def test_compiled_templates_another_jinja_or_python_wrote_are_compiled_again(
+        built: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, compiled: list[str]) -> None:
+    from backlying_site.incremental import load_store
+    from backlying_site.incremental.store import save_store
+    from backlying_site.render.environment import COMPILED
+
+    path = store_path(built / ".cache" / "build", (built / "public").absolute())
+    store = load_store(path)
+    assert store.templates
+    # Jinja's bytes begin with its magic (its bytecode format and Python's version): another one's
+    store.templates = {key: data[:2] + b"another" + data[2:] for key, data in store.templates.items()}
+    save_store(store, path)
+    monkeypatch.setattr(COMPILED, "codes", type(COMPILED.codes)())
+    edit(built / EDITED, "Short body.", "Edited once.")
+    rebuild(built)
+    assert "post.html" in compiled and "base.html" in compiled
     assert tree(built / "public") == clean_build(built, tmp_path)
 
 

@@ -35,6 +35,7 @@ from .load.config import load_config
 from .model import Guide, ImageRef, Post, Site, page_digest
 from .output import search
 from .output.writer import Generations, Held, Publisher, check_output_folder, locked, write_file
+from .render.environment import COMPILED
 from .render.links import link_map, post_link_problems
 from .render.pages import Page, alternates, post_path
 from .render.renderer import Renderer, template_problem
@@ -114,6 +115,8 @@ def build(options: BuildOptions, reuse: Store | None = None) -> BuildResult:
         cache = Path(stack.enter_context(tempfile.TemporaryDirectory())) if options.fresh_images \
             else options.cache / "images"
         plans, encoded = process_images(guide, plans, cache)
+        if reuse is not None:
+            COMPILED.restore(reuse.templates)
         renderers = make_renderers(guide, files, plans, options)
         listed = site_pages(renderers)
         warnings = list(parsed.warnings) + link_pages(renderers, listed, parsed)
@@ -527,6 +530,7 @@ def _remember(reuse: Store, parsed: Parsed, records: dict[str, PageRecord],
               inputs: tuple[str, Any] | None) -> None:
     reuse.keep_posts(parsed.posts)
     reuse.keep_pages(records)
+    reuse.templates = COMPILED.saved()
     reuse.search = index
     reuse.generations = generations
     reuse.inputs = inputs

@@ -81,6 +81,9 @@ class Store:
     search: tuple[str, dict[str, str]] | None = None  # the index's key, its files' digests
     generations: Generations = field(default_factory=Generations)
     inputs: tuple[str, Any] | None = None  # settings key and input scan of the last build (unchanged.py)
+    # The compiled templates the last build used, as Jinja writes them: by the template's key (name and
+    # file) and its source's checksum (render/environment.py, CompiledOnce).
+    templates: dict[tuple[str, str], bytes] = field(default_factory=dict)
     counts: tuple[int, int] = (0, 0)  # the last build's pages and pictures
     notes: list[str] = field(default_factory=list)  # said once, by the build that finds them
     # The last build's warnings and the posts it left out for their problems (BuildResult's), said again
