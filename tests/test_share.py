@@ -58,6 +58,7 @@ def test_every_post_gets_a_card_and_a_pin_of_the_right_size(built_sample: Path) 
             [name] = [n for n in files if n.startswith(f"share-{slug}.") and n.endswith(f".{kind}.jpg")]
             with Image.open(io.BytesIO(files[name])) as im:
                 assert (im.format, im.mode, im.size) == ("JPEG", "RGB", size), name
+                assert not im.info.get("progressive"), name  # fetched whole by link previews: baseline
 
 
 def test_share_images_carry_no_metadata(built_sample: Path) -> None:
@@ -138,6 +139,19 @@ def test_names_change_with_what_is_drawn(tmp_path: Path) -> None:
             share.plan_share("slug", "Title", "Site 2", None).key,
             share.plan_share("slug", "Title", "Site", hero).key, share.plan_share("slug", "Title", "Site", other).key}
     assert len(keys) == 5
+
+
+def test_names_change_with_how_the_images_are_encoded(monkeypatch: pytest.MonkeyPatch) -> None:
+    before = share.plan_share("slug", "Title", "Site", None).key
+    caches = (share._drawing_fingerprint, share.plan_share)
+    for cached in caches:
+        cached.cache_clear()
+    monkeypatch.setattr(share, "ENCODER", {**share.ENCODER, "progressive": True})
+    try:
+        assert share.plan_share("slug", "Title", "Site", None).key != before
+    finally:
+        for cached in caches:
+            cached.cache_clear()
 
 
 def test_prune_removes_only_share_images_no_post_names(tmp_path: Path) -> None:

@@ -558,14 +558,15 @@ def _srgb() -> Any:
     return ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
 
 
-def encode(frame: Image.Image, fmt: str, quality: int) -> bytes:
-    """One output file's bytes; checked to carry no metadata before anything is written."""
+def encode(frame: Image.Image, fmt: str, quality: int, options: dict | None = None) -> bytes:
+    """One output file's bytes (ENCODER_OPTIONS, unless ``options``); checked to carry no metadata
+    before anything is written."""
     if fmt == "jpeg" and frame.mode != "RGB":
         frame = frame.convert("RGB")
     too_large = over_side_limit(fmt, *frame.size)
     if too_large:  # plan_image refuses these first; the encoders' own words were "encoding error 5"
         raise ValueError(too_large)
-    options = dict(ENCODER_OPTIONS[fmt])
+    options = dict(ENCODER_OPTIONS[fmt] if options is None else options)
     if fmt != "png":
         options["quality"] = quality
     buffer = io.BytesIO()
