@@ -122,5 +122,10 @@ class RelatedIndex:
         """The posts that have all of ``tags``: each set made once (many posts share two tags)."""
         found = self.shared.get(tags)
         if found is None:
-            found = self.shared[tags] = set.intersection(*(self.sets[tag] for tag in tags))
+            if len(tags) > 2:  # those of all but the last tag, a few by now, that have it too: not two big sets
+                last = self.sets[tags[-1]]
+                found = {rank for rank in self._sharing(tags[:-1]) if rank in last}
+            else:
+                found = set.intersection(*(self.sets[tag] for tag in tags))
+            self.shared[tags] = found
         return found
