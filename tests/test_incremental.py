@@ -16,7 +16,7 @@ import jinja2
 import pytest
 
 from backlying_site.build import BuildOptions, BuildResult, build, build_command
-from backlying_site.incremental import Store, fingerprint
+from backlying_site.incremental import Store, fingerprint, load_store
 from backlying_site.incremental.store import store_path
 
 EDITED = "content/posts/later/index.md"
@@ -192,6 +192,33 @@ def test_a_deleted_or_emptied_output_is_written_whole_again(built: Path, tmp_pat
     shutil.rmtree(built / ".public.spare")
     rebuild(built)
     assert tree(built / "public") == reference
+
+
+def test_a_saved_store_writes_each_post_it_read_back_as_read_and_a_changed_one_anew(tmp_path: Path) -> None:
+    import datetime as dt
+    import pickle
+
+    from backlying_site.incremental import SavedPost
+    from backlying_site.incremental.store import save_store
+    from backlying_site.model import Post, Step
+
+    def saved(body: str) -> SavedPost:
+        post = Post(path="content/posts/a.md", slug="a", title="A", date=dt.date(2026, 1, 1), summary="s",
+                    benefits=("b",), steps=(Step(1, "t"),), body=body, body_line=1)
+        return SavedPost(None, body, post, body, ())
+
+    path = tmp_path / "store.pickle"
+    store = Store()
+    first, from_worker = saved("first"), saved("from a worker")
+    store.keep_posts({"a": first, "b": from_worker})
+    store.keep_pickle("b", from_worker, pickle.dumps(from_worker))
+    save_store(store, path)
+    read = load_store(path)
+    assert read.posts == {"a": first, "b": from_worker}
+    assert read.pickled["a"][0] is read.posts["a"]  # kept to be written back as it was read
+    read.keep_posts({"a": saved("changed"), "b": read.posts["b"]})
+    save_store(read, path)
+    assert load_store(path).posts == {"a": saved("changed"), "b": from_worker}
 
 
 def test_a_damaged_store_is_dropped_with_a_note_and_the_build_is_whole(built: Path, tmp_path: Path) -> None:

@@ -239,8 +239,12 @@ def load_posts(root: Path, reuse: Store | None, published: Callable[[content.Sch
             found = [replace(problem, severity="warning") for problem in found]
             held.append(content.relative(path, root))
         problems += found
-        if result is not None:
-            saved[str(path)] = pickle.loads(result) if isinstance(result, bytes) else result
+        if isinstance(result, bytes):
+            saved[str(path)] = pickle.loads(result)
+            if reuse is not None:
+                reuse.keep_pickle(str(path), saved[str(path)], result)
+        elif result is not None:
+            saved[str(path)] = result
     return Parsed({key: saved[key] for key in sorted(saved)}, held_back=tuple(held)), problems
 
 

@@ -89,6 +89,26 @@ class Store:
     # The last build's warnings and the posts it left out for their problems (BuildResult's), said again
     # by a build that finds nothing changed.
     warnings: tuple[tuple[Any, ...], tuple[str, ...]] = ((), ())
+    # Each post's pickle as the store was read or a worker sent it, with the post it stands for: saving
+    # the store writes these back instead of pickling every post again (most of a rebuild's save).
+    pickled: dict[str, tuple[SavedPost, bytes]] = field(default_factory=dict, repr=False, compare=False)
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        state["posts"] = {path: self._pickle_of(path, saved) for path, saved in self.posts.items()}
+        del state["pickled"]
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        posts = {path: pickle.loads(data) for path, data in state["posts"].items()}
+        self.__dict__.update(state, posts=posts, pickled={path: (posts[path], data)
+                                                          for path, data in state["posts"].items()})
+
+    def _pickle_of(self, path: str, saved: SavedPost) -> bytes:
+        known = self.pickled.get(path)
+        if known is not None and known[0] is saved:
+            return known[1]
+        return pickle.dumps(saved, protocol=pickle.HIGHEST_PROTOCOL)
 
     def current(self) -> Store:
         """This store, emptied if it was made by another program or beside other packages than those
@@ -117,6 +137,11 @@ class Store:
 
     def keep_posts(self, saved: dict[str, SavedPost]) -> None:
         self.posts = saved  # the posts of this build only: a deleted post's entry goes
+        self.pickled = {path: known for path, known in self.pickled.items() if saved.get(path) is known[0]}
+
+    def keep_pickle(self, path: str, saved: SavedPost, data: bytes) -> None:
+        """``data`` is ``saved`` pickled (by the worker that parsed it): written back as it is."""
+        self.pickled[path] = (saved, data)
 
     # --- image plans ---------------------------------------------------------------------------
 
