@@ -116,6 +116,16 @@ def test_second_build_draws_nothing_and_keeps_the_cached_files(sample_site: Path
     assert set(share_files(sample_site / "public")) == set(before)
 
 
+def test_a_share_image_gone_from_the_cache_is_drawn_again(sample_site: Path, source_date_epoch: str) -> None:
+    build(BuildOptions(source=sample_site))
+    cache = sample_site / ".cache/images"
+    gone = sorted(cache.glob("share-*.jpg"))[0]
+    kept = gone.read_bytes()
+    gone.unlink()
+    build(BuildOptions(source=sample_site))
+    assert gone.read_bytes() == kept == (sample_site / "public/images" / gone.name).read_bytes()
+
+
 def test_a_new_title_makes_new_images_and_prunes_the_old(sample_site: Path, source_date_epoch: str) -> None:
     build(BuildOptions(source=sample_site))
     cache = sample_site / ".cache/images"

@@ -16,6 +16,7 @@ import dataclasses
 import hashlib
 import json
 import math
+import os
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -155,16 +156,11 @@ def fonts_digest() -> str:
 # --- the cache ----------------------------------------------------------------------------
 
 
-def process_shares(plans: Iterable[SharePlan], cache_dir: Path, progress: Progress | None = None,
-                   present: set[str] | None = None) -> int:
-    """Draw every share image the cache lacks; return how many were drawn. ``present``: names a
-    long-running process saw in the cache at its last build (skips a stat each), updated."""
+def process_shares(plans: Iterable[SharePlan], cache_dir: Path, progress: Progress | None = None) -> int:
+    """Draw every share image the cache lacks; return how many were drawn."""
     plans = list(plans)
-    known = present if present is not None else set()
-    todo = [(plan, image) for plan in plans for image in plan.files
-            if image.name not in known and not (cache_dir / image.name).is_file()]
-    if present is not None:
-        present.clear()  # refilled once every one is drawn: an interrupted drawing leaves it empty
+    cached = _files_in(cache_dir)  # one listing, not a stat per image: the preview asks on every save
+    todo = [(plan, image) for plan in plans for image in plan.files if image.name not in cached]
     if todo:
         cache_dir.mkdir(parents=True, exist_ok=True)
         report = progress or (lambda done, total: None)
@@ -174,9 +170,16 @@ def process_shares(plans: Iterable[SharePlan], cache_dir: Path, progress: Progre
                                                              render_share(job[0], job[1].layout)),
                              todo, min_items=8)
         report(len(todo), len(todo))
-    if present is not None:
-        present.update(image.name for plan in plans for image in plan.files)
     return len(todo)
+
+
+def _files_in(folder: Path) -> set[str]:
+    """The names of the files in ``folder`` (links followed, as Path.is_file follows them)."""
+    try:
+        with os.scandir(folder) as entries:
+            return {entry.name for entry in entries if entry.is_file()}
+    except (FileNotFoundError, NotADirectoryError):
+        return set()
 
 
 def share_files(plans: Iterable[SharePlan], cache_dir: Path) -> list[tuple[str, Path]]:

@@ -445,11 +445,10 @@ def _tag_labels(posts: list[Post], config: SiteConfig) -> list[Problem]:
     """A tag written two ways ('Tummy time', 'tummy time') in one language: one topic, shown one way."""
     problems: list[Problem] = []
     first: dict[tuple[str | None, str], tuple[str, Post]] = {}
-    slugs: dict[str, str] = {}  # a site's posts share a few dozen labels
     for post in posts:
         language = language_of(post, config)
         for number, label in enumerate(post.tag_labels):
-            slug = slugs.get(label) or slugs.setdefault(label, s.make_slug(label))
+            slug = s.make_slug(label)
             seen = first.setdefault((language, slug), (label, post))
             if seen[0] != label:
                 where = "above" if seen[1] is post else f"in {seen[1].path}"

@@ -14,6 +14,7 @@ import html
 import os
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable
 from urllib.parse import parse_qs, urlsplit
@@ -368,6 +369,7 @@ def _display(source: Path, ctx: Ctx) -> str:
         return source.name
 
 
+@lru_cache(maxsize=4096)  # a site's thousands of tags are a few dozen labels, slugged on every build
 def make_slug(title: str) -> str:
     """'Back-lying position (0–6 m)!' -> 'back-lying-position-0-6-m'."""
     import unicodedata
