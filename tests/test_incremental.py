@@ -168,6 +168,43 @@ def test_compiled_templates_another_jinja_or_python_wrote_are_compiled_again(
     assert tree(built / "public") == clean_build(built, tmp_path)
 
 
+def test_a_template_edit_renders_again_only_the_pages_that_read_it_even_through_an_imported_macro(
+        built: Path, tmp_path: Path) -> None:
+    theme = Path(__file__).resolve().parents[1] / "templates"
+    (built / "templates" / "partials").mkdir(parents=True)
+    (built / "templates/tag.html").write_text(
+        (theme / "tag.html").read_text(encoding="utf-8").replace("{% block main %}", "{% block main %}<!-- ours -->", 1),
+        encoding="utf-8")
+    result = rebuild(built)
+    tag_pages = [rel for rel in tree(built / "public") if rel.startswith("tags/") and rel.count("/") > 1]
+    assert tag_pages and result.pages_rendered == len(tag_pages) + 1  # and sw.js: its version follows every template
+    assert tree(built / "public") == clean_build(built, tmp_path)
+    # Imported at the top of partials/card.html, whose module Jinja makes once: asked for only then.
+    (built / "templates/partials/picture.html").write_text(
+        (theme / "partials/picture.html").read_text(encoding="utf-8").replace("<picture", "<picture data-ours", 1),
+        encoding="utf-8")
+    rebuild(built)
+    assert "data-ours" in (built / "public/index.html").read_text(encoding="utf-8")
+    assert tree(built / "public") == clean_build(built, tmp_path)
+
+
+def test_a_template_a_page_looked_for_and_did_not_find_renders_it_again_once_it_is_there(
+        built: Path, tmp_path: Path) -> None:
+    theme = Path(__file__).resolve().parents[1] / "templates"
+    (built / "templates" / "partials").mkdir(parents=True)
+    (built / "templates/tag.html").write_text((theme / "tag.html").read_text(encoding="utf-8").replace(
+        "{% block main %}", '{% block main %}{% include ["partials/ours.html", "partials/meta.html"] ignore missing %}'
+        '{% include "partials/" ~ "named.html" ignore missing %}', 1), encoding="utf-8")
+    rebuild(built)
+    (built / "templates/partials/ours.html").write_text("<!-- ours -->", encoding="utf-8")
+    rebuild(built)
+    assert "<!-- ours -->" in (built / "public/tags/play/index.html").read_text(encoding="utf-8")
+    (built / "templates/partials/named.html").write_text("<!-- named -->", encoding="utf-8")
+    rebuild(built)
+    assert "<!-- named -->" in (built / "public/tags/play/index.html").read_text(encoding="utf-8")
+    assert tree(built / "public") == clean_build(built, tmp_path)
+
+
 def test_a_hand_edit_of_a_published_file_is_repaired_even_with_its_size_and_times_kept(
         built: Path, tmp_path: Path) -> None:
     """Its change time still moves: the stat every build records includes it (issue 18, item 10)."""

@@ -3,7 +3,7 @@ files a clean build writes.
 
 A Hypothesis state machine edits a small site at random (posts' bodies, titles, dates past and
 future, drafts, tags, ages, authors; posts added, deleted and renamed; a picture replaced;
-site.yaml settings; a site template; a simulated upgrade of a dependency) and after every step
+site.yaml settings; a site template; a theme partial overridden; a simulated upgrade of a dependency) and after every step
 builds it three ways: as the build command does (its store saved on disk and read back), as the
 preview does (one store kept in memory, the search index made after the reload), and clean (no
 store, no picture cache). The first two must give the third's files, byte for byte, or fail with
@@ -224,6 +224,16 @@ class Rebuilds(RuleBasedStateMachine):
     @rule(text=st.sampled_from(["<p>Topics</p>", "<p>{{ config.title | upper }}</p>", ""]))
     def edit_site_template(self, text: str) -> None:
         (self.site.root / "templates/partials/globals.html").write_text(GLOBALS + text, encoding="utf-8")
+
+    @rule(marker=st.sampled_from([None, "data-a", "data-b"]))
+    def override_a_partial_a_cached_module_imports(self, marker: str | None) -> None:
+        """partials/card.html imports picture.html at its top: Jinja asks for it once per build."""
+        override = self.site.root / "templates/partials/picture.html"
+        if marker is None:
+            override.unlink(missing_ok=True)  # the theme's own again
+        else:
+            theme = (REPO / "templates/partials/picture.html").read_text(encoding="utf-8")
+            override.write_text(theme.replace("<picture", f"<picture {marker}", 1), encoding="utf-8")
 
     @rule()
     def upgrade(self) -> None:

@@ -339,7 +339,7 @@ def render_pages(renderers: list[Renderer], listed: list[tuple[int, Page]], pars
         key = None
         if keys is not None and reuse is not None and page.path in reuse.pages:
             key = keys[which].page(page)
-            known = reuse.page(page.path, key, keys[which].read)
+            known = reuse.page(page.path, key, lambda read: keys[which].read(read)[1])
             if known is not None and publisher is not None and publisher.reuse(page.path, known, page.origin):
                 records[page.path] = reuse.pages[page.path]
                 continue
@@ -354,7 +354,7 @@ def render_pages(renderers: list[Renderer], listed: list[tuple[int, Page]], pars
             problems.append(result)
         elif publisher is not None and result.held is not None:
             publisher.record(page.path, result.held)
-            reads = tuple((read, keys[which].read(read)) for read in result.reads) if keys is not None else ()
+            reads = tuple(keys[which].read(read) for read in result.reads) if keys is not None else ()
             records[page.path] = PageRecord(result.key, reads, result.held.digest)
     if problems:
         raise SiteError(sorted(set(problems)))
@@ -404,17 +404,22 @@ class Keys:
         self.renderer = renderer
         self.site = site_key(renderer)
         self.posts = post_keys(renderer.site.posts, digests, renderer.plan_keys)
+        self.reads: dict[Any, tuple[Any, str]] = {}
 
     def page(self, page: Page) -> str:
         return page_key(self.site, page.path, page.template, page.context, page.deferred, self.posts)
 
-    def read(self, read: Any) -> str:
-        return digest(fingerprint(self.renderer.read_value(read), self.posts))
+    def read(self, read: Any) -> tuple[Any, str]:
+        """A recorded read and its digest in this build, the same pair for every page that made it."""
+        if read not in self.reads:
+            self.reads[read] = (read, digest(fingerprint(self.renderer.read_value(read), self.posts)))
+        return self.reads[read]
 
 
 def site_key(renderer: Renderer) -> str:
-    """Everything every page may show besides its own context: the templates and static files, the
-    settings, the authors and their avatars, which age bands exist, the day, the options."""
+    """Everything every page may show besides its own context: the static files and catalogs, the
+    settings, the authors and their avatars, which age bands exist, the day, the options (the
+    templates a page reads are recorded as it renders)."""
     site, plans = renderer.site, renderer.plans
     avatars = [plans[author.avatar.source].key for author in site.authors.values() if author.avatar]
     return digest(renderer.theme.digest, site.config, site.authors, avatars,

@@ -35,7 +35,9 @@ class Theme:
     # The interface's words: language code -> the .po catalogs' texts, the site's own first.
     catalogs: dict[str, tuple[tuple[str, bytes], ...]]
     minified: dict[str, bytes]  # output path -> the published bytes of a stylesheet or script
-    digest: str  # of all of the above: what every page's key takes from the theme
+    # Of the static files' output paths and the catalogs: what every page's key takes from the theme.
+    # (The templates a page reads are recorded as it renders: render/environment.ReadingEnvironment.)
+    digest: str
 
     def source(self, name: str) -> bytes | None:
         """The template a page named ``name`` renders from: the site's own, else the theme's."""
@@ -69,9 +71,7 @@ def load_theme(root: Path) -> Theme:
         assets[names[rel]] = (path, hashlib.sha256(data).hexdigest())
         if rel.endswith(FINGERPRINTED):
             minified[names[rel]] = data
-    whole = hashlib.sha256(repr(sorted((str(path), hashlib.sha256(data).hexdigest())
-                                       for path, data in templates.items())).encode())
-    whole.update(repr(sorted(names.items())).encode())
+    whole = hashlib.sha256(repr(sorted(names.items())).encode())
     whole.update(repr(sorted(catalogs.items())).encode())
     return Theme(folders, templates, assets, names, catalogs, minified, whole.hexdigest())
 

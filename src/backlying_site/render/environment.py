@@ -11,13 +11,16 @@ through a global (``age_bands[i].posts``): every such read is recorded while the
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections import OrderedDict
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Callable
 
 import jinja2
 import jinja2.bccache
+import jinja2.meta
 from babel.dates import format_date
 from markupsafe import Markup
 
@@ -65,17 +68,97 @@ class TemplatesAsRead(jinja2.BaseLoader):
         self.files = files
 
     def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str, Callable[[], bool]]:
-        pieces = jinja2.loaders.split_template_path(template)
+        found = self.found(template)
+        if found is None:
+            raise jinja2.TemplateNotFound(template)
+        return found[1].decode("utf-8"), str(found[0]), lambda: True
+
+    def found(self, template: str) -> tuple[Path, bytes] | None:
+        """The file a template name leads to and its bytes; None if it leads to none."""
+        try:
+            pieces = jinja2.loaders.split_template_path(template)
+        except jinja2.TemplateNotFound:  # a name that would leave the folder
+            return None
         for folder in self.folders:
             path = folder.joinpath(*pieces)
             data = self.files.get(path)
             if data is not None:
-                return data.decode("utf-8"), str(path), lambda: True
-        raise jinja2.TemplateNotFound(template)
+                return path, data
+        return None
 
     def list_templates(self) -> list[str]:
         return sorted({path.relative_to(folder).as_posix() for path in self.files
                        for folder in self.folders if path.is_relative_to(folder)})
+
+
+ANY_TEMPLATE = "*"  # a read of a template named by no string: every template
+_NAMED: dict[bytes, tuple[str | None, ...]] = {}  # (ReadingEnvironment._named_in)
+
+
+class ReadingEnvironment(jinja2.Environment):
+    """Jinja's environment, recording each template a page asks for by name (its own, the card
+    macro's, each its templates extend, include or import): a page is rendered again when a template
+    it read changes, not when any does. A read stands for the template and, in turn, every template
+    its source names (``template_digest``; all of them if it names one by an expression): Jinja
+    makes an imported template's module once, and asks for what that module imports only then."""
+
+    reads: Reads | None = None
+
+    def get_template(self, name: Any, parent: str | None = None, globals: Any = None) -> jinja2.Template:
+        if self.reads is not None and self.reads.log is not None:
+            if isinstance(name, str):
+                self.reads.log.append(("template", self.join_path(name, parent) if parent is not None else name))
+            else:  # a Template object: made from some template's source
+                self.reads.log.append(("template", ANY_TEMPLATE))
+        return super().get_template(name, parent, globals)
+
+    def template_digest(self, name: str) -> str | None:
+        """What a read of ``name`` gives: a digest of the template's bytes and of every template its
+        source names, in turn (every template, if it names one by anything but a string); None
+        for a name that leads to no template."""
+        if name not in self.digests:
+            self.digests[name] = self._template_digest(name)
+        return self.digests[name]
+
+    def _named_in(self, source: bytes) -> tuple[str | None, ...]:
+        """The templates a source names (None for one named by an expression), kept per process by
+        source: every environment parses as make_environment sets it up, and parsing took 25 ms."""
+        key = hashlib.sha256(source).digest()
+        if key not in _NAMED:
+            if len(_NAMED) > 1024:  # (a preview with templates edited all day)
+                _NAMED.clear()
+            try:
+                _NAMED[key] = tuple(jinja2.meta.find_referenced_templates(self.parse(source.decode("utf-8"))))
+            except (jinja2.TemplateSyntaxError, UnicodeDecodeError):
+                _NAMED[key] = ()  # (compile_templates reports it; only a template no page renders gets here)
+        return _NAMED[key]
+
+    @cached_property
+    def digests(self) -> dict[str, str | None]:
+        return {}  # (the templates are this build's: each digest is made once)
+
+    def _template_digest(self, name: str) -> str | None:
+        loader: TemplatesAsRead = self.loader  # type: ignore[assignment]
+        if name == ANY_TEMPLATE:
+            return hashlib.sha256(repr(sorted((str(path), data) for path, data in loader.files.items())).encode()
+                                  ).hexdigest()
+        seen: dict[str, bytes | None] = {}
+        todo = [name]
+        while todo:
+            current = todo.pop()
+            if current in seen:
+                continue
+            found = loader.found(current)
+            seen[current] = found[1] if found else None
+            if found is None:
+                continue
+            named = self._named_in(found[1])
+            if None in named:
+                return self._template_digest(ANY_TEMPLATE)
+            todo += [other for other in named if other is not None]
+        if seen[name] is None:
+            return None
+        return hashlib.sha256(repr(sorted(seen.items())).encode()).hexdigest()
 
 
 class CompiledOnce(jinja2.BytecodeCache):
@@ -128,10 +211,12 @@ class CompiledOnce(jinja2.BytecodeCache):
 COMPILED = CompiledOnce()
 
 
-def make_environment(folders: list[Path], files: dict[Path, bytes], words: Wording | None = None) -> jinja2.Environment:
-    """``words``: the interface's language (its translations, render/translations.py; its locale)."""
+def make_environment(folders: list[Path], files: dict[Path, bytes], words: Wording | None = None,
+                     reads: Reads | None = None) -> ReadingEnvironment:
+    """``words``: the interface's language (its translations, render/translations.py; its locale);
+    ``reads``: where the templates a page asks for are recorded."""
     words = words or wording("en")
-    env = jinja2.Environment(
+    env = ReadingEnvironment(
         loader=TemplatesAsRead(folders, files),
         autoescape=jinja2.select_autoescape(["html", "xml"], default_for_string=True),
         undefined=jinja2.StrictUndefined,
@@ -143,6 +228,7 @@ def make_environment(folders: list[Path], files: dict[Path, bytes], words: Wordi
         extensions=["jinja2.ext.i18n"],
         bytecode_cache=COMPILED,
     )
+    env.reads = reads
     env.install_gettext_translations(words.translations, newstyle=True)  # type: ignore[attr-defined]
     keep_messages(env)
     env.filters["date_long"] = lambda d: format_date(d, "long", locale=words.locale) if d else ""

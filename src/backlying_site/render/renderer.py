@@ -97,8 +97,8 @@ class Renderer:
         self.words = translations(config.language, theme.catalogs)
         self.wording = wording(config.language, self.words)
         self.seo = Seo(site, self.urls, plans, self.shares, self.fields_md, self.wording)  # steps' text: rendered once
-        self.env = make_environment(theme.template_folders, theme.templates, self.wording)
         self.reads = Reads()
+        self.env = make_environment(theme.template_folders, theme.templates, self.wording, self.reads)
         self.scripts: dict[tuple[str, ...], Markup] = {}
         self.env.globals.update(
             age_bands=[RecordedBand(band, self.reads, age_label(band, self.wording)) for band in self.bands],
@@ -226,13 +226,15 @@ class Renderer:
         return [self.plans[ref.source].key for ref in post.images]
 
     def read_value(self, read: Any) -> Any:
-        """What a recorded read gives in this build: the posts of an age band (RecordedBand), or where
-        a link to a post's file leads (render/links.py)."""
+        """What a recorded read gives in this build: the posts of an age band (RecordedBand), where
+        a link to a post's file leads (render/links.py), or a template (ReadingEnvironment)."""
         if read[0] == "age_band":
             band = next((b for b in self.bands if (b.from_months, b.to_months) == read[1:]), None)
             return band.posts if band is not None else None
         if read[0] == "link" and self.links is not None:
             return self.links.rewritten(read[1], read[2])
+        if read[0] == "template":
+            return self.env.template_digest(read[1])
         raise ValueError(f"unknown read {read!r}")
 
 
