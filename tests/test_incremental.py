@@ -8,6 +8,7 @@ a build runs, another version of a dependency.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 from pathlib import Path
@@ -138,18 +139,21 @@ def test_a_rebuild_in_a_new_process_takes_the_compiled_templates_from_the_store_
     assert "post.html" not in compiled and "base.html" not in compiled
     (built / "templates").mkdir()
     theme = Path(__file__).resolve().parents[1] / "templates"
-    (built / "templates/post.html").write_text(
-        (theme / "post.html").read_text(encoding="utf-8").replace("{% block main %}", "{% block main %}<!-- ours -->", 1),
-        encoding="utf-8")
+    post = (theme / "post.html").read_text(encoding="utf-8")
+    (built / "templates/post.html").write_text(post.replace("{% block main %}", "{% block main %}<!-- ours -->", 1),
+                                               encoding="utf-8")
     monkeypatch.setattr(COMPILED, "codes", type(COMPILED.codes)())
     compiled.clear()
     rebuild(built)
     assert compiled.count("post.html") == 1 and "base.html" not in compiled
     assert "<!-- ours -->" in (built / "public/later/index.html").read_text(encoding="utf-8")
     assert tree(built / "public") == clean_build(built, tmp_path)
+    theirs = hashlib.sha1((theme / "post.html").read_text(encoding="utf-8").encode()).hexdigest()  # Jinja's checksum
+    kept = load_store(store_path(built / ".cache/build", (built / "public").absolute())).templates
+    assert kept and theirs not in {checksum for _, checksum in kept}  # the theme's post.html: no page reads it now
 
 
-def test_compiled_templates_another_jinja_or_python_wrote_are_compiled_again(
+def test_compiled_templates_in_another_bytecode_format_are_compiled_again(
         built: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, compiled: list[str]) -> None:
     from backlying_site.incremental import load_store
     from backlying_site.incremental.store import save_store
@@ -158,7 +162,7 @@ def test_compiled_templates_another_jinja_or_python_wrote_are_compiled_again(
     path = store_path(built / ".cache" / "build", (built / "public").absolute())
     store = load_store(path)
     assert store.templates
-    # Jinja's bytes begin with its magic (its bytecode format and Python's version): another one's
+    # Jinja's bytes begin with its magic (its bytecode format, Python's major.minor): another one's
     store.templates = {key: data[:2] + b"another" + data[2:] for key, data in store.templates.items()}
     save_store(store, path)
     monkeypatch.setattr(COMPILED, "codes", type(COMPILED.codes)())
@@ -172,9 +176,9 @@ def test_a_template_edit_renders_again_only_the_pages_that_read_it_even_through_
         built: Path, tmp_path: Path) -> None:
     theme = Path(__file__).resolve().parents[1] / "templates"
     (built / "templates" / "partials").mkdir(parents=True)
-    (built / "templates/tag.html").write_text(
-        (theme / "tag.html").read_text(encoding="utf-8").replace("{% block main %}", "{% block main %}<!-- ours -->", 1),
-        encoding="utf-8")
+    tag = (theme / "tag.html").read_text(encoding="utf-8")
+    (built / "templates/tag.html").write_text(tag.replace("{% block main %}", "{% block main %}<!-- ours -->", 1),
+                                              encoding="utf-8")
     result = rebuild(built)
     tag_pages = [rel for rel in tree(built / "public") if rel.startswith("tags/") and rel.count("/") > 1]
     assert tag_pages and result.pages_rendered == len(tag_pages) + 1  # and sw.js: its version follows every template
@@ -188,17 +192,43 @@ def test_a_template_edit_renders_again_only_the_pages_that_read_it_even_through_
     assert tree(built / "public") == clean_build(built, tmp_path)
 
 
+def test_what_an_imported_templates_module_reads_is_read_by_every_page_that_imports_it(
+        built: Path, tmp_path: Path) -> None:
+    """Jinja makes partials/card.html's module once per build: what its top reads (an age band's
+    posts, which no page key covers) is read on the first page that imports it, and by every other."""
+    theme = Path(__file__).resolve().parents[1] / "templates"
+    (built / "templates" / "partials").mkdir(parents=True)
+    card = (theme / "partials/card.html").read_text(encoding="utf-8")
+    (built / "templates/partials/card.html").write_text(
+        "{% set youngest = age_bands[0].posts | length %}\n" + card.replace(
+            '<article class="card"', '<article class="card" data-youngest="{{ youngest }}"', 1), encoding="utf-8")
+    rebuild(built)
+    before = (built / "public/tags/play/index.html").read_text(encoding="utf-8")
+    assert "data-youngest=" in before
+    # The same bands have posts (3-6 months: 'later'; 6-9: this one): only what the youngest holds changes.
+    edit(built / "content/posts/first-steps/index.md", "{from_months: 3, to_months: 9,",
+         "{from_months: 6, to_months: 9,")
+    rebuild(built)
+    assert tree(built / "public") == clean_build(built, tmp_path)
+
+
 def test_a_template_a_page_looked_for_and_did_not_find_renders_it_again_once_it_is_there(
         built: Path, tmp_path: Path) -> None:
     theme = Path(__file__).resolve().parents[1] / "templates"
     (built / "templates" / "partials").mkdir(parents=True)
-    (built / "templates/tag.html").write_text((theme / "tag.html").read_text(encoding="utf-8").replace(
-        "{% block main %}", '{% block main %}{% include ["partials/ours.html", "partials/meta.html"] ignore missing %}'
-        '{% include "partials/" ~ "named.html" ignore missing %}', 1), encoding="utf-8")
+    tag = (theme / "tag.html").read_text(encoding="utf-8")
+    listed = '{% include ["partials/ours.html", "partials/meta.html"] ignore missing %}'
+    (built / "templates/tag.html").write_text(tag.replace("{% block main %}", "{% block main %}" + listed, 1),
+                                              encoding="utf-8")
     rebuild(built)
     (built / "templates/partials/ours.html").write_text("<!-- ours -->", encoding="utf-8")
     rebuild(built)
     assert "<!-- ours -->" in (built / "public/tags/play/index.html").read_text(encoding="utf-8")
+    assert tree(built / "public") == clean_build(built, tmp_path)
+    named = '{% include "partials/" ~ page_title[:0] ~ "named.html" ignore missing %}'  # by an expression
+    (built / "templates/tag.html").write_text(tag.replace("{% block main %}", "{% block main %}" + named, 1),
+                                              encoding="utf-8")
+    rebuild(built)
     (built / "templates/partials/named.html").write_text("<!-- named -->", encoding="utf-8")
     rebuild(built)
     assert "<!-- named -->" in (built / "public/tags/play/index.html").read_text(encoding="utf-8")
@@ -248,14 +278,16 @@ def test_a_saved_store_writes_each_post_it_read_back_as_read_and_a_changed_one_a
     store = Store()
     first, from_worker = saved("first"), saved("from a worker")
     store.keep_posts({"a": first, "b": from_worker})
-    store.keep_pickle("b", from_worker, pickle.dumps(from_worker))
+    sent = pickle.dumps(from_worker, protocol=2)  # not what the store would make of it itself
+    store.keep_pickle("b", from_worker, sent)
     save_store(store, path)
     read = load_store(path)
-    assert read.posts == {"a": first, "b": from_worker}
+    assert read.posts == {"a": first, "b": from_worker} and read.pickled["b"][1] == sent
     assert read.pickled["a"][0] is read.posts["a"]  # kept to be written back as it was read
     read.keep_posts({"a": saved("changed"), "b": read.posts["b"]})
     save_store(read, path)
-    assert load_store(path).posts == {"a": saved("changed"), "b": from_worker}
+    again = load_store(path)
+    assert again.posts == {"a": saved("changed"), "b": from_worker} and again.pickled["b"][1] == sent
 
 
 def test_a_damaged_store_is_dropped_with_a_note_and_the_build_is_whole(built: Path, tmp_path: Path) -> None:

@@ -3,10 +3,10 @@ files a clean build writes.
 
 A Hypothesis state machine edits a small site at random (posts' bodies, titles, dates past and
 future, drafts, tags, ages, authors; posts added, deleted and renamed; a picture replaced;
-site.yaml settings; a site template; a theme partial overridden; a simulated upgrade of a dependency) and after every step
-builds it three ways: as the build command does (its store saved on disk and read back), as the
-preview does (one store kept in memory, the search index made after the reload), and clean (no
-store, no picture cache). The first two must give the third's files, byte for byte, or fail with
+site.yaml settings; a site template; a theme partial overridden; a simulated upgrade of a
+dependency) and after every step builds it three ways: as the build command does (its store saved
+on disk and read back), as the preview does (one store kept in memory, the search index made after
+the reload), and clean (no store, no picture cache). The first two must give the third's files, byte for byte, or fail with
 the same problems and leave their output as it was. The site's own base template reads every
 documented template global, age_bands[i].posts included.
 """

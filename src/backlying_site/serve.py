@@ -400,7 +400,7 @@ class Preview:
             return
         if self._first is not None:  # the store it left: every page it wrote is then kept, not rendered
             self.store = load_store(preview_store(self.options))
-            self.store.pickled = {}  # (kept only to save the store again, which the preview never does)
+            self.store.pickled = {}  # (kept only to save a store, which the preview never does)
         self.rebuild(set())  # every page in place now, and any edit made meanwhile
         if self.stopping.is_set():
             return
@@ -414,10 +414,12 @@ class Preview:
 
     def fill_spare(self) -> None:
         """The first build leaves the spare generation empty, so the first save would copy every file
-        into it while the author waits (1.5 s at 1,000 posts): one more build does it now, as they read."""
+        into it while the author waits: one more build does it now, as they read."""
         if self.failure is None and not self.changes.pending():
             self.store.forget_inputs()
-            self._build()
+            result, self.failure = self._build()
+            if result is None:  # (a file saved meanwhile): said as any build's problems are
+                self._report_failure()
 
     def rebuild(self, changed: set[Path]) -> None:
         """One full build; whatever fails is kept for the error page and printed, never raised."""
@@ -447,10 +449,12 @@ class Preview:
 
     def _build(self) -> tuple[BuildResult | None, list[str] | None]:
         try:
-            # The store holds ~100,000 objects at 1,000 posts: each full run of the collector during a
-            # build walks them all again. The collector runs after the reload instead (rebuild).
+            # Each full run of the collector during a build would walk the whole store again: it runs
+            # after the reload instead (rebuild). The posts' pickles are kept only to save a store.
             with collector_paused():
-                return build(self.options, self.store), None
+                result = build(self.options, self.store)
+            self.store.pickled = {}
+            return result, None
         except SiteError as exc:
             return None, [p.format() for p in sorted(set(exc.problems))]
         except KeyboardInterrupt as exc:  # only an image worker's result raises it here: Ctrl-C

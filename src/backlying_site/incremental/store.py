@@ -1,7 +1,8 @@
 """The Store: what the last build made, and what it was made from.
 
-One pickle per output folder under ``.cache/`` (``build`` keeps its own; ``serve`` keeps one in memory
-and saves it too), headed by the environment fingerprint: another version of this program, of
+One pickle per output folder under ``.cache/`` (``build`` keeps its own; ``serve``'s first build, in a
+process of its own, saves one that the preview then keeps in memory), headed by the environment
+fingerprint: another version of this program, of
 Python or of any installed package, and it is not read at all. A store that cannot be read is
 dropped with a note: the build is then a clean one, slower, never wrong.
 """

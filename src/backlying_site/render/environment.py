@@ -95,6 +95,23 @@ ANY_TEMPLATE = "*"  # a read of a template named by no string: every template
 _NAMED: dict[bytes, tuple[str | None, ...]] = {}  # (ReadingEnvironment._named_in)
 
 
+class ReadingTemplate(jinja2.Template):
+    """A template that keeps what making its module read (Jinja makes the module an import gives
+    once per build, on the first page that imports it): every later page that asks for the template
+    is recorded as reading it too (ReadingEnvironment.get_template)."""
+
+    module_reads: list[Any] = []
+
+    def make_module(self, vars: Any = None, shared: bool = False, locals: Any = None) -> Any:
+        reads: Reads | None = getattr(self.environment, "reads", None)
+        log = reads.log if reads is not None else None
+        start = len(log) if log is not None else 0
+        module = super().make_module(vars, shared, locals)
+        if log is not None and vars is None and not shared and locals is None:  # the module Jinja keeps
+            self.module_reads = log[start:]
+        return module
+
+
 class ReadingEnvironment(jinja2.Environment):
     """Jinja's environment, recording each template a page asks for by name (its own, the card
     macro's, each its templates extend, include or import): a page is rendered again when a template
@@ -103,14 +120,19 @@ class ReadingEnvironment(jinja2.Environment):
     makes an imported template's module once, and asks for what that module imports only then."""
 
     reads: Reads | None = None
+    template_class = ReadingTemplate
 
     def get_template(self, name: Any, parent: str | None = None, globals: Any = None) -> jinja2.Template:
-        if self.reads is not None and self.reads.log is not None:
+        log = self.reads.log if self.reads is not None else None
+        if log is not None:
             if isinstance(name, str):
-                self.reads.log.append(("template", self.join_path(name, parent) if parent is not None else name))
+                log.append(("template", self.join_path(name, parent) if parent is not None else name))
             else:  # a Template object: made from some template's source
-                self.reads.log.append(("template", ANY_TEMPLATE))
-        return super().get_template(name, parent, globals)
+                log.append(("template", ANY_TEMPLATE))
+        template = super().get_template(name, parent, globals)
+        if log is not None:
+            log.extend(getattr(template, "module_reads", ()))
+        return template
 
     def template_digest(self, name: str) -> str | None:
         """What a read of ``name`` gives: a digest of the template's bytes and of every template its
@@ -122,7 +144,7 @@ class ReadingEnvironment(jinja2.Environment):
 
     def _named_in(self, source: bytes) -> tuple[str | None, ...]:
         """The templates a source names (None for one named by an expression), kept per process by
-        source: every environment parses as make_environment sets it up, and parsing took 25 ms."""
+        source (every environment parses as make_environment sets it up): a parse costs a compile's half."""
         key = hashlib.sha256(source).digest()
         if key not in _NAMED:
             if len(_NAMED) > 1024:  # (a preview with templates edited all day)
@@ -164,11 +186,11 @@ class ReadingEnvironment(jinja2.Environment):
 class CompiledOnce(jinja2.BytecodeCache):
     """Jinja's own cache of compiled templates, kept in memory: a template is compiled once per
     process, not once per language and build (the preview builds on every save), and kept in the
-    build store between builds (``saved``, ``restore``): compiling every template was a tenth of a
-    rebuild. Jinja keys a bucket by the template's name and file and checks its source's checksum
-    (and, in the bytes it writes, its own and Python's version); the settings that shape the compiled
-    code are make_environment's, the same for every environment that uses this cache, and a store
-    made by other code or packages is never read."""
+    build store between builds (``saved``, ``restore``), as each build command is a new process.
+    Jinja keys a bucket by the template's name and file and checks its source's checksum (and, in the
+    bytes it writes, its bytecode format and Python's major.minor); the settings that shape the
+    compiled code are make_environment's, the same for every environment that uses this cache; a
+    store made by other code or another Jinja, Python or package is never read."""
 
     def __init__(self, size: int = 512) -> None:
         self.size = size
@@ -199,7 +221,7 @@ class CompiledOnce(jinja2.BytecodeCache):
         return found
 
     def restore(self, saved: dict[tuple[str, str], bytes]) -> None:
-        """Templates ``saved`` made; Jinja's own reading drops any that another Jinja or Python wrote."""
+        """Templates ``saved`` made; Jinja's own reading drops any in another bytecode format."""
         for (key, checksum), data in saved.items():
             if (key, checksum) not in self.codes:
                 bucket = jinja2.bccache.Bucket(None, key, checksum)  # type: ignore[arg-type] - unused
