@@ -21,6 +21,7 @@ from backlying_site.incremental import Store, fingerprint, load_store
 from backlying_site.incremental.store import store_path
 
 EDITED = "content/posts/later/index.md"
+THEME = Path(__file__).resolve().parents[1] / "templates"
 
 
 def tree(folder: Path) -> dict[str, bytes]:
@@ -49,6 +50,17 @@ def built(sample_site: Path, source_date_epoch: str) -> Path:
 
 def rebuild(site: Path) -> BuildResult:
     return build_command(BuildOptions(source=site))
+
+
+def override(site: Path, name: str, *replacements: tuple[str, str]) -> None:
+    """The site's own copy of one of the theme's templates, each (old, new) replaced once."""
+    text = (THEME / name).read_text(encoding="utf-8")
+    for old, new in replacements:
+        assert old in text
+        text = text.replace(old, new, 1)
+    target = site / "templates" / name
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(text, encoding="utf-8")
 
 
 @pytest.fixture
@@ -118,11 +130,7 @@ def test_a_template_is_compiled_once_until_its_source_changes(built: Path, tmp_p
     edit(built / EDITED, "Short body.", "Edited once.")
     rebuild(built)
     assert compiled == []  # the fixture's build compiled them all in this process
-    (built / "templates").mkdir()
-    theme = Path(__file__).resolve().parents[1] / "templates"
-    (built / "templates/tag.html").write_text(
-        (theme / "tag.html").read_text(encoding="utf-8").replace("{% block main %}", "{% block main %}<!-- ours -->", 1),
-        encoding="utf-8")
+    override(built, "tag.html", ("{% block main %}", "{% block main %}<!-- ours -->"))
     rebuild(built)
     assert compiled == ["tag.html"]
     assert "<!-- ours -->" in (built / "public/tags/play/index.html").read_text(encoding="utf-8")
@@ -137,18 +145,14 @@ def test_a_rebuild_in_a_new_process_takes_the_compiled_templates_from_the_store_
     edit(built / EDITED, "Short body.", "Edited once.")
     rebuild(built)
     assert "post.html" not in compiled and "base.html" not in compiled
-    (built / "templates").mkdir()
-    theme = Path(__file__).resolve().parents[1] / "templates"
-    post = (theme / "post.html").read_text(encoding="utf-8")
-    (built / "templates/post.html").write_text(post.replace("{% block main %}", "{% block main %}<!-- ours -->", 1),
-                                               encoding="utf-8")
+    override(built, "post.html", ("{% block main %}", "{% block main %}<!-- ours -->"))
     monkeypatch.setattr(COMPILED, "codes", type(COMPILED.codes)())
     compiled.clear()
     rebuild(built)
     assert compiled.count("post.html") == 1 and "base.html" not in compiled
     assert "<!-- ours -->" in (built / "public/later/index.html").read_text(encoding="utf-8")
     assert tree(built / "public") == clean_build(built, tmp_path)
-    theirs = hashlib.sha1((theme / "post.html").read_text(encoding="utf-8").encode()).hexdigest()  # Jinja's checksum
+    theirs = hashlib.sha1((THEME / "post.html").read_text(encoding="utf-8").encode()).hexdigest()  # Jinja's checksum
     kept = load_store(store_path(built / ".cache/build", (built / "public").absolute())).templates
     assert kept and theirs not in {checksum for _, checksum in kept}  # the theme's post.html: no page reads it now
 
@@ -174,19 +178,13 @@ def test_compiled_templates_in_another_bytecode_format_are_compiled_again(
 
 def test_a_template_edit_renders_again_only_the_pages_that_read_it_even_through_an_imported_macro(
         built: Path, tmp_path: Path) -> None:
-    theme = Path(__file__).resolve().parents[1] / "templates"
-    (built / "templates" / "partials").mkdir(parents=True)
-    tag = (theme / "tag.html").read_text(encoding="utf-8")
-    (built / "templates/tag.html").write_text(tag.replace("{% block main %}", "{% block main %}<!-- ours -->", 1),
-                                              encoding="utf-8")
+    override(built, "tag.html", ("{% block main %}", "{% block main %}<!-- ours -->"))
     result = rebuild(built)
     tag_pages = [rel for rel in tree(built / "public") if rel.startswith("tags/") and rel.count("/") > 1]
     assert tag_pages and result.pages_rendered == len(tag_pages) + 1  # and sw.js: its version follows every template
     assert tree(built / "public") == clean_build(built, tmp_path)
     # Imported at the top of partials/card.html, whose module Jinja makes once: asked for only then.
-    (built / "templates/partials/picture.html").write_text(
-        (theme / "partials/picture.html").read_text(encoding="utf-8").replace("<picture", "<picture data-ours", 1),
-        encoding="utf-8")
+    override(built, "partials/picture.html", ("<picture", "<picture data-ours"))
     rebuild(built)
     assert "data-ours" in (built / "public/index.html").read_text(encoding="utf-8")
     assert tree(built / "public") == clean_build(built, tmp_path)
@@ -196,12 +194,9 @@ def test_what_an_imported_templates_module_reads_is_read_by_every_page_that_impo
         built: Path, tmp_path: Path) -> None:
     """Jinja makes partials/card.html's module once per build: what its top reads (an age band's
     posts, which no page key covers) is read on the first page that imports it, and by every other."""
-    theme = Path(__file__).resolve().parents[1] / "templates"
-    (built / "templates" / "partials").mkdir(parents=True)
-    card = (theme / "partials/card.html").read_text(encoding="utf-8")
-    (built / "templates/partials/card.html").write_text(
-        "{% set youngest = age_bands[0].posts | length %}\n" + card.replace(
-            '<article class="card"', '<article class="card" data-youngest="{{ youngest }}"', 1), encoding="utf-8")
+    override(built, "partials/card.html",
+             ("{% macro card(", "{% set youngest = age_bands[0].posts | length %}\n{% macro card("),
+             ('<article class="card"', '<article class="card" data-youngest="{{ youngest }}"'))
     rebuild(built)
     before = (built / "public/tags/play/index.html").read_text(encoding="utf-8")
     assert "data-youngest=" in before
@@ -214,20 +209,16 @@ def test_what_an_imported_templates_module_reads_is_read_by_every_page_that_impo
 
 def test_a_template_a_page_looked_for_and_did_not_find_renders_it_again_once_it_is_there(
         built: Path, tmp_path: Path) -> None:
-    theme = Path(__file__).resolve().parents[1] / "templates"
-    (built / "templates" / "partials").mkdir(parents=True)
-    tag = (theme / "tag.html").read_text(encoding="utf-8")
     listed = '{% include ["partials/ours.html", "partials/meta.html"] ignore missing %}'
-    (built / "templates/tag.html").write_text(tag.replace("{% block main %}", "{% block main %}" + listed, 1),
-                                              encoding="utf-8")
+    override(built, "tag.html", ("{% block main %}", "{% block main %}" + listed))
     rebuild(built)
+    (built / "templates/partials").mkdir()
     (built / "templates/partials/ours.html").write_text("<!-- ours -->", encoding="utf-8")
     rebuild(built)
     assert "<!-- ours -->" in (built / "public/tags/play/index.html").read_text(encoding="utf-8")
     assert tree(built / "public") == clean_build(built, tmp_path)
     named = '{% include "partials/" ~ page_title[:0] ~ "named.html" ignore missing %}'  # by an expression
-    (built / "templates/tag.html").write_text(tag.replace("{% block main %}", "{% block main %}" + named, 1),
-                                              encoding="utf-8")
+    override(built, "tag.html", ("{% block main %}", "{% block main %}" + named))
     rebuild(built)
     (built / "templates/partials/named.html").write_text("<!-- named -->", encoding="utf-8")
     rebuild(built)
