@@ -400,7 +400,6 @@ class Preview:
             return
         if self._first is not None:  # the store it left: every page it wrote is then kept, not rendered
             self.store = load_store(preview_store(self.options))
-            self.store.pickled = {}  # (kept only to save a store, which the preview never does)
         self.rebuild(set())  # every page in place now, and any edit made meanwhile
         if self.stopping.is_set():
             return

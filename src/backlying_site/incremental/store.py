@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterator
 
 from ..model import Post
-from ..output.writer import Generations, Stat
+from ..output.writer import Generations, Stat, stat_of
 from .fingerprint import environment_fingerprint
 
 FORMAT = 1
@@ -36,7 +36,7 @@ def file_stat(path: Path | str) -> Stat | None:
         info = os.lstat(path)
     except OSError:
         return None
-    return (info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns)
+    return stat_of(info)
 
 
 def trusted_stat(path: Path | str, taken_at: int | None = None) -> Stat | None:

@@ -12,6 +12,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+import jinja2.loaders
 import rcssmin
 import rjsmin
 
@@ -41,11 +42,23 @@ class Theme:
 
     def source(self, name: str) -> bytes | None:
         """The template a page named ``name`` renders from: the site's own, else the theme's."""
-        for folder in self.template_folders:
-            data = self.templates.get(folder / name)
-            if data is not None:
-                return data
+        found = find_template(self.template_folders, self.templates, name)
+        return found[1] if found else None
+
+
+def find_template(folders: list[Path], files: dict[Path, bytes], name: str) -> tuple[Path, bytes] | None:
+    """The file a template name leads to, the first folder's that has it (as Jinja's file loader
+    looks), and its bytes; None if none has it or the name would leave the folders."""
+    try:
+        pieces = jinja2.loaders.split_template_path(name)
+    except jinja2.TemplateNotFound:
         return None
+    for folder in folders:
+        path = folder.joinpath(*pieces)
+        data = files.get(path)
+        if data is not None:
+            return path, data
+    return None
 
 
 def load_theme(root: Path) -> Theme:

@@ -33,6 +33,10 @@ from .. import parallel
 from ..errors import Problem, SiteError, UsageError
 
 Stat = tuple[int, int, int, int]  # inode, size, mtime_ns, ctime_ns: any write or replace changes one
+
+
+def stat_of(info: os.stat_result) -> Stat:
+    return (info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns)
 # Written into every output a build makes: a folder without it holds someone's files, never replaced.
 MARKER = ".backlying-site"
 MARKER_TEXT = b"Made by backlying-site. Every build replaces everything in this folder.\n"
@@ -212,7 +216,7 @@ class Checked:
             info = os.lstat(f"{self.folder}/{rel}")
         except OSError:
             return None
-        return (info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns) if stat.S_ISREG(info.st_mode) else None
+        return stat_of(info) if stat.S_ISREG(info.st_mode) else None
 
 
 def verified(folder: Path, recorded: Generation) -> tuple[Generation, set[str]]:
@@ -238,7 +242,7 @@ def folder_stats(folder: Path) -> dict[str, Stat | None]:
                     continue
                 info = entry.stat(follow_symlinks=False)
                 plain = entry.is_file(follow_symlinks=False)
-                found[rel] = (info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns) if plain else None
+                found[rel] = stat_of(info) if plain else None
     visit(str(folder), "")
     return found
 
@@ -269,7 +273,7 @@ def write_file(path: str, data: bytes, digest: str | None = None) -> Held:
         info = os.fstat(descriptor)
     finally:
         os.close(descriptor)
-    return Held(digest or digest_of(data), (info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns))
+    return Held(digest or digest_of(data), stat_of(info))
 
 
 def _replace_with_nothing(path: str) -> None:

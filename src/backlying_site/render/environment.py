@@ -24,6 +24,7 @@ import jinja2.meta
 from babel.dates import format_date
 from markupsafe import Markup
 
+from ..load.theme import find_template
 from .discovery import AgeBand
 from .wording import Wording, age_label, daily_minutes, dosage_phrase, join_list, wording
 
@@ -74,17 +75,7 @@ class TemplatesAsRead(jinja2.BaseLoader):
         return found[1].decode("utf-8"), str(found[0]), lambda: True
 
     def found(self, template: str) -> tuple[Path, bytes] | None:
-        """The file a template name leads to and its bytes; None if it leads to none."""
-        try:
-            pieces = jinja2.loaders.split_template_path(template)
-        except jinja2.TemplateNotFound:  # a name that would leave the folder
-            return None
-        for folder in self.folders:
-            path = folder.joinpath(*pieces)
-            data = self.files.get(path)
-            if data is not None:
-                return path, data
-        return None
+        return find_template(self.folders, self.files, template)
 
     def list_templates(self) -> list[str]:
         return sorted({path.relative_to(folder).as_posix() for path in self.files
