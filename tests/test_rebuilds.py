@@ -187,6 +187,12 @@ class Rebuilds(RuleBasedStateMachine):
         self.site.posts[slug]["author"] = author
         self.site.write_post(slug)
 
+    @rule(name=st.sampled_from(["Ada Example", "Ada Lovelace"]), bio=st.sampled_from(["Physical therapist.", "Mother of *two*."]))
+    def edit_author(self, name: str, bio: str) -> None:
+        """authors.yaml itself: a post page shows its author's name and bio."""
+        text = AUTHORS.replace("Ada Example", name).replace("Physical therapist, **mother** of two.", bio)
+        (self.site.root / "content/authors.yaml").write_text(text, encoding="utf-8")
+
     @precondition(lambda self: len(self.site.posts) < len(SLUGS))
     @rule(data=st.data(), colour=st.integers(0, 255))
     def add_post(self, data: st.DataObject, colour: int) -> None:

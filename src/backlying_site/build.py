@@ -27,7 +27,7 @@ from .assets import images, share
 from .assets.images import ImagePlan
 from .errors import Problem, SiteError, errors_only, working_on
 from .incremental import PageRecord, SavedPost, Store
-from .incremental.keys import digest, fingerprint, page_key, post_keys
+from .incremental.keys import author_keys, digest, fingerprint, page_key, post_keys
 from .incremental.store import file_stat, load_store, save_store, store_path, trusted_stat
 from .incremental.unchanged import output_unchanged, same_inputs, scan_inputs
 from .load import content, theme
@@ -403,16 +403,17 @@ class Keys:
         digests = {saved.post.path: saved.digest for saved in parsed.posts.values()}
         self.renderer = renderer
         self.site = site_key(renderer)
-        self.posts = post_keys(renderer.site.posts, digests, renderer.plan_keys)
+        # Posts and authors by id, as their keys (both held by the site for the whole build).
+        self.known = post_keys(renderer.site.posts, digests, renderer.plan_keys) | author_keys(renderer.site.authors)
         self.reads: dict[Any, tuple[Any, str]] = {}
 
     def page(self, page: Page) -> str:
-        return page_key(self.site, page.path, page.template, page.context, page.deferred, self.posts)
+        return page_key(self.site, page.path, page.template, page.context, page.deferred, self.known)
 
     def read(self, read: Any) -> tuple[Any, str]:
         """A recorded read and its digest in this build, the same pair for every page that made it."""
         if read not in self.reads:
-            self.reads[read] = (read, digest(fingerprint(self.renderer.read_value(read), self.posts)))
+            self.reads[read] = (read, digest(fingerprint(self.renderer.read_value(read), self.known)))
         return self.reads[read]
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any, Callable, Iterable, Mapping
 
-from ..model import Post
+from ..model import Author, Post
 
 
 def digest(*parts: Any) -> str:
@@ -32,6 +32,11 @@ def post_keys(posts: Iterable[Post], digests: Mapping[str, str], plan_keys: Call
     return {id(post): digest(digests[post.path], plan_keys(post)) for post in posts}
 
 
+def author_keys(authors: Mapping[str, Author]) -> dict[int, str]:
+    """Each of the site's authors (by id) as its name there: the site key holds every one of them whole."""
+    return {id(author): f"author {key!r}" for key, author in authors.items()}
+
+
 def page_key(site_key: str, path: str, template: str, context: Mapping[str, Any],
              deferred: Any, keys: Mapping[int, str]) -> str:
     return digest(site_key, path, template, fingerprint(context, keys), fingerprint(deferred, keys))
@@ -39,8 +44,11 @@ def page_key(site_key: str, path: str, template: str, context: Mapping[str, Any]
 
 def fingerprint(value: Any, keys: Mapping[int, str]) -> str:
     """A stable text for a page's context: a post is its key (made once per build, however many
-    pages list it); containers are walked; anything else is its repr."""
+    pages list it), one of the site's authors its name; containers are walked; anything else is its
+    repr."""
     if isinstance(value, Post):
+        return keys[id(value)]
+    if isinstance(value, Author) and id(value) in keys:  # (a post page holds its author twice)
         return keys[id(value)]
     if isinstance(value, dict):
         return "{" + ",".join(f"{k!r}:{fingerprint(v, keys)}" for k, v in value.items()) + "}"
