@@ -6,6 +6,7 @@ import datetime as dt
 import hashlib
 import json
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -19,7 +20,7 @@ from backlying_site.load.config import load_config
 from backlying_site.render.discovery import AgeBand
 from backlying_site.errors import SiteError
 from backlying_site.model import AgeRange, Post, Step
-from backlying_site.render.discovery import RelatedIndex, related_posts
+from backlying_site.render.discovery import RelatedIndex, related_posts, similar_exercises, similar_inputs
 
 
 def text(path: Path) -> str:
@@ -190,6 +191,25 @@ def test_similar_exercises_rank_by_shared_tags_then_newest_and_never_the_post(sp
     index = RelatedIndex(posts)  # one index for every post, as a build uses it (its sets made once)
     for one in [*posts, post]:
         assert index.related(one, limit) == related_posts(one, posts, limit)
+    every = similar_exercises(posts, limit)  # every post's at once, as a build asks
+    assert [[posts[rank] for rank in ranks] for ranks in every] == [related_posts(one, posts, limit) for one in posts]
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 30), st.lists(st.sampled_from("abcde"), max_size=4)),
+                min_size=1, max_size=12),
+       st.integers(0, 4), st.data())
+def test_similar_exercises_read_nothing_but_what_their_inputs_hold(specs, limit, data) -> None:
+    """A rebuild keeps the last answers while similar_inputs is the same: nothing else may change them."""
+    posts = newest_first([make_post(f"p{i}", day, tuple(tags)) for i, (day, tags) in enumerate(specs)])
+    others = tuple(replace(post, path=f"content/elsewhere/{post.slug}.md", title=data.draw(st.text(max_size=3)),
+                           date=post.date + dt.timedelta(days=data.draw(st.integers(-5, 5))), summary="other",
+                           draft=data.draw(st.booleans()), age=AgeRange(0, data.draw(st.integers(1, 9))))
+                   for post in posts)  # every other field changed, the list's order kept
+    assert similar_inputs(others, limit) == similar_inputs(posts, limit)
+    assert similar_exercises(others, limit) == similar_exercises(posts, limit)
+    retagged = tuple(replace(post, tags=(*post.tags, "z")) if i == 0 else post for i, post in enumerate(posts))
+    assert similar_inputs(retagged, limit) != similar_inputs(posts, limit)
 
 
 def test_similar_exercises_block_on_the_sample_post(built_sample: Path) -> None:

@@ -18,6 +18,7 @@ import pytest
 
 from backlying_site.build import BuildOptions, BuildResult, build, build_command
 from backlying_site.incremental import Store, fingerprint, load_store
+from backlying_site.render import discovery, renderer
 from backlying_site.incremental.store import store_path
 
 EDITED = "content/posts/later/index.md"
@@ -104,6 +105,18 @@ def test_an_edited_body_rerenders_its_post_and_the_pages_that_show_it(built: Pat
     result = rebuild(built)
     assert 0 < result.pages_rendered < result.pages // 2
     assert "A longer body, edited." in (built / "public/later/index.html").read_text(encoding="utf-8")
+    assert tree(built / "public") == clean_build(built, tmp_path)
+
+
+def test_similar_exercises_are_found_again_only_when_a_post_s_tags_change(
+        built: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    found: list[int] = []
+    stock = discovery.similar_exercises
+    monkeypatch.setattr(renderer, "similar_exercises", lambda posts, limit: found.append(1) or stock(posts, limit))
+    edit(built / EDITED, "Short body.", "A longer body, edited.")
+    assert rebuild(built).pages_rendered > 0 and found == []  # the store's answers
+    edit(built / EDITED, "tags: [", "tags: [rolling, ")
+    assert rebuild(built).pages_rendered > 0 and found == [1]
     assert tree(built / "public") == clean_build(built, tmp_path)
 
 

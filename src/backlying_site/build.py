@@ -36,6 +36,7 @@ from .model import Guide, ImageRef, Post, Site, page_digest
 from .output import search
 from .output.writer import Generations, Held, Publisher, check_output_folder, locked, write_file
 from .render.environment import COMPILED
+from .render.discovery import similar_inputs
 from .render.links import link_map, post_link_problems
 from .render.pages import Page, alternates, post_path
 from .render.renderer import Renderer, template_problem
@@ -118,6 +119,8 @@ def build(options: BuildOptions, reuse: Store | None = None) -> BuildResult:
         if reuse is not None:
             COMPILED.restore(reuse.templates)
         renderers = make_renderers(guide, files, plans, options)
+        if reuse is not None:
+            similar_from(renderers, reuse)
         listed = site_pages(renderers)
         warnings = list(parsed.warnings) + link_pages(renderers, listed, parsed)
         draw_share_cards(renderers, cache)
@@ -359,6 +362,15 @@ def render_pages(renderers: list[Renderer], listed: list[tuple[int, Page]], pars
     if problems:
         raise SiteError(sorted(set(problems)))
     return [page for _, page in listed], records, len(todo)
+
+
+def similar_from(renderers: list[Renderer], reuse: Store) -> None:
+    """Each post's similar exercises as the last build found them, if the posts' slugs and tags, their
+    order and the limit are the same: finding them is a pass over every post's tags."""
+    key = digest([similar_inputs(renderer.site.posts, renderer.site.config.related_posts) for renderer in renderers])
+    known = reuse.made_from("similar", key, lambda: [renderer.similar for renderer in renderers])
+    for renderer, similar in zip(renderers, known):
+        renderer.similar = similar  # type: ignore[misc] - (a cached_property: set, it is not made)
 
 
 def link_pages(renderers: list[Renderer], listed: list[tuple[int, Page]], parsed: Parsed) -> list[Problem]:

@@ -85,6 +85,8 @@ class Store:
     # The compiled templates the last build used, as Jinja writes them: by the template's key (name and
     # file) and its source's checksum (render/environment.py, CompiledOnce).
     templates: dict[tuple[str, str], bytes] = field(default_factory=dict)
+    # Values made by a pure function, each with the digest of everything it read: by name, (key, value).
+    made: dict[str, tuple[str, Any]] = field(default_factory=dict)
     counts: tuple[int, int] = (0, 0)  # the last build's pages and pictures
     notes: list[str] = field(default_factory=list)  # said once, by the build that finds them
     # The last build's warnings and the posts it left out for their problems (BuildResult's), said again
@@ -143,6 +145,15 @@ class Store:
     def keep_pickle(self, path: str, saved: SavedPost, data: bytes) -> None:
         """``data`` is ``saved`` pickled (by the worker that parsed it): written back as it is."""
         self.pickled[path] = (saved, data)
+
+    # --- values made from inputs their key holds whole ----------------------------------------------
+
+    def made_from(self, name: str, key: str, make: Callable[[], Any]) -> Any:
+        """The last build's ``name`` if it was made from inputs with this key; else made now, and kept."""
+        known = self.made.get(name)
+        if known is None or known[0] != key:
+            known = self.made[name] = (key, make())
+        return known[1]
 
     # --- image plans ---------------------------------------------------------------------------
 

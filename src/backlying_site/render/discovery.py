@@ -76,6 +76,17 @@ def related_posts(post: Post, posts: tuple[Post, ...], limit: int,
     return (index or RelatedIndex(posts)).related(post, limit)
 
 
+def similar_exercises(posts: tuple[Post, ...], limit: int) -> tuple[tuple[int, ...], ...]:
+    """Each post's similar exercises, as positions in ``posts``, in the order of ``posts``."""
+    index = RelatedIndex(posts)
+    return tuple(index.ranks(post, limit) for post in posts)
+
+
+def similar_inputs(posts: tuple[Post, ...], limit: int) -> tuple[object, ...]:
+    """Everything similar_exercises reads: equal inputs, equal answers (a rebuild keeps them by it)."""
+    return tuple((post.slug, post.tags) for post in posts), limit
+
+
 class RelatedIndex:
     """Tag -> positions in the newest-first list, so "similar" costs a few set operations, not all pairs."""
 
@@ -89,8 +100,11 @@ class RelatedIndex:
         self.shared: dict[tuple[str, ...], set[int]] = {}  # tags (sorted) -> the posts that have them all
 
     def related(self, post: Post, limit: int) -> list[Post]:
+        return [self.posts[rank] for rank in self.ranks(post, limit)]
+
+    def ranks(self, post: Post, limit: int) -> tuple[int, ...]:
         if limit <= 0:
-            return []
+            return ()
         tags = [tag for tag in dict.fromkeys(post.tags) if tag in self.by_tag]
         chosen: list[int] = []
         taken: set[int] = set()
@@ -116,7 +130,7 @@ class RelatedIndex:
         if len(chosen) < limit:  # (most posts have their similar ones by now: no merge to set up)
             take(heapq.merge(*(self.by_tag[tag] for tag in tags)))  # one shared tag, newest first
             take(range(len(self.posts)))  # then the newest of all
-        return [self.posts[rank] for rank in chosen]
+        return tuple(chosen)
 
     def _sharing(self, tags: tuple[str, ...]) -> set[int]:
         """The posts that have all of ``tags``: each set made once (many posts share two tags)."""

@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from ..model import Author, Post, Site
-from .discovery import AgeBand, RelatedIndex, posts_by_author
+from .discovery import AgeBand, posts_by_author
 from .offline import OFFLINE_PAGE, offline_reading
 from .wording import Wording, age_label, join_list
 
@@ -124,7 +124,7 @@ class Pages:
     site: Site
     urls: Urls
     bands: list[AgeBand]
-    related: RelatedIndex
+    similar: tuple[tuple[int, ...], ...]  # each post's similar exercises (discovery.similar_exercises)
     today: dt.date
     words: Wording  # the page titles' language
 
@@ -135,7 +135,8 @@ class Pages:
 
     def _pages(self) -> list[Page]:
         site, words = self.site, self.words
-        pages = [self.post_page(post) for post in site.posts]
+        pages = [self.post_page(post, [site.posts[rank] for rank in similar])
+                 for post, similar in zip(site.posts, self.similar)]
         pages += self.listing("", site.posts, "index.html", "", site.config.description, lambda context: {},
                               lambda context: ("home_page", context["canonical"], context["page_number"] == 1))
         for tag, posts in site.tags.items():
@@ -165,13 +166,13 @@ class Pages:
         pages.append(Page(FEED, "feed.xml", {"posts": site.posts[:20]}, "templates/feed.xml"))
         return pages
 
-    def post_page(self, post: Post) -> Page:
+    def post_page(self, post: Post, related: list[Post]) -> Page:
         site = self.site
         author = site.authors.get(post.author or site.config.author)
         context = {
             "post": post,
             "author": author,
-            "related": self.related.related(post, site.config.related_posts),
+            "related": related,
             "canonical": self.urls.absolute(address(post_path(post.slug))),
             "page_title": post.title,
             "description": post.summary,

@@ -24,7 +24,7 @@ from ..assets.share import SharePlan, plan_shares
 from ..errors import Problem, SiteError
 from ..load.theme import Theme, shown_path
 from ..model import Author, Guide, ImageRef, Post, Site
-from .discovery import AgeBand, RelatedIndex, age_bands
+from .discovery import AgeBand, age_bands, similar_exercises
 from .environment import RecordedBand, Reads, json_ld, make_environment
 from .markdown import MarkdownRenderer
 from .links import LinkMap, rewrite_links
@@ -126,12 +126,13 @@ class Renderer:
             raise SiteError(problems)
 
     @cached_property
-    def related(self) -> RelatedIndex:
-        return RelatedIndex(self.site.posts)
+    def similar(self) -> tuple[tuple[int, ...], ...]:
+        """Each post's similar exercises (a rebuild may set the last build's, made from the same inputs)."""
+        return similar_exercises(self.site.posts, self.site.config.related_posts)
 
     def pages(self) -> list[Page]:
         """Every page of this language."""
-        return Pages(self.site, self.urls, self.bands, self.related, self.today, self.wording).all()
+        return Pages(self.site, self.urls, self.bands, self.similar, self.today, self.wording).all()
 
     def site_pages(self, pages: list[Page]) -> list[Page]:
         """The pages the whole site has once; the service worker; last, the sitemap of ``pages``, every
