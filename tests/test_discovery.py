@@ -170,10 +170,13 @@ def newest_first(posts: list[Post]) -> tuple[Post, ...]:
     return tuple(sorted(posts, key=lambda p: (p.date, p.slug), reverse=True))  # as content.assemble
 
 
+# Posts as (day, tags): a few days and tags, so that many share some.
+POST_SPECS = st.lists(st.tuples(st.integers(0, 30), st.lists(st.sampled_from("abcde"), max_size=4)),
+                      min_size=1, max_size=12)
+
+
 @settings(max_examples=150, deadline=None)
-@given(st.lists(st.tuples(st.integers(0, 30), st.lists(st.sampled_from("abcde"), max_size=4)),
-                min_size=1, max_size=12),
-       st.integers(0, 6), st.data())
+@given(POST_SPECS, st.integers(0, 6), st.data())
 def test_similar_exercises_rank_by_shared_tags_then_newest_and_never_the_post(specs, limit, data) -> None:
     posts = newest_first([make_post(f"p{i}", day, tuple(tags)) for i, (day, tags) in enumerate(specs)])
     post = data.draw(st.sampled_from(posts))
@@ -196,9 +199,7 @@ def test_similar_exercises_rank_by_shared_tags_then_newest_and_never_the_post(sp
 
 
 @settings(max_examples=100, deadline=None)
-@given(st.lists(st.tuples(st.integers(0, 30), st.lists(st.sampled_from("abcde"), max_size=4)),
-                min_size=1, max_size=12),
-       st.integers(0, 4), st.data())
+@given(POST_SPECS, st.integers(0, 4), st.data())
 def test_similar_exercises_read_nothing_but_what_their_inputs_hold(specs, limit, data) -> None:
     """A rebuild keeps the last answers while similar_inputs is the same: nothing else may change them."""
     posts = newest_first([make_post(f"p{i}", day, tuple(tags)) for i, (day, tags) in enumerate(specs)])
