@@ -170,6 +170,30 @@ def test_a_rebuild_in_a_new_process_takes_the_compiled_templates_from_the_store_
     assert kept and theirs not in {checksum for _, checksum in kept}  # the theme's post.html: no page reads it now
 
 
+def test_a_rebuild_in_a_new_process_parses_no_template_for_the_templates_it_names_that_the_store_knows(
+        built: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from backlying_site.render.environment import NAMED
+
+    parsed: list[str] = []
+    stock = jinja2.Environment.parse
+    monkeypatch.setattr(jinja2.Environment, "parse", lambda env, source, *a, **kw: parsed.append(source) or
+                        stock(env, source, *a, **kw))
+    monkeypatch.setattr(NAMED, "known", {})  # as a new process starts
+    edit(built / EDITED, "Short body.", "Edited once.")
+    assert rebuild(built).pages_rendered > 0 and parsed == []
+    override(built, "post.html", ("{% block main %}", '{% block main %}{% include "partials/extra.html" %}'))
+    (built / "templates/partials").mkdir(exist_ok=True)
+    (built / "templates/partials/extra.html").write_text("<!-- extra -->", encoding="utf-8")
+    monkeypatch.setattr(NAMED, "known", {})
+    rebuild(built)
+    assert len(parsed) == 2 and "partials/extra.html" in parsed[0] + parsed[1]  # post.html, and what it names
+    assert "<!-- extra -->" in (built / "public/later/index.html").read_text(encoding="utf-8")
+    (built / "templates/partials/extra.html").write_text("<!-- changed -->", encoding="utf-8")
+    rebuild(built)
+    assert "<!-- changed -->" in (built / "public/later/index.html").read_text(encoding="utf-8")
+    assert tree(built / "public") == clean_build(built, tmp_path)
+
+
 def test_compiled_templates_in_another_bytecode_format_are_compiled_again(
         built: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, compiled: list[str]) -> None:
     from backlying_site.incremental import load_store

@@ -35,7 +35,7 @@ from .load.config import load_config
 from .model import Guide, ImageRef, Post, Site, page_digest
 from .output import search
 from .output.writer import Generations, Held, Publisher, check_output_folder, locked, write_file
-from .render.environment import COMPILED
+from .render.environment import COMPILED, NAMED
 from .render.discovery import similar_inputs
 from .render.links import link_map, post_link_problems
 from .render.pages import Page, alternates, post_path
@@ -118,6 +118,7 @@ def build(options: BuildOptions, reuse: Store | None = None) -> BuildResult:
         plans, encoded = process_images(guide, plans, cache)
         if reuse is not None:
             COMPILED.restore(reuse.templates)
+            NAMED.restore(reuse.named)
         renderers = make_renderers(guide, files, plans, options)
         if reuse is not None:
             similar_from(renderers, reuse)
@@ -553,6 +554,7 @@ def _remember(reuse: Store, parsed: Parsed, records: dict[str, PageRecord],
     reuse.keep_posts(parsed.posts)
     reuse.keep_pages(records)
     reuse.templates = COMPILED.saved()
+    reuse.named = NAMED.saved()
     reuse.search = index
     reuse.generations = generations
     reuse.inputs = inputs

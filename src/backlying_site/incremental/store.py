@@ -85,6 +85,8 @@ class Store:
     # The compiled templates the last build used, as Jinja writes them: by the template's key (name and
     # file) and its source's checksum (render/environment.py, CompiledOnce).
     templates: dict[tuple[str, str], bytes] = field(default_factory=dict)
+    # The templates each template source names, by the source's digest (render/environment.py, NamedTemplates).
+    named: dict[bytes, tuple[str | None, ...]] = field(default_factory=dict)
     # Values made by a pure function, each with the digest of everything it read: by name, (key, value).
     made: dict[str, tuple[str, Any]] = field(default_factory=dict)
     counts: tuple[int, int] = (0, 0)  # the last build's pages and pictures

@@ -83,7 +83,41 @@ class TemplatesAsRead(jinja2.BaseLoader):
 
 
 ANY_TEMPLATE = "*"  # a read of a template named by no string: every template
-_NAMED: dict[bytes, tuple[str | None, ...]] = {}  # (ReadingEnvironment._named_in)
+
+
+class NamedTemplates:
+    """The templates each template source names (None for one named by an expression), by the
+    source's digest: kept per process and in the build store (``saved``, ``restore``), as a parse
+    costs half a compile and the answer depends on the source's bytes alone (every environment
+    parses as make_environment sets it up)."""
+
+    def __init__(self) -> None:
+        self.known: dict[bytes, tuple[str | None, ...]] = {}
+        self.asked: set[bytes] = set()  # since the last ``saved``
+
+    def of(self, source: bytes, parse: Callable[[str], jinja2.nodes.Template]) -> tuple[str | None, ...]:
+        key = hashlib.sha256(source).digest()
+        self.asked.add(key)
+        if key not in self.known:
+            if len(self.known) > 1024:  # (a preview with templates edited all day)
+                self.known.clear()
+            try:
+                self.known[key] = tuple(jinja2.meta.find_referenced_templates(parse(source.decode("utf-8"))))
+            except (jinja2.TemplateSyntaxError, UnicodeDecodeError):
+                self.known[key] = ()  # (compile_templates reports it; only a template no page renders gets here)
+        return self.known[key]
+
+    def saved(self) -> dict[bytes, tuple[str | None, ...]]:
+        """The answers asked for since the last call."""
+        found = {key: self.known[key] for key in sorted(self.asked) if key in self.known}
+        self.asked = set()
+        return found
+
+    def restore(self, saved: dict[bytes, tuple[str | None, ...]]) -> None:
+        self.known.update(saved)
+
+
+NAMED = NamedTemplates()  # (ReadingEnvironment._named_in)
 
 
 class ReadingTemplate(jinja2.Template):
@@ -134,17 +168,7 @@ class ReadingEnvironment(jinja2.Environment):
         return self.digests[name]
 
     def _named_in(self, source: bytes) -> tuple[str | None, ...]:
-        """The templates a source names (None for one named by an expression), kept per process by
-        source (every environment parses as make_environment sets it up): a parse costs a compile's half."""
-        key = hashlib.sha256(source).digest()
-        if key not in _NAMED:
-            if len(_NAMED) > 1024:  # (a preview with templates edited all day)
-                _NAMED.clear()
-            try:
-                _NAMED[key] = tuple(jinja2.meta.find_referenced_templates(self.parse(source.decode("utf-8"))))
-            except (jinja2.TemplateSyntaxError, UnicodeDecodeError):
-                _NAMED[key] = ()  # (compile_templates reports it; only a template no page renders gets here)
-        return _NAMED[key]
+        return NAMED.of(source, self.parse)
 
     @cached_property
     def digests(self) -> dict[str, str | None]:
