@@ -10,91 +10,37 @@ stock must pass sped up. None is expected to differ: our renderer keeps stock's 
 from __future__ import annotations
 
 import io
-import json
-import os
-import subprocess
-import sys
 import tarfile
-import tempfile
 from importlib.metadata import version
 from pathlib import Path
 
 import pytest
 
+import upstream
+from upstream import newly_failing, source_tests, unpack_tests
+
 pytestmark = pytest.mark.tools  # the source release comes from PyPI
 
-TESTS = Path(__file__).resolve().parent
-CACHE = TESTS / ".cache"
-RUNNER = TESTS / "markdown_upstream_runner.py"
+RUNNER = Path(__file__).resolve().parent / "markdown_upstream_runner.py"
 # Tests allowed to fail sped up while they pass stock: ones reading ``md.toc``, if a speed-up ever
 # leaves it empty again. None today.
 EXPECTED_TO_DIFFER: frozenset[str] = frozenset()
 
 
-def download_source(release: str, into: Path) -> Path:
-    """Python-Markdown's source release from PyPI; a clear failure, not a skip, without it."""
-    command = [sys.executable, "-m", "pip", "download", f"markdown=={release}", "--no-deps", "--no-binary",
-               ":all:", "--quiet", "--disable-pip-version-check", "-d", str(into)]
-    try:
-        done = subprocess.run(command, capture_output=True, text=True, timeout=600)
-    except subprocess.TimeoutExpired:
-        pytest.fail(f"pip took over 10 minutes to download Python-Markdown {release}'s source from PyPI")
-    archives = sorted(into.glob("*.tar.gz"))
-    if done.returncode != 0 or not archives:
-        pytest.fail(f"could not download Python-Markdown {release}'s source from PyPI, whose own tests this "
-                    f"test runs with our speed-ups ({' '.join(command[1:])}):\n{done.stderr[-3000:]}")
-    return archives[0]
-
-
-def unpack_tests(archive: Path, into: Path) -> None:
-    """Only the archive's tests/ folder, and only plain files and folders inside it."""
-    with tarfile.open(archive) as tar:
-        for member in tar.getmembers():
-            top, _, inner = member.name.partition("/")
-            path = Path(inner)
-            if not inner.startswith("tests/") or path.is_absolute() or ".." in path.parts:
-                continue
-            if member.isdir():
-                (into / path).mkdir(parents=True, exist_ok=True)
-            elif member.isfile():
-                (into / path).parent.mkdir(parents=True, exist_ok=True)
-                (into / path).write_bytes(tar.extractfile(member).read())  # type: ignore[union-attr]
-
-
 @pytest.fixture(scope="module")
 def upstream_source() -> Path:
     """The folder holding the installed release's tests/, fetched once per release."""
-    release = version("markdown")
-    target = CACHE / f"python-markdown-{release}"
-    if not (target / "tests").is_dir():
-        CACHE.mkdir(exist_ok=True)
-        with tempfile.TemporaryDirectory(dir=CACHE) as work:
-            unpacked = Path(work) / "unpacked"
-            unpack_tests(download_source(release, Path(work)), unpacked)
-            try:
-                os.replace(unpacked, target)
-            except OSError:  # another test process put it there first
-                assert (target / "tests").is_dir()
-    return target
+    return source_tests("markdown", version("markdown"))
 
 
 def run_suite(source: Path, mode: str, work: Path) -> dict:
-    report = work / f"{mode}.json"
-    done = subprocess.run([sys.executable, str(RUNNER), str(source), mode, str(report)], cwd=work,
-                          capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0 and report.exists(), done.stderr[-3000:]
-    return json.loads(report.read_text(encoding="utf-8"))
+    return upstream.run_suite(RUNNER, source, mode, work)
 
 
 @pytest.fixture(scope="module")
 def stock(upstream_source: Path, tmp_path_factory: pytest.TempPathFactory) -> dict:
     """Each test's outcome without our speed-ups."""
     return run_suite(upstream_source, "stock", tmp_path_factory.mktemp("stock"))
-
-
-def newly_failing(stock: dict, sped_up: dict) -> dict[str, str]:
-    return {test: sped_up["outcomes"].get(test, "not run") for test, outcome in stock["outcomes"].items()
-            if outcome == "passed" and sped_up["outcomes"].get(test) != "passed"}
 
 
 def test_python_markdowns_own_suite_passes_with_our_speed_ups(upstream_source: Path, stock: dict,

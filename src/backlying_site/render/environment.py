@@ -25,6 +25,7 @@ from babel.dates import format_date
 from markupsafe import Markup
 
 from ..load.theme import find_template
+from . import jinja_speedup
 from .discovery import AgeBand
 from .wording import Wording, age_label, daily_minutes, dosage_phrase, join_list, wording
 
@@ -266,6 +267,7 @@ def make_environment(folders: list[Path], files: dict[Path, bytes], words: Wordi
         bytecode_cache=COMPILED,
     )
     env.reads = reads
+    jinja_speedup.speed_up(env)
     env.install_gettext_translations(words.translations, newstyle=True)  # type: ignore[attr-defined]
     keep_messages(env)
     env.filters["date_long"] = lambda d: format_date(d, "long", locale=words.locale) if d else ""
