@@ -14,7 +14,8 @@ from markdown.treeprocessors import InlineProcessor
 from stock_markdown import StockRenderer
 
 from backlying_site.render.markdown import (_NEEDLES_OF_REGEX, _PLAIN, TESTED_RELEASES, MarkdownRenderer,
-                                            apostrophes_only, is_plain_text, is_tested_release, needles_of)
+                                            apostrophes_only, is_plain_text, is_tested_release, needles_of,
+                                            strong_words)
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -60,6 +61,47 @@ def test_apostrophe_fast_path_takes_only_apostrophes_inside_words() -> None:
     for other in ["'90s babies", "a 'quoted' word", "babies' legs", "2'3 x", "a'1", "baby's **legs**",
                   "plain words", "a_b's"]:
         assert apostrophes_only(other) is None, other
+
+
+# Words with strong marks and what may stand around one: where a marker opens and closes decides
+# whether Python-Markdown makes it strong.
+_AROUND_STRONG = st.text(alphabet="ab é1_ ,.;:()?%'\"*-\n", max_size=30)
+_LETTERS = st.text(alphabet="asétΩ1٣", min_size=1, max_size=4)
+_WORD = st.tuples(_LETTERS, st.sampled_from(["", "", "", "", "'", "'", "_", "*", "' "]), _LETTERS).map(
+    lambda parts: parts[0] + parts[1] + parts[2] if parts[1] else parts[0])
+_WORDS_WITH_STRONG = st.lists(  # (words, strong or not, a stop inside or after the marks, what joins the next)
+    st.tuples(st.lists(_WORD, min_size=1, max_size=3).map(" ".join), st.booleans(),
+              st.sampled_from(["", "", "", ".", ",", "?", ")", ";"]), st.sampled_from(["in", "out"]),
+              st.sampled_from([" "] * 12 + [", "] * 3 + ["", "  ", " (", "*", "-"])),
+    min_size=1, max_size=5).map(lambda parts: "".join(
+        (f"**{w}{stop}**" if strong and where == "in" else f"**{w}**{stop}" if strong else w + stop) + join
+        for w, strong, stop, where, join in parts).strip())
+
+
+# As the shipped posts write them: plain words, some of them strong, a stop at the end or not.
+_SENTENCES_WITH_STRONG = st.tuples(
+    st.lists(st.tuples(st.lists(st.one_of(_LETTERS, st.lists(st.text(alphabet="asétΩ", min_size=1, max_size=3), min_size=2, max_size=3).map("'".join)),
+                                min_size=1, max_size=3).map(" ".join), st.booleans()), min_size=1, max_size=5),
+    st.sampled_from(["", ".", "?", "**."])).map(lambda spans: " ".join(
+        f"**{w}**" if strong else w for w, strong in spans[0]) + spans[1])
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.one_of(_AROUND_STRONG, _WORDS_WITH_STRONG, _SENTENCES_WITH_STRONG))
+def test_strong_words_fast_path_matches_python_markdown(text: str) -> None:
+    html = strong_words(text)
+    if html is not None:
+        assert html == REFERENCE.inline(text)
+        assert str(RENDERER.inline(text)) == html
+
+
+def test_strong_words_fast_path_takes_the_shipped_posts_marks_and_nothing_else() -> None:
+    assert strong_words("Sit on the **floor or a bed**, with **your baby's** head up.") == \
+        "Sit on the <strong>floor or a bed</strong>, with <strong>your baby&rsquo;s</strong> head up."
+    assert strong_words("**Stop** if it hurts.") == "<strong>Stop</strong> if it hurts."
+    for other in ["plain words", "x**b**", "**b**c", "**baby**'s", "** a**", "**a **b** c**", "*a* **b**",
+                  "***a***", "**a_b**", "**1.** step", '**a** "b"', "**a** [b](c)", "a **b**-c"]:
+        assert strong_words(other) is None, other
 
 
 @settings(max_examples=600, deadline=None)

@@ -242,6 +242,24 @@ def apostrophes_only(source: str) -> str | None:
     return source.replace("'", "&rsquo;")
 
 
+# "**a few words**" among plain words, the one mark the shipped posts' short texts use: each marker
+# between the text's edge or a space and a word, closed before its edge, a space or a stop.
+_STRONG_SPAN = re.compile(r"(?:^|(?<= ))\*\*(?=[^\W_])[^*]*?(?<=[^\W_]|[.?)])\*\*(?=$|[ .,;:?)])")
+
+
+def strong_words(source: str) -> str | None:
+    """The HTML of a text that is plain but for **strong** words (and apostrophes inside words);
+    None for any other."""
+    if "**" not in source:
+        return None
+    bare = _STRONG_SPAN.sub(lambda span: span.group()[2:-2], source)
+    if bare == source or "'" in _APOSTROPHE.sub("a", source):
+        return None
+    if not is_plain_text(_APOSTROPHE.sub("a", bare)):  # (and so no other "*" is left)
+        return None
+    return _STRONG_SPAN.sub(lambda span: f"<strong>{span.group()[2:-2]}</strong>", source).replace("'", "&rsquo;")
+
+
 # What a source needs for its HTML to hold something urlsafety cuts: a scheme's colon (or a character
 # reference that makes one), an attribute list, raw HTML, or a protocol-relative address.
 _MAY_BE_CUT = re.compile(r"[:&{<\\]|//")
@@ -293,7 +311,7 @@ class MarkdownRenderer:
         """One paragraph's worth of Markdown without the surrounding <p>."""
         if is_plain_text(source):
             return Markup(source)  # plain text is its own HTML: same bytes as Python-Markdown
-        html = apostrophes_only(source)
+        html = apostrophes_only(source) if "*" not in source else strong_words(source)
         return Markup(html) if html is not None else self._inline(source)
 
     @lru_cache(maxsize=4096)  # noqa: B019 - one renderer per build; benefits and steps repeat
