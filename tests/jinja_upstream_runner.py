@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from types import SimpleNamespace
+from types import BuiltinFunctionType, FunctionType, MethodType, SimpleNamespace
 from typing import Any
 
 import jinja2
@@ -29,7 +29,7 @@ class Counted(jinja_speedup.QuickContext):
 
     @internalcode
     def call(__self, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805
-        if type(__obj) in jinja_speedup._PLAIN:
+        if type(__obj) in (FunctionType, MethodType, BuiltinFunctionType):
             Counted.quick += 1
         return super().call(__obj, *args, **kwargs)
 

@@ -20,7 +20,7 @@ from backlying_site.load.config import load_config
 from backlying_site.render.discovery import AgeBand
 from backlying_site.errors import SiteError
 from backlying_site.model import AgeRange, Post, Step
-from backlying_site.render.discovery import RelatedIndex, related_posts, similar_exercises, similar_inputs
+from backlying_site.render.discovery import SimilarIndex, similar_exercises, similar_inputs, similar_posts
 
 
 def text(path: Path) -> str:
@@ -180,22 +180,22 @@ POST_SPECS = st.lists(st.tuples(st.integers(0, 30), st.lists(st.sampled_from("ab
 def test_similar_exercises_rank_by_shared_tags_then_newest_and_never_the_post(specs, limit, data) -> None:
     posts = newest_first([make_post(f"p{i}", day, tuple(tags)) for i, (day, tags) in enumerate(specs)])
     post = data.draw(st.sampled_from(posts))
-    chosen = related_posts(post, posts, limit)
+    chosen = similar_posts(post, posts, limit)
     others = [p for p in posts if p.slug != post.slug]
     shared = {p.slug: len(set(p.tags) & set(post.tags)) for p in others}
     expected = sorted(others, key=lambda p: (-shared[p.slug], posts.index(p)))[:limit]
     assert [p.slug for p in chosen] == [p.slug for p in expected]
     assert post.slug not in [p.slug for p in chosen]
-    assert related_posts(post, posts, limit) == chosen  # the same answer again
+    assert similar_posts(post, posts, limit) == chosen  # the same answer again
     reordered = tuple(p if p is not post else make_post(post.slug, (post.date - dt.date(2026, 1, 1)).days,
                                                          tuple(reversed(post.tags))) for p in posts)
-    assert [p.slug for p in related_posts(reordered[posts.index(post)], reordered, limit)] == \
+    assert [p.slug for p in similar_posts(reordered[posts.index(post)], reordered, limit)] == \
         [p.slug for p in chosen]  # the order tags are written in does not matter
-    index = RelatedIndex(posts)  # one index for every post, as a build uses it (its sets made once)
+    index = SimilarIndex(posts)  # one index for every post, as a build uses it (its sets made once)
     for one in [*posts, post]:
-        assert index.related(one, limit) == related_posts(one, posts, limit)
+        assert [posts[rank] for rank in index.ranks(one, limit)] == similar_posts(one, posts, limit)
     every = similar_exercises(posts, limit)  # every post's at once, as a build asks
-    assert [[posts[rank] for rank in ranks] for ranks in every] == [related_posts(one, posts, limit) for one in posts]
+    assert [[posts[rank] for rank in ranks] for ranks in every] == [similar_posts(one, posts, limit) for one in posts]
 
 
 @settings(max_examples=100, deadline=None)
@@ -206,7 +206,7 @@ def test_similar_exercises_read_nothing_but_what_their_inputs_hold(specs, limit,
     others = tuple(replace(post, path=f"content/elsewhere/{post.slug}.md", title=data.draw(st.text(max_size=3)),
                            date=post.date + dt.timedelta(days=data.draw(st.integers(-5, 5))), summary="other",
                            draft=data.draw(st.booleans()), age=AgeRange(0, data.draw(st.integers(1, 9))))
-                   for post in posts)  # every other field changed, the list's order kept
+                   for post in posts)  # fields besides slug and tags changed, the list's order kept
     assert similar_inputs(others, limit) == similar_inputs(posts, limit)
     assert similar_exercises(others, limit) == similar_exercises(posts, limit)
     retagged = tuple(replace(post, tags=(*post.tags, "z")) if i == 0 else post for i, post in enumerate(posts))

@@ -7,6 +7,7 @@ arguments, and raising, where Jinja's suite calls few.
 
 from __future__ import annotations
 
+import traceback
 from pathlib import Path
 
 import jinja2
@@ -46,6 +47,39 @@ def trimmed(env: jinja2.Environment) -> str:
     return f"trim_blocks={env.trim_blocks}"
 
 
+class Site:
+    """Methods that ask for an argument, as a theme's helpers may."""
+
+    @jinja2.pass_context
+    def here(self, context: Context) -> str:
+        return f"here={context.get('who', '?')}"
+
+    @jinja2.pass_eval_context
+    def escaped(self, eval_ctx: jinja2.nodes.EvalContext) -> str:
+        return f"escaped={eval_ctx.autoescape}"
+
+
+def given_a_call() -> str:
+    return "plain"
+
+
+given_a_call.__call__ = jinja2.pass_context(lambda context: f"own __call__ in {context.name}")  # type: ignore
+
+
+class Asks:
+    """An object that asks for the environment by an attribute of its own, not of its __call__."""
+
+    def __init__(self) -> None:
+        self.jinja_pass_arg = jinja2.utils._PassArg.environment
+
+    def __call__(self, env: jinja2.Environment) -> str:
+        return f"asks={type(env).__name__}"
+
+
+def frames() -> int:
+    return len(traceback.extract_stack())
+
+
 def stops() -> str:
     raise StopIteration
 
@@ -55,7 +89,8 @@ def fails() -> str:
 
 
 GLOBALS = {"urls": Urls(), "shout": Shout(), "who_is": who, "escaping": escaping, "trimmed": trimmed, "stops": stops,
-           "length": len, "upper": str.upper, "join": ", ".join}
+           "length": len, "upper": str.upper, "join": ", ".join, "site": Site(), "given_a_call": given_a_call,
+           "asks": Asks(), "frames": frames}
 TEMPLATES = {
     "base.html": "{% block main %}{% endblock %}|{{ who_is() }}",
     "page.html": """{% extends "base.html" %}{% block main %}{% set who = "block" %}
@@ -64,7 +99,9 @@ TEMPLATES = {
 {% for who in ["loop1", "loop2"] %}{{ who_is() }} {{ shout(who) }} {{ urls.path(who) }} {% endfor %}
 {% macro m(x) %}[{{ x }} {{ who_is() }} {{ caller() if caller }}]{% endmacro %}{{ m(1) }}
 {% call m(2) %}{{ who_is() }}{% endcall %}{% with who = "with" %}{{ who_is() }}{% endwith %}
-{{ _("Hello") }} {{ _("%(n)s posts", n=3) }}{% endblock %}""",
+{{ _("Hello") }} {{ _("%(n)s posts", n=3) }} {{ site.here() }} {{ site.escaped() }} {{ given_a_call() }}
+{{ asks() }}{% for x in [1] %}{{ site.here() }}{% endfor %}
+{% macro deeper(n) %}{{ deeper(n - 1) if n else frames() }}{% endmacro %}{{ deeper(30) }}{% endblock %}""",
 }
 
 
@@ -83,6 +120,8 @@ def test_every_kind_of_call_gives_what_jinjas_own_context_gives(autoescape: bool
     ours = render(QuickContext, autoescape, **values)
     assert ours == render(Context, autoescape, **values)
     assert "HI in page.html" in ours and "loop2" in ours and "autoescape=" in ours  # (each call ran)
+    assert "own __call__ in page.html" in ours and "asks=Environment" in ours and "escaped=" in ours
+    # (and the same number of frames below a macro 30 deep: a recursive macro reaches as deep as with Jinja's)
 
 
 def test_an_error_inside_a_call_shows_the_same_frames_as_with_jinjas_own_context() -> None:
@@ -107,5 +146,9 @@ def test_an_error_inside_a_call_shows_the_same_frames_as_with_jinjas_own_context
 def test_the_sites_templates_get_it_on_a_tested_release_and_jinjas_own_elsewhere(
         monkeypatch: pytest.MonkeyPatch) -> None:
     assert make_environment([], {}).context_class is QuickContext
-    monkeypatch.setattr(jinja_speedup, "version", lambda name: "3.2.0")
-    assert make_environment([], {}).context_class is Context
+    monkeypatch.setattr(jinja2, "__version__", "3.2.0")
+    jinja_speedup._applies.cache_clear()
+    try:
+        assert make_environment([], {}).context_class is Context
+    finally:
+        jinja_speedup._applies.cache_clear()

@@ -5,11 +5,15 @@ into tests/.cache. It runs in a subprocess (jinja_upstream_runner.py), stock and
 environment's templates made with QuickContext (render/jinja_speedup.py), on the installed
 release and on the oldest pyproject.toml allows (installed apart, first on the path). Every test
 that passes stock must pass with it. tests/test_jinja_speedup.py compares the two on what Jinja's
-suite calls little (each way a callable can ask for an argument, in loops and blocks).
+suite calls little (each way a callable can ask for an argument, in loops and blocks); it runs on
+the oldest allowed release here too, with the golden sites' tests.
 """
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from importlib.metadata import version
 from pathlib import Path
 
@@ -17,11 +21,12 @@ import pytest
 from packaging.version import Version
 
 from backlying_site.render import jinja_speedup
-from upstream import installed, newly_failing, oldest_allowed, run_suite, source_tests
+from upstream import first_excluded, installed, newly_failing, oldest_allowed, run_suite, source_tests
 
 pytestmark = pytest.mark.tools  # the releases come from PyPI
 
-RUNNER = Path(__file__).resolve().parent / "jinja_upstream_runner.py"
+ROOT = Path(__file__).resolve().parents[1]
+RUNNER = ROOT / "tests" / "jinja_upstream_runner.py"
 
 
 def release_of(which: str) -> tuple[str, Path | None]:
@@ -41,8 +46,23 @@ def suite(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
 
 
 def test_the_tested_range_is_pyprojects() -> None:
-    assert jinja_speedup.is_tested_release(oldest_allowed("jinja2")) and jinja_speedup.is_tested_release(version("jinja2"))
-    assert not jinja_speedup.is_tested_release("3.2.0") and not jinja_speedup.is_tested_release("3.0.3")
+    oldest, cap = oldest_allowed("jinja2"), first_excluded("jinja2")
+    assert jinja_speedup.is_tested_release(oldest) and jinja_speedup.is_tested_release(version("jinja2"))
+    assert not jinja_speedup.is_tested_release(cap) and cap == ".".join(map(str, jinja_speedup.TESTED_RELEASES[1]))
+    assert ".".join(map(str, jinja_speedup.TESTED_RELEASES[0])) == oldest
+
+
+def test_our_comparison_and_the_golden_sites_pass_on_the_oldest_allowed_release() -> None:
+    release = oldest_allowed("jinja2")
+    site = installed("jinja2", release, "jinja2")
+    env = {name: value for name, value in os.environ.items() if not name.startswith("PYTEST_")}  # (not a worker)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(site), os.environ.get("PYTHONPATH")]))
+    seen = subprocess.run([sys.executable, "-c", "import jinja2; print(jinja2.__version__)"], env=env,
+                          capture_output=True, text=True, check=True).stdout.strip()
+    assert Version(seen) == Version(release), f"the subprocess imported Jinja {seen}, not {release}"
+    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/test_jinja_speedup.py",
+                           "tests/test_golden.py"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, f"on Jinja {release}:\n{done.stdout[-4000:]}{done.stderr[-2000:]}"
 
 
 def test_jinjas_own_suite_passes_with_quick_context(suite: tuple[str, Path, Path | None, dict], tmp_path: Path) -> None:

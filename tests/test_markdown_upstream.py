@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-import upstream
 from upstream import newly_failing, source_tests, unpack_tests
+from upstream import run_suite as run_upstream_suite
 
 pytestmark = pytest.mark.tools  # the source release comes from PyPI
 
@@ -34,7 +34,7 @@ def upstream_source() -> Path:
 
 
 def run_suite(source: Path, mode: str, work: Path) -> dict:
-    return upstream.run_suite(RUNNER, source, mode, work)
+    return run_upstream_suite(RUNNER, source, mode, work)
 
 
 @pytest.fixture(scope="module")

@@ -24,12 +24,23 @@ TESTS = Path(__file__).resolve().parent
 CACHE = TESTS / ".cache"
 
 
+def requirement(project: str) -> str:
+    """pyproject.toml's requirement of ``project``."""
+    declared = tomllib.loads((TESTS.parent / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    return next(dep for dep in declared["dependencies"] if re.match(rf"{project}\s*[<>=!]", dep, re.IGNORECASE))
+
+
 def oldest_allowed(project: str) -> str:
     """The release after '>=' in pyproject.toml's requirement of ``project``."""
-    declared = tomllib.loads((TESTS.parent / "pyproject.toml").read_text(encoding="utf-8"))["project"]
-    spec = next(dep for dep in declared["dependencies"] if re.match(rf"{project}\s*[<>=!]", dep, re.IGNORECASE))
-    found = re.search(r">=\s*([0-9][0-9.]*)", spec)
-    assert found, f"pyproject.toml's {spec!r} names no oldest release"
+    found = re.search(r">=\s*([0-9][0-9.]*)", requirement(project))
+    assert found, f"pyproject.toml's {requirement(project)!r} names no oldest release"
+    return found.group(1)
+
+
+def first_excluded(project: str) -> str:
+    """The release after '<' in pyproject.toml's requirement of ``project`` (its cap)."""
+    found = re.search(r"<\s*([0-9][0-9.]*)", requirement(project))
+    assert found, f"pyproject.toml's {requirement(project)!r} has no cap"
     return found.group(1)
 
 
@@ -52,7 +63,7 @@ def unpack_tests(archive: Path, into: Path) -> None:
     """Only the archive's tests/ folder, and only plain files and folders inside it."""
     with tarfile.open(archive) as tar:
         for member in tar.getmembers():
-            top, _, inner = member.name.partition("/")
+            _, _, inner = member.name.partition("/")
             path = Path(inner)
             if not inner.startswith("tests/") or path.is_absolute() or ".." in path.parts:
                 continue

@@ -370,7 +370,7 @@ def similar_from(renderers: list[Renderer], reuse: Store) -> None:
     order and the limit are the same: finding them is a pass over every post's tags."""
     key = digest([similar_inputs(renderer.site.posts, renderer.site.config.related_posts) for renderer in renderers])
     known = reuse.made_from("similar", key, lambda: [renderer.similar for renderer in renderers])
-    for renderer, similar in zip(renderers, known):
+    for renderer, similar in zip(renderers, known, strict=True):
         renderer.similar = similar  # type: ignore[misc] - (a cached_property: set, it is not made)
 
 

@@ -4,7 +4,8 @@ A page is its path, its template, its context and its deferred part's arguments 
 site's key (templates, static files, settings, authors, avatars, the day), and what its templates
 read of the globals that hold posts (recorded while it renders: render.environment). A post in a
 context stands for its page digest (model.page_digest) and the plans of its pictures, so a page
-that shows a post changes with any edit to it or to one of its pictures.
+that shows a post changes with any edit to it or to one of its pictures; one of the site's authors
+stands for its key in site.authors, which the site key holds whole.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ def post_keys(posts: Iterable[Post], digests: Mapping[str, str], plan_keys: Call
 
 
 def author_keys(authors: Mapping[str, Author]) -> dict[int, str]:
-    """Each of the site's authors (by id) as its name there: the site key holds every one of them whole."""
+    """Each of the site's authors (by id) as its key in site.authors: the site key holds them whole."""
     return {id(author): f"author {key!r}" for key, author in authors.items()}
 
 

@@ -70,24 +70,23 @@ def posts_by_author(site: Site) -> dict[str, tuple[Post, ...]]:
     return {key: tuple(found[key]) for key in sorted(found)}
 
 
-def related_posts(post: Post, posts: tuple[Post, ...], limit: int,
-                  index: "RelatedIndex | None" = None) -> list[Post]:
+def similar_posts(post: Post, posts: tuple[Post, ...], limit: int) -> list[Post]:
     """Most shared tags first, then newest (the order of ``posts``): the same answer on every run."""
-    return (index or RelatedIndex(posts)).related(post, limit)
+    return [posts[rank] for rank in SimilarIndex(posts).ranks(post, limit)]
 
 
 def similar_exercises(posts: tuple[Post, ...], limit: int) -> tuple[tuple[int, ...], ...]:
     """Each post's similar exercises, as positions in ``posts``, in the order of ``posts``."""
-    index = RelatedIndex(posts)
+    index = SimilarIndex(posts)
     return tuple(index.ranks(post, limit) for post in posts)
 
 
-def similar_inputs(posts: tuple[Post, ...], limit: int) -> tuple[object, ...]:
+def similar_inputs(posts: tuple[Post, ...], limit: int) -> tuple[tuple[tuple[str, tuple[str, ...]], ...], int]:
     """Everything similar_exercises reads: equal inputs, equal answers (a rebuild keeps them by it)."""
     return tuple((post.slug, post.tags) for post in posts), limit
 
 
-class RelatedIndex:
+class SimilarIndex:
     """Tag -> positions in the newest-first list, so "similar" costs a few set operations, not all pairs."""
 
     def __init__(self, posts: tuple[Post, ...]) -> None:
@@ -98,9 +97,6 @@ class RelatedIndex:
                 self.by_tag.setdefault(tag, []).append(rank)
         self.sets = {tag: set(ranks) for tag, ranks in self.by_tag.items()}
         self.shared: dict[tuple[str, ...], set[int]] = {}  # tags (sorted) -> the posts that have them all
-
-    def related(self, post: Post, limit: int) -> list[Post]:
-        return [self.posts[rank] for rank in self.ranks(post, limit)]
 
     def ranks(self, post: Post, limit: int) -> tuple[int, ...]:
         if limit <= 0:

@@ -1,4 +1,5 @@
-"""The Jinja2 environment every page renders in: stock Jinja2, configured once per build.
+"""The Jinja2 environment every page renders in, configured once per build (with QuickContext on
+the Jinja releases it is tested on: render/jinja_speedup.py).
 
 Autoescape on and StrictUndefined (Lektor does; MkDocs and Pelican don't, and front matter reaches
 their HTML unescaped). The templates are read once per build (TemplatesAsRead): a template saved
@@ -118,7 +119,7 @@ class NamedTemplates:
         self.known.update(saved)
 
 
-NAMED = NamedTemplates()  # (ReadingEnvironment._named_in)
+NAMED = NamedTemplates()  # (ReadingEnvironment._template_digest)
 
 
 class ReadingTemplate(jinja2.Template):
@@ -168,9 +169,6 @@ class ReadingEnvironment(jinja2.Environment):
             self.digests[name] = self._template_digest(name)
         return self.digests[name]
 
-    def _named_in(self, source: bytes) -> tuple[str | None, ...]:
-        return NAMED.of(source, self.parse)
-
     @cached_property
     def digests(self) -> dict[str, str | None]:
         return {}  # (the templates are this build's: each digest is made once)
@@ -190,7 +188,7 @@ class ReadingEnvironment(jinja2.Environment):
             seen[current] = found[1] if found else None
             if found is None:
                 continue
-            named = self._named_in(found[1])
+            named = NAMED.of(found[1], self.parse)
             if None in named:
                 return self._template_digest(ANY_TEMPLATE)
             todo += [other for other in named if other is not None]

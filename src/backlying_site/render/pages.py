@@ -136,7 +136,7 @@ class Pages:
     def _pages(self) -> list[Page]:
         site, words = self.site, self.words
         pages = [self.post_page(post, [site.posts[rank] for rank in similar])
-                 for post, similar in zip(site.posts, self.similar)]
+                 for post, similar in zip(site.posts, self.similar, strict=True)]
         pages += self.listing("", site.posts, "index.html", "", site.config.description, lambda context: {},
                               lambda context: ("home_page", context["canonical"], context["page_number"] == 1))
         for tag, posts in site.tags.items():
