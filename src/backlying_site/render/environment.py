@@ -279,29 +279,35 @@ def make_environment(folders: list[Path], files: dict[Path, bytes], words: Wordi
     return env
 
 
+_KEPT_VALUES = frozenset({str, Markup, int})  # a message's values that keep it: equal ones give equal text
+
+
 def keep_messages(env: jinja2.Environment) -> None:
-    """The i18n extension's ``gettext`` and ``_``, a message without variables made once per
-    environment: a page shows ~90, the same on every page, and each went through four of Jinja's
-    ``Context.call``. The first time is Jinja's own gettext (its newstyle
-    ``Markup(translation) % variables``), so what a template gets is the same."""
+    """The i18n extension's ``gettext`` and ``_``, a message made once per environment and values:
+    a page shows ~90, most the same on every page or many, and each went through four of Jinja's
+    ``Context.call`` and a ``Markup % values``. The first time is Jinja's own gettext (its newstyle
+    ``Markup(translation) % variables``), so what a template gets is the same; values are kept by
+    type too (a str and a Markup of the same text are escaped apart)."""
     stock = env.globals["gettext"]
-    made: dict[tuple[str, bool], Any] = {}
+    made: dict[tuple[Any, ...], Any] = {}
 
     @jinja2.pass_context
     def gettext(context: jinja2.runtime.Context, string: str, /, **variables: Any) -> Any:
-        if variables or type(string) is not str:
+        if type(string) is not str or not all(type(value) in _KEPT_VALUES for value in variables.values()):
             return stock(context, string, **variables)
-        key = (string, context.eval_ctx.autoescape)
+        key = (string, context.eval_ctx.autoescape, *((name, type(value), value) for name, value in variables.items()))
         found = made.get(key)
         if found is None:
-            found = made[key] = stock(context, string)
+            if len(made) > 8192:  # (values that never repeat: a page's own address)
+                made.clear()
+            found = made[key] = stock(context, string, **variables)
         return found
 
     @jinja2.pass_context
     def alias(context: jinja2.runtime.Context, *args: Any, **kwargs: Any) -> Any:
         function = context.resolve("gettext")  # a template may set its own
-        if function is gettext and len(args) == 1 and not kwargs:
-            return gettext(context, args[0])
+        if function is gettext and len(args) == 1:
+            return gettext(context, args[0], **kwargs)
         return context.call(function, *args, **kwargs)
 
     env.globals.update(gettext=gettext, _=alias)
