@@ -381,7 +381,7 @@ def link_pages(renderers: list[Renderer], listed: list[tuple[int, Page]], parsed
     first = renderers[0]
     outputs = {page.path for _, page in listed} | set(first.theme.assets)
     outputs |= {f"images/{variant.name}" for plan in first.plans.values() for variant in plan.variants}
-    outputs |= {rel for renderer in renderers for rel, _ in share.share_files(renderer.shares.values(), Path("."))}
+    outputs |= {rel for renderer in renderers for rel, _ in share.share_files(renderer.shares.values())}
     prefixes = {post.path: renderer.site.config.prefix for renderer in renderers for post in renderer.site.posts}
     published = [post for renderer in renderers for post in renderer.site.posts]
     posts = [saved.post for saved in parsed.posts.values()]
@@ -479,10 +479,10 @@ def write_assets(publisher: Publisher, guide: Guide, files: theme.Theme, plans: 
             publisher.copy(name, source, identity, "static")
     variants = {variant.name: plan for plan in sorted(plans.values(), key=lambda p: p.key) for variant in plan.variants}
     for name, plan in variants.items():  # two same pictures under one name are one file (named by content)
-        publisher.copy(f"images/{name}", cache / name, name, str(plan.source))
-    cards = dict(share.share_files([plan for renderer in renderers for plan in renderer.shares.values()], cache))
-    for rel, source in cards.items():
-        publisher.copy(rel, source, source.name, "share card")
+        publisher.copy(f"images/{name}", f"{cache}/{name}", name, str(plan.source))
+    cards = dict(share.share_files([plan for renderer in renderers for plan in renderer.shares.values()]))
+    for rel, name in cards.items():
+        publisher.copy(rel, f"{cache}/{name}", name, "share card")
     videos = {f"media/{post.slug}/{post.video.file.source.name}": post for site in guide.sites for post in site.posts
               if post.video and post.video.file}
     for rel, post in videos.items():

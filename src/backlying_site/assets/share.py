@@ -181,10 +181,9 @@ def _files_in(folder: Path) -> set[str]:
         return set()
 
 
-def share_files(plans: Iterable[SharePlan], cache_dir: Path) -> list[tuple[str, Path]]:
-    """Each share image's output path and its file in the cache (named by its content)."""
-    return [(f"images/{image.name}", cache_dir / image.name)
-            for plan in sorted(plans, key=lambda p: p.slug) for image in plan.files]
+def share_files(plans: Iterable[SharePlan]) -> list[tuple[str, str]]:
+    """Each share image's output path and its name in the cache (named by its content)."""
+    return [(f"images/{image.name}", image.name) for plan in sorted(plans, key=lambda p: p.slug) for image in plan.files]
 
 
 def cache_names(plans: Iterable[SharePlan]) -> set[str]:

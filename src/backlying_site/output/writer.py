@@ -116,11 +116,11 @@ class Publisher:
         else:
             self.record(rel, write_file(self.target(rel), data, digest))
 
-    def copy(self, rel: str, source: Path, identity: str, origin: str) -> None:
+    def copy(self, rel: str, source: Path | str, identity: str, origin: str) -> None:
         """Publish the file ``source`` at ``rel``; ``identity`` stands for its bytes (a content hash:
         a processed picture's name, a static file's digest), so an unchanged one is not read."""
         if not self.reuse(rel, identity, origin):
-            self.record(self.reserve(rel, origin), write_file(self.target(rel), source.read_bytes(), identity))
+            self.record(self.reserve(rel, origin), write_file(self.target(rel), Path(source).read_bytes(), identity))
 
     def reserve(self, rel: str, origin: str) -> str:
         """Claim an output path; two pages may not share one, nor may one leave the folder."""

@@ -160,7 +160,8 @@ SCRIPT_KEYWORDS = ("_", "ngettext")
 PLURAL_SAMPLES = (*range(0, 200), 1_000_000)
 
 
-def script_messages(source: bytes) -> list[str | tuple[str, str]]:
+@lru_cache(maxsize=64)  # (every build asks for each script's: the preview, on every save)
+def script_messages(source: bytes) -> tuple[str | tuple[str, str], ...]:
     """The messages a script marks for translation, in order: ``_("...")`` and
     ``ngettext("...", "...", n)``, found as ``make catalogs`` finds them (Babel's extractor)."""
     found: list[str | tuple[str, str]] = []
@@ -169,7 +170,7 @@ def script_messages(source: bytes) -> list[str | tuple[str, str]]:
         marked = parts[0] if keyword == "_" else (parts[0], parts[1])
         if all(isinstance(part, str) for part in parts[:1 if keyword == "_" else 2]) and marked not in found:
             found.append(marked)
-    return found
+    return tuple(found)
 
 
 def script_strings(messages: Iterable[str | tuple[str, str]], words: Wording) -> dict[str, Any]:
