@@ -120,6 +120,17 @@ def test_similar_exercises_are_found_again_only_when_a_post_s_tags_change(
     assert tree(built / "public") == clean_build(built, tmp_path)
 
 
+def test_a_text_that_reads_like_pythons_repr_of_an_object_is_keyed_as_text(built: Path, tmp_path: Path) -> None:
+    """A page's key refuses an object without a repr of its own; an author's words never are one."""
+    text = (built / EDITED).read_text(encoding="utf-8")
+    summary = next(line for line in text.splitlines() if line.startswith("summary:"))
+    edit(built / EDITED, summary, 'summary: "Set the dial at 0xFF> and at 0x1f, <object at 0x7f3a>."')
+    result = rebuild(built)
+    assert result.pages_rendered > 0
+    assert "at 0xFF&gt; and at 0x1f" in (built / "public/later/index.html").read_text(encoding="utf-8")
+    assert tree(built / "public") == clean_build(built, tmp_path)
+
+
 def test_later_rebuilds_never_write_the_pictures_again(built: Path, tmp_path: Path) -> None:
     """Each of the two generations keeps its pictures and share cards: a file the first rebuild
     copied from the other generation is recorded as written, so the rebuild that comes back to that

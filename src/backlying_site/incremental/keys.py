@@ -11,6 +11,7 @@ stands for its key in site.authors, which the site key holds whole.
 from __future__ import annotations
 
 import hashlib
+import re
 from typing import Any, Callable, Iterable, Mapping
 
 from ..model import Author, Post
@@ -40,13 +41,20 @@ def author_keys(authors: Mapping[str, Author]) -> dict[int, str]:
 
 def page_key(site_key: str, path: str, template: str, context: Mapping[str, Any],
              deferred: Any, keys: Mapping[int, str]) -> str:
-    return digest(site_key, path, template, fingerprint(context, keys), fingerprint(deferred, keys))
+    return digest(site_key, path, template, fingerprint(context, keys).encode("utf-8", "surrogatepass"),
+                  fingerprint(deferred, keys).encode("utf-8", "surrogatepass"))
+
+
+_ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+>")  # Python's repr of an object that has no repr of its own
+_PLAIN = frozenset({str, int, float, bool, type(None)})  # (their repr is their value: most of a context)
 
 
 def fingerprint(value: Any, keys: Mapping[int, str]) -> str:
     """A stable text for a page's context: a post is its key (made once per build, however many
-    pages list it), one of the site's authors its name; containers are walked; anything else is its
-    repr."""
+    pages list it), one of the site's authors its key in site.authors; containers are walked;
+    anything else is its repr."""
+    if type(value) in _PLAIN:
+        return repr(value)
     if isinstance(value, Post):
         return keys[id(value)]
     if isinstance(value, Author) and id(value) in keys:  # (a post page holds its author twice)
@@ -56,6 +64,6 @@ def fingerprint(value: Any, keys: Mapping[int, str]) -> str:
     if isinstance(value, (list, tuple)):
         return "[" + ",".join(fingerprint(v, keys) for v in value) + "]"
     text = repr(value)
-    if " at 0x" in text:  # an object without a stable repr would make every key new, or worse, equal
+    if not isinstance(value, str) and _ADDRESS.search(text):  # every key new, or worse, equal
         raise TypeError(f"cannot key a page on a {type(value).__name__}: give it a stable repr")
     return text
