@@ -15,7 +15,7 @@ from stock_markdown import StockRenderer
 
 from backlying_site.render.markdown import (_NEEDLES_OF_REGEX, _PLAIN, TESTED_RELEASES, MarkdownRenderer,
                                             apostrophes_only, is_plain_text, is_tested_release, needles_of,
-                                            strong_words)
+                                            marked_words)
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -63,45 +63,49 @@ def test_apostrophe_fast_path_takes_only_apostrophes_inside_words() -> None:
         assert apostrophes_only(other) is None, other
 
 
-# Words with strong marks and what may stand around one: where a marker opens and closes decides
-# whether Python-Markdown makes it strong.
-_AROUND_STRONG = st.text(alphabet="ab é1_ ,.;:()?%'\"*-\n", max_size=30)
+# Words with strong and quote marks and what may stand around one: where a mark opens and closes
+# decides whether Python-Markdown makes it strong, or SmartyPants curls the quotes.
+_AROUND_MARKS = st.text(alphabet="ab é1_ ,.;:()?%'\"*-\n", max_size=30)
 _LETTERS = st.text(alphabet="asétΩ1٣", min_size=1, max_size=4)
-_WORD = st.tuples(_LETTERS, st.sampled_from(["", "", "", "", "'", "'", "_", "*", "' "]), _LETTERS).map(
+_WORD = st.tuples(_LETTERS, st.sampled_from(["", "", "", "", "'", "'", "_", "*", "' ", '"']), _LETTERS).map(
     lambda parts: parts[0] + parts[1] + parts[2] if parts[1] else parts[0])
-_WORDS_WITH_STRONG = st.lists(  # (words, strong or not, a stop inside or after the marks, what joins the next)
-    st.tuples(st.lists(_WORD, min_size=1, max_size=3).map(" ".join), st.booleans(),
+_WORDS_WITH_MARKS = st.lists(  # (words, a mark or none, a stop inside or after the marks, what joins the next)
+    st.tuples(st.lists(_WORD, min_size=1, max_size=3).map(" ".join), st.sampled_from(["", "**", '"']),
               st.sampled_from(["", "", "", ".", ",", "?", ")", ";"]), st.sampled_from(["in", "out"]),
-              st.sampled_from([" "] * 12 + [", "] * 3 + ["", "  ", " (", "*", "-"])),
+              st.sampled_from([" "] * 12 + [", "] * 3 + ["", "  ", " (", "*", "-", '"'])),
     min_size=1, max_size=5).map(lambda parts: "".join(
-        (f"**{w}{stop}**" if strong and where == "in" else f"**{w}**{stop}" if strong else w + stop) + join
-        for w, strong, stop, where, join in parts).strip())
-
-
-# As the shipped posts write them: plain words, some of them strong, a stop at the end or not.
-_SENTENCES_WITH_STRONG = st.tuples(
-    st.lists(st.tuples(st.lists(st.one_of(_LETTERS, st.lists(st.text(alphabet="asétΩ", min_size=1, max_size=3), min_size=2, max_size=3).map("'".join)),
-                                min_size=1, max_size=3).map(" ".join), st.booleans()), min_size=1, max_size=5),
-    st.sampled_from(["", ".", "?", "**."])).map(lambda spans: " ".join(
-        f"**{w}**" if strong else w for w, strong in spans[0]) + spans[1])
+        (f"{mark}{w}{stop}{mark}" if where == "in" else f"{mark}{w}{mark}{stop}") + join
+        for w, mark, stop, where, join in parts).strip())
+# As the shipped posts write them: plain words, some strong or quoted (quoted words inside strong
+# ones too), a stop at the end or not.
+_PLAIN_WORDS = st.lists(st.one_of(_LETTERS, st.lists(st.text(alphabet="asétΩ", min_size=1, max_size=3),
+                                                     min_size=2, max_size=3).map("'".join)),
+                        min_size=1, max_size=3).map(" ".join)
+_SENTENCES_WITH_MARKS = st.tuples(
+    st.lists(st.tuples(_PLAIN_WORDS, st.sampled_from(["", "", "**", '"', "nested"])), min_size=1, max_size=5),
+    st.sampled_from(["", ".", "?", "**.", '".'])).map(lambda spans: " ".join(
+        f'**{w} "{w}" {w}**' if mark == "nested" else f"{mark}{w}{mark}" for w, mark in spans[0]) + spans[1])
 
 
 @settings(max_examples=1500, deadline=None)
-@given(st.one_of(_AROUND_STRONG, _WORDS_WITH_STRONG, _SENTENCES_WITH_STRONG))
-def test_strong_words_fast_path_matches_python_markdown(text: str) -> None:
-    html = strong_words(text)
+@given(st.one_of(_AROUND_MARKS, _WORDS_WITH_MARKS, _SENTENCES_WITH_MARKS))
+def test_marked_words_fast_path_matches_python_markdown(text: str) -> None:
+    html = marked_words(text)
     if html is not None:
         assert html == REFERENCE.inline(text)
         assert str(RENDERER.inline(text)) == html
 
 
-def test_strong_words_fast_path_takes_the_shipped_posts_marks_and_nothing_else() -> None:
-    assert strong_words("Sit on the **floor or a bed**, with **your baby's** head up.") == \
+def test_marked_words_fast_path_takes_the_shipped_posts_marks_and_nothing_else() -> None:
+    assert marked_words("Sit on the **floor or a bed**, with **your baby's** head up.") == \
         "Sit on the <strong>floor or a bed</strong>, with <strong>your baby&rsquo;s</strong> head up."
-    assert strong_words("**Stop** if it hurts.") == "<strong>Stop</strong> if it hurts."
+    assert marked_words("**Stop** if it hurts.") == "<strong>Stop</strong> if it hurts."
+    assert marked_words('Hum "row, row" and **say "hi" now**.') == \
+        "Hum &ldquo;row, row&rdquo; and <strong>say &ldquo;hi&rdquo; now</strong>."
     for other in ["plain words", "x**b**", "**b**c", "**baby**'s", "** a**", "**a **b** c**", "*a* **b**",
-                  "***a***", "**a_b**", "**1.** step", '**a** "b"', "**a** [b](c)", "a **b**-c"]:
-        assert strong_words(other) is None, other
+                  "***a***", "**a_b**", "**1.** step", "**a** [b](c)", "a **b**-c", '**a** "b', 'a"b"',
+                  '"**a**"', 'a "x **y**" b', '"a"b', '" a"', "a 'b' c"]:
+        assert marked_words(other) is None, other
 
 
 @settings(max_examples=600, deadline=None)
