@@ -35,8 +35,8 @@ from .load.config import load_config
 from .model import Guide, ImageRef, Post, Site, page_digest
 from .output import search
 from .output.writer import Generations, Held, Publisher, check_output_folder, locked, write_file
-from .render.environment import COMPILED, NAMED
 from .render.discovery import similar_inputs
+from .render.environment import COMPILED, NAMED
 from .render.links import link_map, post_link_problems
 from .render.pages import Page, alternates, post_path
 from .render.renderer import Renderer, template_problem
