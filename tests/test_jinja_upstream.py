@@ -11,9 +11,6 @@ the oldest allowed release here too, with the golden sites' tests.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from importlib.metadata import version
 from pathlib import Path
 
@@ -21,12 +18,11 @@ import pytest
 from packaging.version import Version
 
 from backlying_site.render import jinja_speedup
-from upstream import first_excluded, installed, newly_failing, oldest_allowed, run_suite, source_tests
+from upstream import first_excluded, installed, newly_failing, oldest_allowed, our_tests_on, run_suite, source_tests
 
 pytestmark = pytest.mark.tools  # the releases come from PyPI
 
-ROOT = Path(__file__).resolve().parents[1]
-RUNNER = ROOT / "tests" / "jinja_upstream_runner.py"
+RUNNER = Path(__file__).resolve().parent / "jinja_upstream_runner.py"
 
 
 def release_of(which: str) -> tuple[str, Path | None]:
@@ -54,14 +50,8 @@ def test_the_tested_range_is_pyprojects() -> None:
 
 def test_our_comparison_and_the_golden_sites_pass_on_the_oldest_allowed_release() -> None:
     release = oldest_allowed("jinja2")
-    site = installed("jinja2", release, "jinja2")
-    env = {name: value for name, value in os.environ.items() if not name.startswith("PYTEST_")}  # (not a worker)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(site), os.environ.get("PYTHONPATH")]))
-    seen = subprocess.run([sys.executable, "-c", "import jinja2; print(jinja2.__version__)"], env=env,
-                          capture_output=True, text=True, check=True).stdout.strip()
-    assert Version(seen) == Version(release), f"the subprocess imported Jinja {seen}, not {release}"
-    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/test_jinja_speedup.py",
-                           "tests/test_golden.py"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    done = our_tests_on("jinja2", release, installed("jinja2", release, "jinja2"),
+                        ["tests/test_jinja_speedup.py", "tests/test_golden.py"])
     assert done.returncode == 0, f"on Jinja {release}:\n{done.stdout[-4000:]}{done.stderr[-2000:]}"
 
 

@@ -8,19 +8,14 @@ sample sites' golden output, which must be byte for byte the same on both releas
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
-from upstream import installed, oldest_allowed
+from upstream import installed, oldest_allowed, our_tests_on
 
 pytestmark = pytest.mark.tools  # the release comes from PyPI
 
-ROOT = Path(__file__).resolve().parents[1]
 TESTS = ["tests/test_markdown.py", "tests/test_markdown_differential.py", "tests/test_markdown_upstream.py",
          "tests/test_url_safety.py", "tests/test_golden.py"]
 
@@ -31,13 +26,6 @@ def test_the_oldest_allowed_release_is_read_from_pyproject() -> None:
 
 def test_the_markdown_tests_pass_on_the_oldest_allowed_release() -> None:
     release = oldest_allowed("markdown")
-    env = {name: value for name, value in os.environ.items() if not name.startswith("PYTEST_")}  # (not a worker)
-    site = installed("markdown", release, "markdown")
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(site), os.environ.get("PYTHONPATH")]))
-    seen = subprocess.run([sys.executable, "-c", "import markdown; print(markdown.__version__)"],
-                          env=env, capture_output=True, text=True, check=True).stdout.strip()
-    assert seen == release, f"the subprocess imported Python-Markdown {seen}, not {release}"
-    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *TESTS],
-                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=1200)
+    done = our_tests_on("markdown", release, installed("markdown", release, "markdown"), TESTS)
     assert done.returncode == 0, f"on Python-Markdown {release}:\n{done.stdout[-4000:]}{done.stderr[-2000:]}"
     assert re.search(r"\b\d{3,} passed\b", done.stdout), done.stdout[-2000:]

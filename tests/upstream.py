@@ -19,6 +19,7 @@ import tomllib
 from pathlib import Path
 
 import pytest
+from packaging.version import Version
 
 TESTS = Path(__file__).resolve().parent
 CACHE = TESTS / ".cache"
@@ -107,6 +108,17 @@ def installed(project: str, release: str, package: str) -> Path:
             except OSError:  # another test process put it there first
                 assert (target / package).is_dir()
     return target
+
+
+def our_tests_on(package: str, release: str, site: Path, tests: list[str]) -> subprocess.CompletedProcess[str]:
+    """Our ``tests`` run in a subprocess with ``site`` (that release of ``package``) first on the path."""
+    env = {name: value for name, value in os.environ.items() if not name.startswith("PYTEST_")}  # (not a worker)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(site), os.environ.get("PYTHONPATH")]))
+    seen = subprocess.run([sys.executable, "-c", f"import {package}; print({package}.__version__)"],
+                          env=env, capture_output=True, text=True, check=True).stdout.strip()
+    assert Version(seen) == Version(release), f"the subprocess imported {package} {seen}, not {release}"
+    return subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *tests],
+                          cwd=TESTS.parent, env=env, capture_output=True, text=True, timeout=1200)
 
 
 def run_suite(runner: Path, source: Path, mode: str, work: Path, first_on_path: Path | None = None) -> dict:

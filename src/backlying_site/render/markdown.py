@@ -232,16 +232,6 @@ def is_plain_text(source: str) -> bool:
 _APOSTROPHE = re.compile(r"(?<=[^\W\d_])'(?=[^\W\d_])")
 
 
-def apostrophes_only(source: str) -> str | None:
-    """The HTML of a text that is plain but for apostrophes inside words; None for any other."""
-    if "'" not in source:
-        return None
-    lettered = _APOSTROPHE.sub("a", source)
-    if "'" in lettered or not is_plain_text(lettered):
-        return None
-    return source.replace("'", "&rsquo;")
-
-
 # "**a few words**" and '"a few words"' among plain words, the marks the shipped posts' short texts
 # use: each mark opens after the text's edge or a space, before a word, and closes after a word (or,
 # for strong, a stop), before the edge, a space or a stop. A strong span may hold quoted words; a
@@ -251,17 +241,17 @@ _QUOTED_SPAN = re.compile(r"""(?:^|(?<= ))"(?=[^\W_])[^"*']*?(?<=[^\W_])"(?=$|[ 
 
 
 def marked_words(source: str) -> str | None:
-    """The HTML of a text that is plain but for **strong** and "quoted" words (and apostrophes inside
-    words); None for any other."""
-    if "**" not in source and '"' not in source:
-        return None
-    bare = _QUOTED_SPAN.sub(lambda span: span.group()[1:-1], _STRONG_SPAN.sub(lambda span: span.group()[2:-2], source))
-    if bare == source or "'" in _APOSTROPHE.sub("a", source):
-        return None
-    if not is_plain_text(_APOSTROPHE.sub("a", bare)):  # (and so no other "*" or '"' is left)
-        return None
-    html = _STRONG_SPAN.sub(lambda span: f"<strong>{span.group()[2:-2]}</strong>", source)
-    return _QUOTED_SPAN.sub(lambda span: f"&ldquo;{span.group()[1:-1]}&rdquo;", html).replace("'", "&rsquo;")
+    """The HTML of a text that is plain but for apostrophes inside words, **strong** and "quoted"
+    words; None for any other."""
+    marked = "*" in source or '"' in source
+    bare = _QUOTED_SPAN.sub(lambda span: span.group()[1:-1], _STRONG_SPAN.sub(lambda span: span.group()[2:-2], source)) \
+        if marked else source
+    if "'" in _APOSTROPHE.sub("a", source) or not is_plain_text(_APOSTROPHE.sub("a", bare)):
+        return None  # (plain: so no other "*" or '"' is left either)
+    html = _QUOTED_SPAN.sub(lambda span: f"&ldquo;{span.group()[1:-1]}&rdquo;",
+                            _STRONG_SPAN.sub(lambda span: f"<strong>{span.group()[2:-2]}</strong>", source)) \
+        if marked else source
+    return html.replace("'", "&rsquo;")
 
 
 # What a source needs for its HTML to hold something urlsafety cuts: a scheme's colon (or a character
@@ -315,7 +305,7 @@ class MarkdownRenderer:
         """One paragraph's worth of Markdown without the surrounding <p>."""
         if is_plain_text(source):
             return Markup(source)  # plain text is its own HTML: same bytes as Python-Markdown
-        html = marked_words(source) if "*" in source or '"' in source else apostrophes_only(source)
+        html = marked_words(source)
         return Markup(html) if html is not None else self._inline(source)
 
     @lru_cache(maxsize=4096)  # noqa: B019 - one renderer per build; benefits and steps repeat
