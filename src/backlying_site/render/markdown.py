@@ -236,22 +236,64 @@ _APOSTROPHE = re.compile(r"(?<=[^\W\d_])'(?=[^\W\d_])")
 # use: each mark opens after the text's edge or a space, before a word, and closes after a word (or,
 # for strong, a stop), before the edge, a space or a stop. A strong span may hold quoted words; a
 # quoted span holds no marker and no apostrophe (SmartyPants then takes its closing quote for an opening one).
-_STRONG_SPAN = re.compile(r"(?:^|(?<= ))\*\*(?=[^\W_])[^*]*?(?<=[^\W_]|[.?)])\*\*(?=$|[ .,;:?)])")
-_QUOTED_SPAN = re.compile(r"""(?:^|(?<= ))"(?=[^\W_])[^"*']*?(?<=[^\W_])"(?=$|[ .,;:?)])""")
+# A line's end inside a paragraph counts as a space (Python-Markdown's rules read both as whitespace).
+_STRONG_SPAN = re.compile(r"(?:^|(?<=[ \n]))\*\*(?=[^\W_])[^*]*?(?<=[^\W_]|[.?)])\*\*(?=$|[ \n.,;:?)])")
+_QUOTED_SPAN = re.compile(r"""(?:^|(?<=[ \n]))"(?=[^\W_])[^"*']*?(?<=[^\W_])"(?=$|[ \n.,;:?)])""")
+# A link to a plain address (another post, a page of the site, a site elsewhere), as the shipped bodies
+# write them: after the edge or a space, before the edge, a space or a stop, its text marked words too.
+_LINK = re.compile(r"(?:^|(?<=[ \n]))\[([^\[\]\n]+)\]\(((?:\.\./|/|https?://)[A-Za-z0-9._~/#-]*)\)(?=$|[ \n.,;:?])")
+_LINE_BREAK = " \n"  # (two spaces before a line's end make one; a space alone is left for safety)
+_STAND_IN = "\u01c2"  # a letter (ǂ) that stands for a link while the words around it are read
 
 
-def marked_words(source: str) -> str | None:
+def marked_words(source: str, wrapped: bool = False) -> str | None:
     """The HTML of a text that is plain but for apostrophes inside words, **strong** and "quoted"
-    words; None for any other."""
+    words and [links](/to/a/plain/address); None for any other. ``wrapped``: the text of a paragraph
+    already parsed, whose lines may end inside it (a whole document's line ends may start blocks)."""
+    if "\n" in source and (not wrapped or _LINE_BREAK in source):
+        return None
+    links: list[str | None] = []
+    if "[" in source:
+        if _STAND_IN in source:
+            return None
+        source = _LINK.sub(lambda link: _link_stand_in(link, links), source)
+        if None in links:
+            return None
     marked = "*" in source or '"' in source
     bare = _QUOTED_SPAN.sub(lambda span: span.group()[1:-1], _STRONG_SPAN.sub(lambda span: span.group()[2:-2], source)) \
         if marked else source
-    if "'" in _APOSTROPHE.sub("a", source) or not is_plain_text(_APOSTROPHE.sub("a", bare)):
-        return None  # (plain: so no other "*" or '"' is left either)
+    if "'" in _APOSTROPHE.sub("a", source) or not is_plain_text(_APOSTROPHE.sub("a", bare).replace("\n", " ")):
+        return None  # (plain: so no other "*", '"' or "[" is left either)
     html = _QUOTED_SPAN.sub(lambda span: f"&ldquo;{span.group()[1:-1]}&rdquo;",
                             _STRONG_SPAN.sub(lambda span: f"<strong>{span.group()[2:-2]}</strong>", source)) \
         if marked else source
-    return html.replace("'", "&rsquo;")
+    html = html.replace("'", "&rsquo;")
+    for number, link in enumerate(links):
+        html = html.replace(f"{_STAND_IN}{number}{_STAND_IN}", link or "")  # (none is None: checked above)
+    return html
+
+
+def _link_stand_in(link: re.Match[str], links: list[str | None]) -> str:
+    """A word standing for the link while the text around it is read; its HTML kept (None if its text
+    is not marked words), as Python-Markdown writes it: the text read on its own, the address as is."""
+    text = link.group(1)
+    html = text if is_plain_text(text) else marked_words(text)
+    links.append(None if html is None else f'<a href="{link.group(2)}">{html}</a>')
+    return f"{_STAND_IN}{len(links) - 1}{_STAND_IN}"
+
+
+class _MarkedTextAsHtml(Treeprocessor):
+    """Before the inline patterns: a paragraph or list item whose whole text is marked words gets its
+    HTML now, stashed as raw HTML is (the inline loops skip it, the serializer writes it back as is).
+    Most of a body's paragraphs; each was a walk of Python-Markdown's ~30 inline patterns."""
+
+    def run(self, root: etree.Element) -> None:
+        for element in root.iter():
+            text = element.text
+            if element.tag in ("p", "li") and text and len(element) == 0 and type(text) is str:
+                html = marked_words(text, wrapped=True) if not is_plain_text(text) else text
+                if html is not None:
+                    element.text = util.AtomicString(text if html == text else self.md.htmlStash.store(html))
 
 
 # What a source needs for its HTML to hold something urlsafety cuts: a scheme's colon (or a character
@@ -265,7 +307,8 @@ class MarkdownRenderer:
     def __init__(self, raw_html: bool = False) -> None:
         self.raw_html = raw_html
         self._md = md.Markdown(extensions=[*extensions(), SafeMarkdown(raw_html)], output_format="html")
-        speed_up(self._md)
+        if speed_up(self._md):  # (the same releases: the shortcut's tests run on the oldest and newest)
+            self._md.treeprocessors.register(_MarkedTextAsHtml(self._md), "marked_text_as_html", 21)
         self._crowded = self._md.treeprocessors["crowded_text_as_is"]
 
     def block(self, source: str) -> Markup:
