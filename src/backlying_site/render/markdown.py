@@ -344,6 +344,7 @@ class MarkdownRenderer:
             self._md.toc_tokens = toc
         return html
 
+    @lru_cache(maxsize=8192)  # noqa: B019 - one renderer per build; a third of the texts repeat (steps: JSON-LD, page)
     def inline(self, source: str) -> Markup:
         """One paragraph's worth of Markdown without the surrounding <p>."""
         if is_plain_text(source):
@@ -351,7 +352,6 @@ class MarkdownRenderer:
         html = marked_words(source)
         return Markup(html) if html is not None else self._inline(source)
 
-    @lru_cache(maxsize=4096)  # noqa: B019 - one renderer per build; benefits and steps repeat
     def _inline(self, source: str) -> Markup:
         html = str(self.block(source))
         if html.startswith("<p>") and html.endswith("</p>") and html.count("<p>") == 1:
