@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import time
 from pathlib import Path
 
 import jinja2
@@ -376,6 +377,38 @@ def test_a_stat_taken_moments_after_a_write_is_not_trusted_and_the_text_is_compa
     assert len(reads) == 2  # a trusted stat, unchanged, reads nothing
     path.write_text("two", encoding="utf-8")  # with a trusted stat: the new stat shows the change
     assert store.post(str(path), read, lambda text: f"key of {text}") is None
+
+
+def test_a_post_read_again_by_its_text_keeps_its_stat_once_old_enough(tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """A post built moments after it was written (a clone, a checkout, a generated site) is known by
+    its text the next time; once its stat is old enough it stands for it again, so later builds do
+    not read it."""
+    from backlying_site.incremental import store as stores
+
+    path = tmp_path / "post.md"
+    path.write_text("one", encoding="utf-8")
+    store = Store()
+    store.posts[str(path)] = stores.SavedPost(None, "key of one", None, "", ())  # type: ignore[arg-type]
+    reads: list[str] = []
+
+    def read() -> str:
+        reads.append("read")
+        return path.read_text(encoding="utf-8")
+
+    def known() -> stores.SavedPost | None:
+        found = store.post(str(path), read, lambda text: f"key of {text}")
+        if found is not None:
+            store.keep_posts({str(path): found})  # as a build keeps what it found
+        return found
+
+    assert known() is not None and store.posts[str(path)].stat is None  # still too fresh: kept as it was
+    later = time.time_ns() + stores.RACY_NS
+    monkeypatch.setattr(stores.time, "time_ns", lambda: later)
+    assert known() is not None and store.posts[str(path)].stat == stores.file_stat(path)
+    assert known() is not None and len(reads) == 2  # known by its stat now
+    path.write_text("two", encoding="utf-8")
+    assert known() is None  # and an edit still shows
 
 
 def test_a_template_saved_while_a_build_runs_is_in_the_next_build_not_half_in_this_one(

@@ -15,7 +15,7 @@ import os
 import pickle
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
@@ -130,14 +130,19 @@ class Store:
 
     def post(self, path: str, read_text: Callable[[], str | None], key_of: Callable[[str], str]) -> SavedPost | None:
         """The post parsed from ``path`` when neither it nor a file it names has changed: known by its
-        stat, or, when that was too fresh to trust, by the key of its text (read by ``read_text``)."""
+        stat, or, when that was too fresh to trust (or the file was rewritten with the same bytes), by
+        the key of its text (read by ``read_text``); then with its stat now, once old enough to trust:
+        a site built right after a clone or a checkout read every post again on every build."""
         saved = self.posts.get(path)
         if saved is None:
             return None
         if saved.stat is None or file_stat(path) != saved.stat:
+            stat = trusted_stat(path)  # before reading: an edit made meanwhile shows next time
             text = read_text()
             if text is None or key_of(text) != saved.key:
                 return None
+            if stat is not None:
+                saved = replace(saved, stat=stat)
         return saved if saved.named_unchanged() else None
 
     def keep_posts(self, saved: dict[str, SavedPost]) -> None:
