@@ -104,7 +104,7 @@ def test_marked_words_fast_path_takes_the_shipped_posts_marks_and_nothing_else()
 # address plain or not, a picture's "!", a stop, an apostrophe, a mark or a bracket next to it.
 _ADDRESSES = st.sampled_from(["../exercise-01234/", "/age/", "https://x.test/a/b", "http://x.test", "../a_b/",
                               "/a#b", "/", "p.png", "https://x.test/?a=1&b=2", "/a(b)", "../p/ 'T'", "", "<c>",
-                              "javascript:x", "/a b"])
+                              "javascript:x", "/a b", "//evil.test/x", "///x", "http://", "https:///x"])
 _LINK_TEXTS = st.one_of(_PLAIN_WORDS, _SENTENCES_WITH_MARKS, st.sampled_from(["", " a", "a ", "a:", "[a]", "a\nb"]))
 _LINKS = st.tuples(st.sampled_from(["", "", "", "!"]), _LINK_TEXTS, _ADDRESSES).map(lambda t: f"{t[0]}[{t[1]}]({t[2]})")
 _JOINS = st.sampled_from([" "] * 10 + ["\n"] * 4 + [", ", ". ", "? ", "'s ", "'t ", "'", '" ', "** ", "", "\n\n",
@@ -148,7 +148,8 @@ def test_marked_words_take_links_to_plain_addresses_and_wrapped_lines() -> None:
     assert marked_words('**See [this](/a) first**, "or [that](/b) now"') == \
         '<strong>See <a href="/a">this</a> first</strong>, &ldquo;or <a href="/b">that</a> now&rdquo;'
     for other in ["[a](/b)'t", '"[b](/c)"', "x[a](/b)", "[a](/b)c", "[a:](/b)", "[a](/b?c=d)",
-                  "![a](/b)", "[a](p.png)", "[a](/b 'T')", "a [b] c", "[a](/b)*", "[a\u01c2](/b)", "[ a](/b)"]:
+                  "![a](/b)", "[a](p.png)", "[a](/b 'T')", "a [b] c", "[a](/b)*", "[a\u01c2](/b)", "[ a](/b)",
+                  "[a](//evil.test/x)", "[a](http://)"]:
         assert marked_words(other) is None and marked_words(other, wrapped=True) is None, other
     assert marked_words("a  \nb", wrapped=True) is None  # a line break
 

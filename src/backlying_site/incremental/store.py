@@ -131,8 +131,8 @@ class Store:
     def post(self, path: str, read_text: Callable[[], str | None], key_of: Callable[[str], str]) -> SavedPost | None:
         """The post parsed from ``path`` when neither it nor a file it names has changed: known by its
         stat, or, when that was too fresh to trust (or the file was rewritten with the same bytes), by
-        the key of its text (read by ``read_text``); then with its stat now, once old enough to trust:
-        a site built right after a clone or a checkout read every post again on every build."""
+        the key of its text (read by ``read_text``); then with the stat taken before that read, once it
+        is old enough to trust, so that a post built right after a clone is not read on every build."""
         saved = self.posts.get(path)
         if saved is None:
             return None

@@ -239,10 +239,12 @@ _APOSTROPHE = re.compile(r"'(?<=[^\W\d_]')(?=[^\W\d_])")
 # A line's end inside a paragraph counts as a space (Python-Markdown's rules read both as whitespace).
 _STRONG_SPAN = re.compile(r"\*\*(?<![^ \n]\*\*)(?=[^\W_])[^*]*?(?<=[^\W_]|[.?)])\*\*(?=$|[ \n.,;:?)])")
 _QUOTED_SPAN = re.compile(r""""(?<![^ \n]")(?=[^\W_])[^"*']*?(?<=[^\W_])"(?=$|[ \n.,;:?)])""")
-# A link to a plain address (another post, a page of the site, a site elsewhere), as the shipped bodies
-# write them: after the edge or a space, before the edge, a space or a stop, its text marked words too.
-_LINK = re.compile(r"\[(?<![^ \n]\[)([^\[\]\n]+)\]\(((?:\.\./|/|https?://)[A-Za-z0-9._~/#-]*)\)(?=$|[ \n.,;:?])")
-_LINE_BREAK = " \n"  # (two spaces before a line's end make one; a space alone is left for safety)
+# A link to a plain address (another post, a page of the site, a site elsewhere: no "//" host without
+# its scheme), as the shipped bodies write them: after the edge or a space, before the edge, a space or
+# a stop, its text marked words too. Every such address passes urlsafety's filter as it is.
+_LINK = re.compile(r"\[(?<![^ \n]\[)([^\[\]\n]+)\]\(((?:\.\./|/(?!/)|https?://(?=[A-Za-z0-9]))[A-Za-z0-9._~/#-]*)\)"
+                   r"(?=$|[ \n.,;:?])")
+_LINE_BREAK = " \n"  # any space before a line's end: two make a line break (<br>), so none is taken
 _STAND_IN = "\u01c2"  # a letter (ǂ) that stands for a link while the words around it are read
 
 
@@ -287,8 +289,9 @@ def _link_stand_in(link: re.Match[str], links: list[str | None]) -> str:
 
 class _MarkedTextAsHtml(Treeprocessor):
     """Before the inline patterns: a paragraph or list item whose whole text is marked words gets its
-    HTML now, stashed as raw HTML is (the inline loops skip it, the serializer writes it back as is).
-    Most of a body's paragraphs; each was a walk of Python-Markdown's ~30 inline patterns."""
+    HTML now, stashed as raw HTML is (the inline loops skip it; RawHtmlPostprocessor puts it back, and
+    would drop the <p> around HTML that starts with a block-level tag: this HTML starts with a word,
+    <strong>, <a> or a quote). Most of a body's paragraphs; each was a walk of ~30 inline patterns."""
 
     def run(self, root: etree.Element) -> None:
         for element in root.iter():
@@ -353,7 +356,9 @@ class MarkdownRenderer:
         if is_plain_text(source):
             return Markup(source)  # plain text is its own HTML: same bytes as Python-Markdown
         html = marked_words(source)
-        return Markup(html) if html is not None else self._inline(source)
+        if html is None:
+            return self._inline(source)
+        return Markup(self._made_safe(html, False) if "<a " in html else html)  # as block() filters its links
 
     def _inline(self, source: str) -> Markup:
         html = str(self.block(source))
