@@ -3,8 +3,9 @@
 Raw HTML is escaped unless site.yaml turns it on (Hugo's default), and every
 rendering goes through urlsafety's filter: a post is health content, and
 nothing an author pastes may run in a parent's browser. What a parent reads is
-stock Python-Markdown's HTML, byte for byte: the one speed-up changes no byte,
-and runs only on the releases it is tested on (issue 19).
+stock Python-Markdown's HTML, byte for byte: the speed-up of the inline loop and
+the shortcuts past it (plain text, marked words) change no byte, each compared
+with stock by the tests, on the releases the speed-up is gated to (issue 19).
 """
 
 from __future__ import annotations
