@@ -37,6 +37,8 @@ Stat = tuple[int, int, int, int]  # inode, size, mtime_ns, ctime_ns: any write o
 
 def stat_of(info: os.stat_result) -> Stat:
     return (info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns)
+
+
 # Written into every output a build makes: a folder without it holds someone's files, never replaced.
 MARKER = ".backlying-site"
 MARKER_TEXT = b"Made by backlying-site. Every build replaces everything in this folder.\n"
