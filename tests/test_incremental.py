@@ -330,6 +330,17 @@ def test_a_saved_store_writes_each_post_it_read_back_as_read_and_a_changed_one_a
     assert again.posts == {"a": saved("changed"), "b": from_worker} and again.pickled["b"][1] == sent
 
 
+def test_a_store_saved_again_before_its_posts_were_asked_for_keeps_them_byte_for_byte(built: Path,
+                                                                                     tmp_path: Path) -> None:
+    from backlying_site.incremental.store import save_store
+
+    path = store_path(built / ".cache/build", (built / "public").absolute())
+    again = tmp_path / "again.pickle"
+    save_store(load_store(path), again)  # (its posts are read only when asked for)
+    assert again.read_bytes() == path.read_bytes()
+    assert load_store(again).posts == load_store(path).posts != {}
+
+
 def test_a_damaged_store_is_dropped_with_a_note_and_the_build_is_whole(built: Path, tmp_path: Path) -> None:
     path = store_path(built / ".cache/build", (built / "public").absolute())
     data = path.read_bytes()

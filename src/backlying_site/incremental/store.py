@@ -15,7 +15,7 @@ import os
 import pickle
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
@@ -99,15 +99,23 @@ class Store:
     pickled: dict[str, tuple[SavedPost, bytes]] = field(default_factory=dict, repr=False, compare=False)
 
     def __getstate__(self) -> dict[str, Any]:
-        state = dict(self.__dict__)
-        state["posts"] = {path: self._pickle_of(path, saved) for path, saved in self.posts.items()}
-        del state["pickled"]
-        return state
+        posts = {path: self._pickle_of(path, saved) for path, saved in self.posts.items()}
+        return {item.name: posts if item.name == "posts" else getattr(self, item.name)
+                for item in fields(self) if item.name != "pickled"}  # (one order, however the posts were read)
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        posts = {path: pickle.loads(data) for path, data in state["posts"].items()}
-        self.__dict__.update(state, posts=posts, pickled={path: (posts[path], data)
-                                                          for path, data in state["posts"].items()})
+        # The posts stay pickled until asked for: a build that finds nothing changed never asks (~0.1 s
+        # of its ~0.45 s at 5,000 posts).
+        self.__dict__.update({name: value for name, value in state.items() if name != "posts"},
+                             pickled={}, _unread=state["posts"])
+
+    def __getattr__(self, name: str) -> Any:
+        if name != "posts" or "_unread" not in self.__dict__:
+            raise AttributeError(name)
+        unread = self.__dict__.pop("_unread")
+        self.posts = {path: pickle.loads(data) for path, data in unread.items()}
+        self.pickled = {path: (self.posts[path], data) for path, data in unread.items()}
+        return self.posts
 
     def _pickle_of(self, path: str, saved: SavedPost) -> bytes:
         known = self.pickled.get(path)
@@ -146,6 +154,7 @@ class Store:
         return saved if saved.named_unchanged() else None
 
     def keep_posts(self, saved: dict[str, SavedPost]) -> None:
+        self.__dict__.pop("_unread", None)
         self.posts = saved  # the posts of this build only: a deleted post's entry goes
         self.pickled = {path: known for path, known in self.pickled.items() if saved.get(path) is known[0]}
 
