@@ -3,6 +3,7 @@
     .venv/bin/python benchmarks/build.py                 # 1,000 and 5,000 posts, 3 runs each
     .venv/bin/python benchmarks/build.py --corpus old    # the corpus of the figures before issue 19
     .venv/bin/python benchmarks/build.py --sizes 1000 --runs 1 --no-peers   # a quick look
+    .venv/bin/python benchmarks/build.py --sizes 5000 --baseline 72e0098     # beside the code before issues 19-20
 
 Generates deterministic sites (benchmarks/corpus.py) in this project's content model, and the same
 posts in Hugo's and Pelican's formats (the front matter's Markdown as sections after the body). The
@@ -38,7 +39,7 @@ import time
 import venv
 from pathlib import Path
 
-from corpus import CORPORA, GeneratedPost, our_post
+from corpus import CORPORA, GeneratedPost, our_post, without_fields
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
@@ -50,6 +51,10 @@ SCRIPT = Path(sys.executable).with_name("backlying-site")
 CLI = [str(SCRIPT)] if SCRIPT.exists() else [sys.executable, "-m", "backlying_site"]
 TARGET_SIZE = 5000  # the site issue 6 sets its targets on
 OUR_ENV: dict[str, str] = {}  # PYTHONPATH of the package checked out by --code
+BASELINE_ENV: dict[str, str] = {}  # PYTHONPATH of the package checked out by --baseline
+# Fields the content model gained after the code before issues 19-20 (72e0098), which refuses a post that
+# has them: with --baseline, every post leaves them out, for this code too (the same input for both).
+LATER_FIELDS = ("emergency_signs", "adapted_from", "age.suggested", "dosage.suggested")
 
 
 # --- generated content --------------------------------------------------------------------------------
@@ -213,6 +218,9 @@ def run_size(count: int, runs: int, peers: dict[str, list[str]],
     root = WORK / corpus / f"{count}"
     set_aside(root)
     posts = [CORPORA[corpus](n, count) for n in range(count)]
+    if BASELINE_ENV:
+        posts = [without_fields(post, LATER_FIELDS) for post in posts]
+        generate_ours(root / "baseline", posts, corpus)
     generate_ours(root / "ours", posts, corpus)
     if "hugo" in peers:
         generate_hugo(root / "hugo", posts, corpus)
@@ -221,18 +229,11 @@ def run_size(count: int, runs: int, peers: dict[str, list[str]],
     env = os.environ | {"SOURCE_DATE_EPOCH": "1780000000"} | OUR_ENV
     results: dict[str, list[tuple[float, int, int, float]]] = {}
     site = root / "ours"
-    edited = post_file(site, corpus, 7)
     for run in range(runs):
-        set_aside(*(site / folder for folder in (".cache", "public", ".public.spare")))
-        results.setdefault("ours cold", []).append(measure(CLI + ["build"], site, env))
-        results.setdefault("ours no change", []).append(measure(CLI + ["build"], site, env))
-        # The first rebuild after a cold build also fills the spare generation (the folder the next
-        # site is made in, empty after a cold build); the second is what every later edit costs.
-        for name, marker in (("ours one edit", f" Edit {run}."), ("ours next edit", f" Edit {run}b.")):
-            edited.write_text(our_post(posts[7], marker), encoding="utf-8")
-            results.setdefault(name, []).append(measure(CLI + ["build"], site, env))
-            page = (site / "public" / "exercise-00007" / "index.html").read_text(encoding="utf-8")
-            assert marker.strip() in page, "the edited post was not rebuilt"
+        time_builds("ours", site, env, posts[7], corpus, run, results)
+        if BASELINE_ENV:
+            time_builds("baseline", root / "baseline", os.environ | {"SOURCE_DATE_EPOCH": "1780000000"}
+                        | BASELINE_ENV, posts[7], corpus, run, results)
         # Search indexing is off above (the peers build none); its cost, printed apart: a cold build
         # with it on, less the cold build without.
         config = site / "site.yaml"
@@ -256,6 +257,21 @@ def run_size(count: int, runs: int, peers: dict[str, list[str]],
     return {name: (statistics.median(v[0] for v in values), max(v[1] for v in values),
                    *(memory[name][1:3] if name in memory else (0, 0)), statistics.median(v[3] for v in values))
             for name, values in results.items()}
+
+
+def time_builds(who: str, site: Path, env: dict[str, str], post: GeneratedPost, corpus: str, run: int,
+                results: dict[str, list[tuple[float, int, int, float]]]) -> None:
+    """A cold build, one with nothing changed, then one post edited twice (``post``: exercise 7)."""
+    set_aside(*(site / folder for folder in (".cache", "public", ".public.spare")))
+    results.setdefault(f"{who} cold", []).append(measure(CLI + ["build"], site, env))
+    results.setdefault(f"{who} no change", []).append(measure(CLI + ["build"], site, env))
+    # The first rebuild after a cold build also fills the spare generation (the folder the next
+    # site is made in, empty after a cold build); the second is what every later edit costs.
+    for name, marker in ((f"{who} one edit", f" Edit {run}."), (f"{who} next edit", f" Edit {run}b.")):
+        post_file(site, corpus, 7).write_text(our_post(post, marker), encoding="utf-8")
+        results.setdefault(name, []).append(measure(CLI + ["build"], site, env))
+        page = (site / "public" / "exercise-00007" / "index.html").read_text(encoding="utf-8")
+        assert marker.strip() in page, "the edited post was not rebuilt"
 
 
 def report(count: int, table: dict[str, tuple[float, int, int, int, float]], per_post_1000: float | None) -> None:
@@ -286,6 +302,11 @@ def report(count: int, table: dict[str, tuple[float, int, int, int, float]], per
                       f"{table['ours next edit'][0] / hugo:.2f}{target('<= 0.3')}")
         ratios.append(f"peak memory / Hugo: tree PSS {table['ours cold'][3] / max(hugo_pss, 1):.2f}, "
                       f"tree RSS {table['ours cold'][2] / max(hugo_rss, 1):.2f}{target('<= 0.5')}")
+    if "baseline cold" in table:
+        ratios.append("ours / baseline (issue 20: at most 1.05), by wall time and by CPU time: " + ", ".join(
+            f"{run} {table[f'ours {run}'][0] / table[f'baseline {run}'][0]:.2f} "
+            f"({table[f'ours {run}'][4] / max(table[f'baseline {run}'][4], 1e-9):.2f})"
+            for run in ("cold", "no change", "one edit", "next edit")))
     if "ours cold+search" in table:
         ratios.append(f"search indexing adds {table['ours cold+search'][0] - cold:.2f} s to a cold build "
                       "(not in the comparisons)")
@@ -335,17 +356,25 @@ def main() -> None:
                         help="realistic: the shipped posts' proportions (default); old: the figures before issue 19")
     parser.add_argument("--code", metavar="REVISION",
                         help="time the package as committed at REVISION (e.g. HEAD), not the working tree's")
+    parser.add_argument("--baseline", metavar="REVISION",
+                        help="time the package at REVISION too, in the same runs, on the same posts (without "
+                             "the fields added since 72e0098), and print ours / its figures")
     args = parser.parse_args()
     if args.code:
         source = check_out(args.code)
         sys.path.insert(0, str(source))
         OUR_ENV["PYTHONPATH"] = os.pathsep.join(filter(None, [str(source), os.environ.get("PYTHONPATH")]))
+    if args.baseline:
+        baseline = check_out(args.baseline)
+        compileall.compile_dir(baseline / "backlying_site", quiet=1)
+        BASELINE_ENV["PYTHONPATH"] = os.pathsep.join(filter(None, [str(baseline), os.environ.get("PYTHONPATH")]))
     peers = {} if args.no_peers else install_peers()
     compile_bytecode()
     # The interpreter matters (a build with profile-guided optimization is ~8% faster): say which.
     print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]} ({os.path.realpath(sys.executable)}); "
           f"peers: {', '.join(peers) or 'none'}; corpus: {args.corpus}; timed: {' '.join(CLI)} build "
-          f"(package {package_path()}{', ' + args.code if args.code else ''})")
+          f"(package {package_path()}{', ' + args.code if args.code else ''})"
+          + (f"; baseline: {args.baseline}, every post without {', '.join(LATER_FIELDS)}" if args.baseline else ""))
     per_post = None
     try:
         for count in args.sizes:

@@ -26,7 +26,7 @@ import json
 import random
 import re
 import statistics
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Callable
@@ -496,6 +496,21 @@ def our_post(post: GeneratedPost, marker: str = "") -> str:
     """The post file of this project's content model (``marker`` ends the summary: an edit)."""
     return (f"---\ntitle: \"{post.title}\"\ndate: {post.date}\nsummary: {post.summary}{marker}\n"
             f"tags: [{', '.join(post.tags)}]\n{post.front}---\n{post.body}\n")
+
+
+def without_fields(post: GeneratedPost, names: tuple[str, ...]) -> GeneratedPost:
+    """The post without the front-matter fields ``names`` ("emergency_signs", or "age.suggested" for a
+    field inside one): for code older than those fields, which refuses a post that has them."""
+    kept, dropping, block = [], False, ""
+    for line in post.front.splitlines(keepends=True):
+        key = line.split(":", 1)[0]
+        if not line.startswith(" "):
+            dropping, block = key in names, key
+        elif f"{block}.{key.strip()}" in names:
+            continue
+        if not dropping:
+            kept.append(line)
+    return replace(post, front="".join(kept))
 
 
 # --- the report -----------------------------------------------------------------------------------------
