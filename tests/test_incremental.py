@@ -11,6 +11,8 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -287,6 +289,46 @@ def test_a_hand_edit_of_a_published_file_is_repaired_even_with_its_size_and_time
     rebuild(built)
     assert page.read_bytes() == original
     assert tree(built / "public") == clean_build(built, tmp_path)
+
+
+# The build command in a process of its own (a worker is forked only where no other thread runs), with
+# every step spread over processes, and each copy of a live page noted with the process that made it.
+COPYING_BUILD = """
+import os, sys
+from pathlib import Path
+from backlying_site import parallel
+from backlying_site.build import BuildOptions, build_command
+from backlying_site.output import writer
+
+parallel.MIN_ITEMS = 1
+made = writer.Copy.made
+
+def noted(self):
+    with open(sys.argv[2], "a") as log:
+        log.write(f"{os.getpid()}\\n")
+    return made(self)
+
+writer.Copy.made = noted
+build_command(BuildOptions(source=Path(sys.argv[1])))
+"""
+
+
+def test_the_first_rebuild_after_a_cold_build_copies_the_live_pages_on_every_core_and_equals_a_clean_build(
+        sample_site: Path, source_date_epoch: str, tmp_path: Path) -> None:
+    log = tmp_path / "copies.log"
+
+    def build_in_a_process() -> None:
+        done = subprocess.run([sys.executable, "-c", COPYING_BUILD, str(sample_site), str(log)],
+                              capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stderr
+
+    build_in_a_process()
+    assert not log.exists()  # a cold build copies nothing: its spare is empty, and so is the live folder
+    edit(sample_site / EDITED, "Short body.", "A longer body, edited.")
+    build_in_a_process()  # the spare (the folder before the cold build) is empty: every kept page is copied
+    copied_by = log.read_text(encoding="utf-8").split()
+    assert len(copied_by) > 20 and len(set(copied_by)) == 2, copied_by
+    assert tree(sample_site / "public") == clean_build(sample_site, tmp_path)
 
 
 def test_a_deleted_or_emptied_output_is_written_whole_again(built: Path, tmp_path: Path) -> None:

@@ -96,16 +96,22 @@ class Publisher:
         """Whether a file with these bytes is at ``rel`` in either generation (so need not be made)."""
         return _holds(self.kept, rel, digest) or self.live.holds(rel, digest)
 
-    def reuse(self, rel: str, digest: str, origin: str) -> bool:
+    def reuse(self, rel: str, digest: str, origin: str, copies: list[Copy] | None = None) -> bool:
         """Keep (or copy from the live folder) the file at ``rel`` that holds ``digest``; False if
-        neither generation has it, and then the caller must make it."""
+        neither generation has it, and then the caller must make it. ``copies``: a copy to make is
+        added there instead, for the caller to make (in any process) and ``record``."""
         if not self.has(rel, digest):
             return False
         rel = self.reserve(rel, origin)
         if _holds(self.kept, rel, digest):
             self.new[rel] = self.kept[rel]
-        else:  # recorded under the caller's identity, as ``copy`` records it: else the next build copies it again
-            self.record(rel, write_file(self.target(rel), (self.output / rel).read_bytes(), digest))
+            return True
+        # (Recorded under the caller's identity, as ``copy`` records it: else the next build copies it again.)
+        copy = Copy(rel, f"{self.output}/{rel}", self.target(rel), digest)
+        if copies is None:
+            self.record(rel, copy.made())
+        else:
+            copies.append(copy)
         return True
 
     # --- writing ------------------------------------------------------------------------------
@@ -173,6 +179,26 @@ class Publisher:
         self.remove_stale()
         swap(self.spare, self.output)
         return Generations(live=self.new, spare=self.live.recorded)  # checked again by the next build
+
+
+@dataclass(frozen=True)
+class Copy:
+    """A file of the live folder to copy into the spare, in any process (``made``), then ``record``ed."""
+
+    rel: str
+    source: str
+    target: str
+    digest: str
+
+    def made(self) -> Held:
+        descriptor = os.open(self.source, _READ)  # (not open(): its isatty and seeks, thousands of times)
+        try:
+            chunks = []
+            while chunk := os.read(descriptor, 1 << 20):
+                chunks.append(chunk)
+        finally:
+            os.close(descriptor)
+        return write_file(self.target, b"".join(chunks), self.digest)
 
 
 def _is_clean(rel: str) -> bool:
@@ -249,6 +275,7 @@ def folder_stats(folder: Path) -> dict[str, Stat | None]:
     return found
 
 
+_READ = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0)
 _WRITE = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOFOLLOW", 0)
 
 
