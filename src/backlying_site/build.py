@@ -108,7 +108,6 @@ def build(options: BuildOptions, reuse: Store | None = None) -> BuildResult:
     if reuse is not None and _nothing_changed(reuse, inputs, output):
         return BuildResult(output, *reuse.counts, 0, 0, 0, time.perf_counter() - started,
                            warnings=list(reuse.warnings[0]), held_back=list(reuse.warnings[1]), nothing_changed=True)
-    notes = list(reuse.notes) if reuse is not None else []
     guide, parsed = load_site(options, reuse)
     files = theme.load_theme(options.root)
     plans = plan_images(guide, reuse)
@@ -138,6 +137,7 @@ def build(options: BuildOptions, reuse: Store | None = None) -> BuildResult:
         reuse.warnings = (tuple(sorted(set(warnings))), parsed.held_back)
     if not options.fresh_images:
         prune_picture_cache(cache, output, plans, renderers)
+    notes = reuse.take_notes() if reuse is not None else []  # (reading the store's posts may add one)
     return BuildResult(output, len(pages), len(plans), rendered, encoded, publisher.written,
                        time.perf_counter() - started, notes, behind, sorted(set(warnings)), list(parsed.held_back))
 

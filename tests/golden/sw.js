@@ -5,7 +5,7 @@
 // for the search index's other files. Nothing is sent anywhere; another host's requests are never
 // answered here, nor kept. Made by backlying-site from templates/sw.js.
 "use strict";
-var VERSION = "80a3416f9875";  // of what the offline pages are made of (render/offline.py)
+var VERSION = "7956f700b67e";  // of what the offline pages are made of (render/offline.py)
 var SCOPE = "/guide/";  // the site's base path
 var PREFIX = "backlying:" + SCOPE + ":";  // this site's caches, not another's on the same host
 var SHELL = PREFIX + "shell:" + VERSION;  // the offline pages and what they need, per version

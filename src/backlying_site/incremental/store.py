@@ -99,7 +99,9 @@ class Store:
     pickled: dict[str, tuple[SavedPost, bytes]] = field(default_factory=dict, repr=False, compare=False)
 
     def __getstate__(self) -> dict[str, Any]:
-        posts = {path: self._pickle_of(path, saved) for path, saved in self.posts.items()}
+        unread = self.__dict__.get("_unread")  # (never asked for: written back as they were read)
+        posts = unread if unread is not None else {path: self._pickle_of(path, saved)
+                                                   for path, saved in self.posts.items()}
         return {item.name: posts if item.name == "posts" else getattr(self, item.name)
                 for item in fields(self) if item.name != "pickled"}  # (one order, however the posts were read)
 
@@ -113,7 +115,15 @@ class Store:
         if name != "posts" or "_unread" not in self.__dict__:
             raise AttributeError(name)
         unread = self.__dict__.pop("_unread")
-        self.posts = {path: pickle.loads(data) for path, data in unread.items()}
+        # Frozen as what was read with them, if it was (load_store(frozen=True): a process that builds once).
+        with collector_paused(freeze=gc.get_freeze_count() > 0):
+            try:
+                self.posts = {path: pickle.loads(data) for path, data in unread.items()}
+            except Exception as exc:  # noqa: BLE001 - a damaged post: every post is read again, never wrong
+                self.posts, self.pickled = {}, {}
+                self.notes.append(f"the build store's posts could not be read ({type(exc).__name__}); this "
+                                  "build reads every post again")
+                return self.posts
         self.pickled = {path: (self.posts[path], data) for path, data in unread.items()}
         return self.posts
 
@@ -127,8 +137,14 @@ class Store:
         """This store, emptied if it was made by another program or beside other packages than those
         running now (the preview keeps one in memory for as long as it runs)."""
         if self.environment != environment_fingerprint():
+            self.__dict__.pop("_unread", None)
             self.__init__()  # type: ignore[misc]
         return self
+
+    def take_notes(self) -> list[str]:
+        """What the store has to say, said once (by the build that found it)."""
+        notes, self.notes = self.notes, []
+        return notes
 
     def forget_inputs(self) -> None:
         """The next build runs every step, even if nothing changed (it keeps every page it can)."""
@@ -160,6 +176,7 @@ class Store:
 
     def keep_pickle(self, path: str, saved: SavedPost, data: bytes) -> None:
         """``data`` is ``saved`` pickled (by the worker that parsed it): written back as it is."""
+        self.posts  # noqa: B018 - read first: reading them sets ``pickled`` anew
         self.pickled[path] = (saved, data)
 
     # --- values made from inputs their key holds whole ----------------------------------------------

@@ -61,7 +61,8 @@ class Cards:
     def __call__(self, post: Any, *args: Any, **kwargs: Any) -> Markup:
         # Keyed with the arguments' types too, as True and 1 are equal keys; the post by its identity
         # (its id: posts are held by the site for the whole build, so an id is never reused).
-        called = (id(post), args, tuple(kwargs.items()), tuple(map(type, (*args, *kwargs.values()))))
+        named = tuple(sorted(kwargs.items()))  # (level=3, first=false is first=false, level=3)
+        called = (id(post), args, named, tuple(map(type, (*args, *(value for _, value in named)))))
         try:
             found = self.made.get(called)
         except TypeError:  # an argument that cannot be a key: made each time
