@@ -153,6 +153,27 @@ def test_later_rebuilds_never_write_the_pictures_again(built: Path, tmp_path: Pa
     assert tree(built / "public") == clean_build(built, tmp_path)
 
 
+def test_a_rebuild_checks_the_links_of_the_edited_post_only(built: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from backlying_site import build as pipeline
+
+    checked: list[str] = []
+    stock = pipeline.post_link_problems
+    monkeypatch.setattr(pipeline, "post_link_problems", lambda post, *args: checked.append(post.path) or stock(post, *args))
+    edit(built / "content/posts/plain.md", "Body.", "Body, edited.")
+    rebuild(built)
+    assert checked == ["content/posts/plain.md"]
+
+
+def test_a_link_to_a_post_that_is_then_made_a_draft_is_warned_of_though_its_post_is_unchanged(
+        built: Path, tmp_path: Path) -> None:
+    edit(built / EDITED, "date: 2026-03-01", "date: 2026-03-01\ndraft: true")
+    warnings = [problem.format() for problem in rebuild(built).warnings]
+    assert any("first-steps" in warning and "'../later/'" in warning and "not published yet" in warning
+               for warning in warnings), warnings
+    clean = build(BuildOptions(source=built, output=tmp_path / "clean", fresh_images=True))
+    assert sorted(warnings) == sorted(problem.format() for problem in clean.warnings)
+
+
 def test_a_template_is_compiled_once_until_its_source_changes(built: Path, tmp_path: Path,
                                                              compiled: list[str]) -> None:
     edit(built / EDITED, "Short body.", "Edited once.")

@@ -37,7 +37,7 @@ from .output import search
 from .output.writer import Copy, Generations, Held, Publisher, check_output_folder, locked, write_file
 from .render.discovery import similar_inputs
 from .render.environment import COMPILED, NAMED
-from .render.links import link_map, post_link_problems
+from .render.links import LinkMap, link_map, post_link_problems
 from .render.pages import Page, alternates, post_path
 from .render.renderer import Renderer, template_problem
 
@@ -122,7 +122,7 @@ def build(options: BuildOptions, reuse: Store | None = None) -> BuildResult:
         if reuse is not None:
             similar_from(renderers, reuse)
         listed = site_pages(renderers)
-        warnings = list(parsed.warnings) + link_pages(renderers, listed, parsed)
+        warnings = list(parsed.warnings) + link_pages(renderers, listed, parsed, reuse)
         draw_share_cards(renderers, cache)
         with locked(output):
             publisher = Publisher(output, reuse.generations if reuse is not None else None)
@@ -379,10 +379,12 @@ def similar_from(renderers: list[Renderer], reuse: Store) -> None:
         renderer.similar = similar  # type: ignore[misc] - (a cached_property: set, it is not made)
 
 
-def link_pages(renderers: list[Renderer], listed: list[tuple[int, Page]], parsed: Parsed) -> list[Problem]:
+def link_pages(renderers: list[Renderer], listed: list[tuple[int, Page]], parsed: Parsed,
+               reuse: Store | None = None) -> list[Problem]:
     """Tell every renderer where links between posts lead (render/links.py), and check each
     published post's links: one that reaches nothing stops the build; one to a post not published
-    yet is a warning (returned)."""
+    yet is a warning (returned). ``reuse``: a post's problems as the last build found them when
+    neither its text nor anything the check reads of the site has changed."""
     first = renderers[0]
     outputs = {page.path for _, page in listed} | set(first.theme.assets)
     outputs |= {f"images/{variant.name}" for plan in first.plans.values() for variant in plan.variants}
@@ -391,15 +393,33 @@ def link_pages(renderers: list[Renderer], listed: list[tuple[int, Page]], parsed
     published = [post for renderer in renderers for post in renderer.site.posts]
     posts = [saved.post for saved in parsed.posts.values()]
     links = link_map(first.site.config.base_url, first.site.config.base_path, posts, published, outputs, prefixes)
+    saved_posts = {saved.post.path: saved for saved in parsed.posts.values()}
+    site_key = link_map_key(links) if reuse is not None else ""
+    checked: dict[str, tuple[str, list[Problem]]] = {}
     problems: list[Problem] = []
     for renderer in renderers:
         renderer.links = links
         for post in renderer.site.posts:
-            problems += post_link_problems(post, renderer.site.config.prefix + post_path(post.slug), links)
+            page = renderer.site.config.prefix + post_path(post.slug)
+            saved = saved_posts[post.path]
+            key = digest(site_key, page, saved.key, saved.digest)
+            known = reuse.links.get(post.path) if reuse is not None else None
+            checked[post.path] = known if known is not None and known[0] == key else \
+                (key, post_link_problems(post, page, links))
+            problems += checked[post.path][1]
+    if reuse is not None:
+        reuse.links = checked
     errors = [problem for problem in problems if problem.severity == "error"]
     if errors:
         raise SiteError(errors)
     return problems
+
+
+def link_map_key(links: LinkMap) -> str:
+    """Everything a post's link check reads of the site (LinkMap.problem), in the order it reads it."""
+    return digest(links.base_url, links.base_path, tuple((file, post.slug) for file, post in links.posts.items()),
+                  tuple(links.published.items()), sorted(links.outputs),
+                  tuple((slug, post.path) for slug, post in links.unpublished.items()))
 
 
 def site_pages(renderers: list[Renderer]) -> list[tuple[int, Page]]:

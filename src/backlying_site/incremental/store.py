@@ -87,6 +87,8 @@ class Store:
     templates: dict[tuple[str, str], bytes] = field(default_factory=dict)
     # The templates each template source names, by the source's digest (render/environment.py, NamedTemplates).
     named: dict[bytes, tuple[str | None, ...]] = field(default_factory=dict)
+    # Each published post's link problems, by its file's path, with the key of what the check read (build.link_pages).
+    links: dict[str, tuple[str, list[Any]]] = field(default_factory=dict)
     # Values made by a pure function, each with the digest of everything it read: by name, (key, value).
     made: dict[str, tuple[str, Any]] = field(default_factory=dict)
     counts: tuple[int, int] = (0, 0)  # the last build's pages and pictures
