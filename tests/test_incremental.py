@@ -158,7 +158,8 @@ def test_a_rebuild_checks_the_links_of_the_edited_post_only(built: Path, monkeyp
 
     checked: list[str] = []
     stock = pipeline.post_link_problems
-    monkeypatch.setattr(pipeline, "post_link_problems", lambda post, *args: checked.append(post.path) or stock(post, *args))
+    monkeypatch.setattr(pipeline, "post_link_problems",
+                        lambda post, *args: checked.append(post.path) or stock(post, *args))
     edit(built / "content/posts/plain.md", "Body.", "Body, edited.")
     rebuild(built)
     assert checked == ["content/posts/plain.md"]

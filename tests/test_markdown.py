@@ -167,8 +167,8 @@ def test_the_comparison_finds_a_shortcut_that_takes_too_much(wrong: str, monkeyp
     else:
         monkeypatch.setattr(ours, "_LINE_BREAK", "\x00never\x00")
     broken = MarkdownRenderer()
-    find(_BODIES, lambda body: str(broken.block(body)) != REFERENCE.block(body),
-         settings=settings(max_examples=3000, database=None))
+    find(_BODIES, lambda body: str(broken.block(body)) != REFERENCE.block(body),  # (derandomized: the same
+         settings=settings(max_examples=3000, database=None, derandomize=True))  # examples each run, never flaky)
 
 
 @settings(max_examples=600, deadline=None)
