@@ -144,4 +144,4 @@ def test_the_comparison_finds_a_renderer_that_skips_a_pattern_it_needed(
             monkeypatch.setitem(ours._NEEDLES_OF_REGEX, regex, ("\x00never\x00",))
     wrong = MarkdownRenderer()
     find(DOCUMENTS, lambda document: str(wrong.block(document)) != STOCK.block(document),
-         settings=settings(max_examples=500, database=None))
+         settings=settings(max_examples=500, database=None, derandomize=True))  # (the same examples each run)
