@@ -237,8 +237,8 @@ def _shown(path: Path) -> str:
 COMMANDS = {"build": run_build, "check": run_check, "new": run_new, "serve": run_serve}
 
 # A page is made of many short-lived dicts and lists (Jinja's contexts, the JSON-LD): at Python's
-# default, a pass over the young objects every 700 new ones, the collector took ~5% of a cold build;
-# every 20,000 it takes a fraction of that, for the same peak memory (docs/benchmarks.md).
+# default, a pass over the young objects every 700 new ones, the collector walked them again and again;
+# every 20,000 costs a fraction of that, for the same peak memory (docs/benchmarks.md has the figures).
 YOUNG_OBJECTS_PER_COLLECTION = 20_000
 
 

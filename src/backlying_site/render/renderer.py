@@ -91,7 +91,7 @@ def partial_macro(env: jinja2.Environment, template: str, name: str) -> Any:
 
 def partial_macros(env: jinja2.Environment, names: dict[str, tuple[str, str]]) -> dict[str, Any]:
     """Globals calling the theme's macros: a ``{% from %}`` in each page template compared the page's
-    globals with the partial's on every page (~3% of a cold build, in Jinja's Python-level set code)."""
+    globals with the partial's on every page, in Jinja's Python-level set code."""
     def calling(template: str, name: str) -> Any:
         return lambda *args, **kwargs: partial_macro(env, template, name)(*args, **kwargs)
     return {global_name: calling(*where) for global_name, where in names.items()}

@@ -346,7 +346,7 @@ def iso_moment(day: dt.date) -> str:
     return f"{day.isoformat()}T00:00:00+00:00"
 
 
-@lru_cache(maxsize=64)  # asked on every page; parsing the locale each time was ~1% of a cold build
+@lru_cache(maxsize=64)  # asked on every page: the locale is parsed once per language
 def og_locale(language: str) -> str:
     """Open Graph's ll_CC form: 'en-GB' -> 'en_GB'; a bare language takes the territory CLDR gives it
     as likeliest (Babel's likely subtags): 'en' -> 'en_US', 'es' -> 'es_ES', 'pt' -> 'pt_BR'."""
