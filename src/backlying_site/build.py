@@ -402,7 +402,7 @@ def link_pages(renderers: list[Renderer], listed: list[tuple[int, Page]], parsed
         for post in renderer.site.posts:
             page = renderer.site.config.prefix + post_path(post.slug)
             saved = saved_posts[post.path]
-            key = digest(site_key, page, saved.key, saved.digest)
+            key = digest(site_key, page, saved.key)  # (the key of the post's path and text: the post)
             known = reuse.links.get(post.path) if reuse is not None else None
             checked[post.path] = known if known is not None and known[0] == key else \
                 (key, post_link_problems(post, page, links))
