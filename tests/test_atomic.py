@@ -344,6 +344,53 @@ def test_a_file_only_the_live_folder_has_is_trusted_only_while_untouched_and_rea
     assert not publisher.reuse("tags/c.html", digest_of(b"tags/c.html"), "a.md")  # the caller writes it anew
 
 
+def test_a_file_the_live_folder_holds_is_linked_into_the_spare_and_never_written_into_after(tmp_path: Path) -> None:
+    from backlying_site.output.writer import Publisher, digest_of
+
+    output = tmp_path / "public"
+    first = Publisher(output)
+    for rel in ("a.html", "tags/b.html"):
+        first.write(rel, rel.encode(), "a.md")
+    second = Publisher(output, first.publish())  # an empty spare
+    for rel in ("a.html", "tags/b.html"):
+        assert second.reuse(rel, digest_of(rel.encode()), "a.md")
+        assert (second.spare / rel).samefile(output / rel)  # one file with two names: nothing copied
+    third = Publisher(output, second.publish())  # a spare that shares both files with the live folder
+    assert {"a.html", "tags/b.html"} <= third.kept.keys()
+    third.write("a.html", b"a new page", "a.md")
+    assert (output / "a.html").read_bytes() == b"a.html"  # the live site is the old one until the swap
+    assert third.reuse("tags/b.html", digest_of(b"tags/b.html"), "a.md")
+    known = third.publish()
+    assert (output / "a.html").read_bytes() == b"a new page"
+    assert (third.spare / "a.html").read_bytes() == b"a.html"  # the generation before is whole
+    fourth = Publisher(output, known)
+    # Removing the spare's name moved the live name's change time; its new stat was recorded then.
+    assert fourth.reuse("a.html", digest_of(b"a.html"), "a.md") and fourth.written == 0
+    fourth.publish()
+    assert (output / "a.html").read_bytes() == b"a.html"
+
+
+def test_a_hand_edit_of_a_file_both_generations_share_is_trusted_in_neither(tmp_path: Path) -> None:
+    from backlying_site.output.writer import Publisher, digest_of
+
+    output = tmp_path / "public"
+    first = Publisher(output)
+    first.write("a.html", b"one", "a.md")
+    second = Publisher(output, first.publish())
+    second.reuse("a.html", digest_of(b"one"), "a.md")
+    known = second.publish()
+    live = output / "a.html"
+    stat = live.stat()
+    with open(live, "r+b") as handle:  # in place, as some editors save: both names see it
+        handle.write(b"two")
+    os.utime(live, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    third = Publisher(output, known)
+    assert not third.has("a.html", digest_of(b"one"))
+    third.write("a.html", b"one", "a.md")
+    third.publish()
+    assert live.read_bytes() == b"one" and (third.spare / "a.html").read_bytes() == b"two"
+
+
 @pytest.mark.parametrize("rel", ["a.html", "a/b/index.html", ".well-known/x", "a/../b", "./a", "a/./b", "a//b",
                                  "/a", "//a", "a/", "", ".", "..", "a\\b", "...", "a/..b", "images/x.webp"])
 def test_an_output_path_is_taken_refused_or_normalised_as_pathlib_reads_it(tmp_path: Path, rel: str) -> None:

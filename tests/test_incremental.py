@@ -314,9 +314,28 @@ def test_a_hand_edit_of_a_published_file_is_repaired_even_with_its_size_and_time
     assert tree(built / "public") == clean_build(built, tmp_path)
 
 
+def test_the_pages_a_rebuild_keeps_from_the_live_folder_are_linked_and_the_generation_before_stays_whole(
+        built: Path, tmp_path: Path) -> None:
+    """The spare holds the site before the last build; writing a page never writes into a file the
+    live folder shares with it (a write in place would change the published site before the swap)."""
+    live, spare = built / "public", built / ".public.spare"
+    # The spare: empty, then sharing every file but the edited post's pages with the live folder, and
+    # the second edit renders every page again.
+    for post, old, new in ((EDITED, "Short body.", "A longer body, edited."), ("site.yaml", "Sample Guide", "A Guide")):
+        published = tree(live)
+        edit(built / post, old, new)
+        result = rebuild(built)
+        if post == EDITED:
+            shared = [rel for rel in tree(live) if (spare / rel).exists() and (live / rel).samefile(spare / rel)]
+            assert 0 < result.pages_rendered < len(shared), result  # the rest: one file, two names, not copied
+        assert tree(spare) == published
+        assert tree(live) == clean_build(built, tmp_path)
+    assert rebuild(built).nothing_changed  # the linked files' stats were recorded as the links left them
+
+
 # The build command in a process of its own (a worker is forked only where no other thread runs), with
-# every step spread over processes, and each copy of a live page noted with the process that made it.
-COPYING_BUILD = """
+# every step spread over processes, and each link to a live page noted with the process that made it.
+LINKING_BUILD = """
 import os, sys
 from pathlib import Path
 from backlying_site import parallel
@@ -325,34 +344,34 @@ from backlying_site.output import writer
 
 parallel.MIN_ITEMS = 1
 parallel.worker_count = lambda: 2  # (this process and one fork, whatever the machine)
-made = writer.Copy.made
+made = writer.Link.made
 
 def noted(self):
     with open(sys.argv[2], "a") as log:
         log.write(f"{os.getpid()} {self.rel}\\n")
     return made(self)
 
-writer.Copy.made = noted
+writer.Link.made = noted
 build_command(BuildOptions(source=Path(sys.argv[1])))
 """
 
 
-def test_the_first_rebuild_after_a_cold_build_copies_the_live_pages_on_every_core_and_equals_a_clean_build(
+def test_the_first_rebuild_after_a_cold_build_links_the_live_pages_on_every_core_and_equals_a_clean_build(
         sample_site: Path, source_date_epoch: str, tmp_path: Path) -> None:
-    log = tmp_path / "copies.log"
+    log = tmp_path / "links.log"
 
     def build_in_a_process() -> None:
-        done = subprocess.run([sys.executable, "-c", COPYING_BUILD, str(sample_site), str(log)],
+        done = subprocess.run([sys.executable, "-c", LINKING_BUILD, str(sample_site), str(log)],
                               capture_output=True, text=True, timeout=300)
         assert done.returncode == 0, done.stderr
 
     build_in_a_process()
-    assert not log.exists()  # a cold build copies nothing: its spare is empty, and so is the live folder
+    assert not log.exists()  # a cold build links nothing: its spare is empty, and so is the live folder
     edit(sample_site / EDITED, "Short body.", "A longer body, edited.")
-    build_in_a_process()  # the spare (the folder before the cold build) is empty: every kept page is copied
-    copies = [line.split(" ", 1) for line in log.read_text(encoding="utf-8").splitlines()]
-    pages_copied_by = [pid for pid, rel in copies if rel.endswith(".html")]  # (the rest: assets, in this process)
-    assert len(pages_copied_by) >= 5 and len(set(pages_copied_by)) == 2, copies
+    build_in_a_process()  # the spare (the folder before the cold build) is empty: every kept page is linked
+    links = [line.split(" ", 1) for line in log.read_text(encoding="utf-8").splitlines()]
+    pages_linked_by = [pid for pid, rel in links if rel.endswith(".html")]  # (the rest: assets, in this process)
+    assert len(pages_linked_by) >= 5 and len(set(pages_linked_by)) == 2, links
     assert tree(sample_site / "public") == clean_build(sample_site, tmp_path)
 
 

@@ -34,7 +34,7 @@ from .load import content, theme
 from .load.config import load_config
 from .model import Guide, ImageRef, Post, Site, page_digest
 from .output import search
-from .output.writer import Copy, Generations, Held, Publisher, check_output_folder, locked, write_file
+from .output.writer import Generations, Held, Link, Publisher, check_output_folder, locked, write_file
 from .render.discovery import similar_inputs
 from .render.environment import COMPILED, NAMED
 from .render.links import LinkMap, link_map, post_link_problems
@@ -339,21 +339,21 @@ def render_pages(renderers: list[Renderer], listed: list[tuple[int, Page]], pars
     keys = [Keys(renderer, parsed) for renderer in renderers] if keyed else None
     records: dict[str, PageRecord] = {}
     todo: list[tuple[int, Page, str | None, str | None]] = []
-    copies: list[Copy] = []
+    links: list[Link] = []
     for which, page in listed:
         key = None
         if keys is not None and reuse is not None and page.path in reuse.pages:
             key = keys[which].page(page)
             known = reuse.page(page.path, key, lambda read: keys[which].read(read)[1])
-            if known is not None and publisher is not None and publisher.reuse(page.path, known, page.origin, copies):
+            if known is not None and publisher is not None and publisher.reuse(page.path, known, page.origin, links):
                 records[page.path] = reuse.pages[page.path]
                 continue
         target = publisher.target(publisher.reserve(page.path, page.origin)) if publisher is not None else None
         todo.append((which, page, target, key))
     # Pages taken from the live folder (every page, in the first rebuild after a cold build: the spare is
-    # empty) are copied on every core too: the kernel's work of making each folder and file.
-    for copy, held in zip(copies, parallel.imap_ordered(Copy.made, copies)):
-        publisher.record(copy.rel, held)  # type: ignore[union-attr] - (copies only with a publisher)
+    # empty) are linked on every core: the kernel's work of making each folder and link.
+    for link, stats in zip(links, parallel.imap_ordered(Link.made, links)):
+        publisher.linked_as(link, stats)  # type: ignore[union-attr] - (links only with a publisher)
     # A first build keys its pages where they are rendered, on every core: it has nothing to compare.
     results = parallel.imap_ordered(lambda job: _render_one(renderers[job[0]], keys and keys[job[0]], *job[1:]),
                                     todo)

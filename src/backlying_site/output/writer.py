@@ -2,14 +2,16 @@
 
 The site is published as two generations: the output folder (``public/``) and a hidden spare beside
 it (``.public.spare``), the generation before. A build makes the spare exactly the new site (keeping
-the files that already hold the right bytes, copying from the live folder those it has, writing the
+the files that already hold the right bytes, linking from the live folder those it has, writing the
 rest, deleting what is no longer part of the site), then exchanges the two folders in one system
 call. A failed or killed build leaves the live site whole.
 
 A file is trusted to hold the bytes recorded for it only while its stat (inode, size, modification
 and change times) is the one recorded just after this program wrote it: a hand edit, a killed
-build's half-done work, anything at all shows. Files are never linked between generations, so
-writing one never changes the other's stats.
+build's half-done work, anything at all shows. A file the live folder already holds is put into the
+spare as a hard link (one file, two names). So a file is never written in place: every write makes
+a new file, and the other generation's name keeps the old one. Removing a shared name moves the
+other name's change time; the other name's new stat is recorded at once.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path, PurePosixPath
-from typing import IO, Iterator
+from typing import IO, Callable, Iterator, TypeVar
 
 from .. import parallel
 from ..errors import Problem, SiteError, UsageError
@@ -84,10 +86,11 @@ class Publisher:
         # The live folder's files are checked one by one as they are asked for: most of a rebuild's
         # files are kept in the spare, which is walked whole (what it holds that is not wanted goes).
         self.live = Checked(output, known.live)
-        self.kept, self.present = verified(self.spare, known.spare)
+        self.linked: set[str] = set()  # the spare's files that another name leads to (the live twin)
+        self.kept, self.present = verified(self.spare, known.spare, self.linked)
         self.new: Generation = {}  # the spare's files as this build leaves them
         self.origins: dict[str, str] = {}  # path -> what made it (for messages)
-        self.written = 0  # files whose bytes this build wrote (or copied)
+        self.written = 0  # files this build wrote (or linked)
         self.write(MARKER, MARKER_TEXT, "backlying-site")  # first: a killed build's spare is ours too
 
     # --- what is already there --------------------------------------------------------------
@@ -96,23 +99,29 @@ class Publisher:
         """Whether a file with these bytes is at ``rel`` in either generation (so need not be made)."""
         return _holds(self.kept, rel, digest) or self.live.holds(rel, digest)
 
-    def reuse(self, rel: str, digest: str, origin: str, copies: list[Copy] | None = None) -> bool:
-        """Keep (or copy from the live folder) the file at ``rel`` that holds ``digest``; False if
-        neither generation has it, and then the caller must make it. ``copies``: a copy to make is
-        added there instead, for the caller to make (in any process) and ``record``."""
+    def reuse(self, rel: str, digest: str, origin: str, links: list[Link] | None = None) -> bool:
+        """Keep (or link from the live folder) the file at ``rel`` that holds ``digest``; False if
+        neither generation has it, and then the caller must make it. ``links``: a link to make is
+        added there instead, for the caller to make (in any process) and hand to ``linked_as``."""
         if not self.has(rel, digest):
             return False
         rel = self.reserve(rel, origin)
         if _holds(self.kept, rel, digest):
             self.new[rel] = self.kept[rel]
             return True
-        # (Recorded under the caller's identity, as ``copy`` records it: else the next build copies it again.)
-        copy = Copy(rel, f"{self.output}/{rel}", self.target(rel), digest)
-        if copies is None:
-            self.record(rel, copy.made())
+        link = Link(rel, f"{self.output}/{rel}", self.target(rel), digest)
+        if links is None:
+            self.linked_as(link, link.made())
         else:
-            copies.append(copy)
+            links.append(link)
         return True
+
+    def linked_as(self, link: Link, stats: tuple[Stat | None, Stat | None]) -> None:
+        """Record a link made: the live name's stat before it, the file's after (``Link.made``)."""
+        before, after = stats
+        trusted = self.live.relinked(link.rel, before, after)
+        # (Changed between its check and its link: a hand edit during the build; never trusted again.)
+        self.record(link.rel, Held(link.digest if trusted else "", after or (0, 0, 0, 0)))
 
     # --- writing ------------------------------------------------------------------------------
 
@@ -146,7 +155,20 @@ class Publisher:
     def target(self, rel: str) -> str:
         """The spare's path for a reserved file: any process may write it (``write_file`` makes its
         folder) and hand back what to ``record``."""
+        if rel in self.linked:
+            self._unlink(rel)
         return f"{self.spare}/{rel}"
+
+    def _unlink(self, rel: str) -> None:
+        """Remove the spare's name of a file the live folder shares, and record the live name's new stat."""
+        twin = f"{self.output}/{rel}"
+        before = _stat(twin)
+        try:
+            os.unlink(self.spare / rel)
+        except (FileNotFoundError, NotADirectoryError):
+            pass
+        self.linked.discard(rel)
+        self.live.relinked(rel, before, _stat(twin))
 
     def record(self, rel: str, held: Held) -> None:
         self.new[rel] = held
@@ -161,7 +183,9 @@ class Publisher:
         folders: set[str] = set()
         for rel in sorted(stale, reverse=True):
             path = self.spare / rel
-            if not path.is_dir() or path.is_symlink():  # (a folder there now replaced a file of before)
+            if rel in self.linked:
+                self._unlink(rel)
+            elif not path.is_dir() or path.is_symlink():  # (a folder there now replaced a file of before)
                 try:
                     path.unlink()
                 except (FileNotFoundError, NotADirectoryError):  # gone with a folder a file replaced
@@ -185,23 +209,18 @@ class Publisher:
 
 
 @dataclass(frozen=True)
-class Copy:
-    """A file of the live folder to copy into the spare, in any process (``made``), then ``record``ed."""
+class Link:
+    """A file of the live folder to link into the spare, in any process (``made``), then ``linked_as``."""
 
     rel: str
     source: str
     target: str
     digest: str
 
-    def made(self) -> Held:
-        descriptor = os.open(self.source, _READ)  # (not open(): its isatty and seeks, thousands of times)
-        try:
-            chunks = []
-            while chunk := os.read(descriptor, 1 << 20):
-                chunks.append(chunk)
-        finally:
-            os.close(descriptor)
-        return write_file(self.target, b"".join(chunks), self.digest)
+    def made(self) -> tuple[Stat | None, Stat | None]:
+        before = _stat(self.source)
+        _made(self.target, lambda path: os.link(self.source, path, follow_symlinks=False))
+        return before, _stat(self.target)
 
 
 def _is_clean(rel: str) -> bool:
@@ -227,8 +246,17 @@ class Checked:
         if held is None or held.digest != digest:
             return False
         if rel not in self.checked:
-            self.checked[rel] = self._walkable(rel.rpartition("/")[0]) and self._stat(rel) == held.stat
+            self.checked[rel] = self._walkable(rel.rpartition("/")[0]) and _stat(f"{self.folder}/{rel}") == held.stat
         return self.checked[rel]
+
+    def relinked(self, rel: str, before: Stat | None, after: Stat | None) -> bool:
+        """A name was added to or removed from the file at ``rel`` (its change time moved): if it was as
+        recorded just before and is the same file now, its stat now is recorded; whether it was."""
+        held = self.recorded.get(rel)
+        if held is None or before is None or after is None or held.stat != before or after[:3] != before[:3]:
+            return False
+        self.recorded[rel] = Held(held.digest, after)
+        return True
 
     def _walkable(self, folder: str) -> bool:
         if folder not in self.folders:
@@ -242,22 +270,24 @@ class Checked:
         except OSError:
             return False
 
-    def _stat(self, rel: str) -> Stat | None:
-        try:
-            info = os.lstat(f"{self.folder}/{rel}")
-        except OSError:
-            return None
-        return stat_of(info) if stat.S_ISREG(info.st_mode) else None
+
+def _stat(path: str) -> Stat | None:
+    try:
+        info = os.lstat(path)
+    except OSError:
+        return None
+    return stat_of(info) if stat.S_ISREG(info.st_mode) else None
 
 
-def verified(folder: Path, recorded: Generation) -> tuple[Generation, set[str]]:
+def verified(folder: Path, recorded: Generation, linked: set[str] | None = None) -> tuple[Generation, set[str]]:
     """The recorded files that are still exactly as recorded, and every file the folder has."""
-    now = folder_stats(folder)
+    now = folder_stats(folder, linked)
     return {rel: held for rel, held in recorded.items() if now.get(rel) == held.stat}, set(now)
 
 
-def folder_stats(folder: Path) -> dict[str, Stat | None]:
-    """Every file under ``folder`` with its stat (None for anything but a plain file: never trusted)."""
+def folder_stats(folder: Path, linked: set[str] | None = None) -> dict[str, Stat | None]:
+    """Every file under ``folder`` with its stat (None for anything but a plain file: never trusted);
+    ``linked`` gets the plain files that more than one name leads to."""
     found: dict[str, Stat | None] = {}
 
     def visit(path: str, prefix: str) -> None:
@@ -274,30 +304,19 @@ def folder_stats(folder: Path) -> dict[str, Stat | None]:
                 info = entry.stat(follow_symlinks=False)
                 plain = entry.is_file(follow_symlinks=False)
                 found[rel] = stat_of(info) if plain else None
+                if plain and linked is not None and info.st_nlink > 1:
+                    linked.add(rel)
     visit(str(folder), "")
     return found
 
 
-_READ = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0)
-_WRITE = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOFOLLOW", 0)
+_WRITE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOFOLLOW", 0)
 
 
 def write_file(path: str, data: bytes, digest: str | None = None) -> Held:
-    """Write ``data`` at ``path`` in the spare (in any process), and what it now holds. In place: the
-    spare is never served, and a file a killed build left half written has a stat no build recorded."""
-    try:
-        descriptor = os.open(path, _WRITE, 0o644)
-    except FileNotFoundError:  # its folder is new in this site
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        descriptor = os.open(path, _WRITE, 0o644)
-    except NotADirectoryError:  # a file of the last site stands where its folder must be
-        _make_folder(Path(path).parent)
-        descriptor = os.open(path, _WRITE, 0o644)
-    except (IsADirectoryError, OSError) as exc:  # a folder (or a link) of the last site stands there
-        if not os.path.lexists(path) or isinstance(exc, PermissionError):
-            raise
-        _replace_with_nothing(path)
-        descriptor = os.open(path, _WRITE, 0o644)
+    """Write ``data`` at ``path`` in the spare (in any process), and what it now holds. Always a new
+    file: the one there before may be the live folder's too (a link), so it is never written into."""
+    descriptor = _made(path, lambda path: os.open(path, _WRITE, 0o644))
     try:
         view = memoryview(data)
         while view:
@@ -306,6 +325,34 @@ def write_file(path: str, data: bytes, digest: str | None = None) -> Held:
     finally:
         os.close(descriptor)
     return Held(digest or digest_of(data), stat_of(info))
+
+
+T = TypeVar("T")
+
+
+def _made(path: str, make: Callable[[str], T]) -> T:
+    """``make(path)`` (a new file in the spare), after making room for it: its folder made, a file of
+    the last site standing where that folder must be, or anything at the path itself, removed."""
+    try:
+        return make(path)
+    except FileNotFoundError:  # its folder is new in this site
+        _make_parent(os.path.dirname(path))
+    except NotADirectoryError:  # a file of the last site stands where its folder must be
+        _make_folder(Path(path).parent)
+    except (IsADirectoryError, OSError) as exc:  # a file, folder or link of the last site stands there
+        if not os.path.lexists(path) or isinstance(exc, PermissionError):
+            raise
+        _replace_with_nothing(path)
+    return make(path)
+
+
+def _make_parent(folder: str) -> None:
+    try:
+        os.mkdir(folder)  # (its parent is there, most often: one call, not makedirs' stats)
+    except FileExistsError:  # another process made it first
+        pass
+    except FileNotFoundError:
+        os.makedirs(folder, exist_ok=True)
 
 
 def _replace_with_nothing(path: str) -> None:
