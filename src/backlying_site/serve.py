@@ -412,8 +412,8 @@ class Preview:
             self.rebuild(batch)
 
     def fill_spare(self) -> None:
-        """The first build leaves the spare generation empty, so the first save would copy every file
-        into it while the author waits: one more build does it now, as they read."""
+        """The first build leaves the spare generation empty, so the first save would link every file
+        into it (and make every folder) while the author waits: one more build does it now, as they read."""
         if self.failure is None and not self.changes.pending():
             self.store.forget_inputs()
             result, self.failure = self._build()
