@@ -391,6 +391,86 @@ def test_a_hand_edit_of_a_file_both_generations_share_is_trusted_in_neither(tmp_
     assert live.read_bytes() == b"one" and (third.spare / "a.html").read_bytes() == b"two"
 
 
+def _shared(output: Path, files: dict[str, bytes]):
+    """Published twice, the second time kept from the live folder: both generations share every file."""
+    from backlying_site.output.writer import Publisher, digest_of
+
+    first = Publisher(output)
+    for rel, data in files.items():
+        first.write(rel, data, "a.md")
+    second = Publisher(output, first.publish())
+    for rel, data in files.items():
+        assert second.reuse(rel, digest_of(data), "a.md")
+    return second.publish()
+
+
+def test_a_shared_file_where_a_folder_must_now_be_is_replaced_and_the_generation_before_stays_whole(
+        tmp_path: Path) -> None:
+    from backlying_site.output.writer import Publisher
+
+    output = tmp_path / "public"
+    publisher = Publisher(output, _shared(output, {"static/foo": b"a file", "a.html": b"a"}))
+    publisher.write("static/foo/bar.txt", b"in a folder now", "a.md")
+    publisher.write("a.html", b"a", "a.md")
+    publisher.publish()
+    assert (output / "static/foo/bar.txt").read_bytes() == b"in a folder now"
+    assert (publisher.spare / "static/foo").read_bytes() == b"a file"
+
+
+def test_where_hard_links_cannot_be_made_the_live_file_is_copied_and_trusted(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import errno
+
+    from backlying_site.output.writer import Publisher, digest_of
+
+    def refused(*args: object, **kwargs: object) -> None:
+        raise PermissionError(errno.EPERM, "Operation not permitted")  # as vfat says
+    monkeypatch.setattr(os, "link", refused)
+    output = tmp_path / "public"
+    known = _shared(output, {"a.html": b"one", "tags/b.html": b"two"})
+    assert (output / "a.html").read_bytes() == b"one" and not (output / "a.html").samefile(output.parent /
+                                                                                          ".public.spare/a.html")
+    publisher = Publisher(output, known)
+    assert publisher.reuse("a.html", digest_of(b"one"), "a.md") and "a.html" in publisher.kept
+
+
+def test_a_live_file_edited_between_its_check_and_its_link_is_made_again_by_the_next_build(tmp_path: Path) -> None:
+    from backlying_site.incremental.unchanged import output_unchanged
+    from backlying_site.output.writer import Publisher, digest_of
+
+    output = tmp_path / "public"
+    first = Publisher(output)
+    first.write("a.html", b"one", "a.md")
+    second = Publisher(output, first.publish())
+    assert second.has("a.html", digest_of(b"one"))  # checked: as recorded
+    (output / "a.html").write_bytes(b"two")  # a hand edit while the build runs
+    assert second.reuse("a.html", digest_of(b"one"), "a.md")
+    known = second.publish()
+    assert not output_unchanged(output, known.live)  # so the next build runs, whatever the inputs
+    third = Publisher(output, known)
+    assert not third.has("a.html", digest_of(b"one")) and not third.has("a.html", digest_of(b"two"))
+
+
+def test_a_symbolic_link_in_the_spare_is_removed_and_nothing_is_written_through_it(tmp_path: Path) -> None:
+    from backlying_site.output.writer import Publisher
+
+    output = tmp_path / "public"
+    known = _shared(output, {"a.html": b"a"})
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "x.webp").write_bytes(b"someone's file")
+    (output.parent / ".public.spare/images").symlink_to(elsewhere)
+    (output.parent / ".public.spare/gone").symlink_to(tmp_path / "nothing")  # a dangling one
+    publisher = Publisher(output, known)
+    publisher.write("images/x.webp", b"a picture", "a.md")
+    publisher.write("gone/index.html", b"a page", "a.md")
+    publisher.write("a.html", b"a", "a.md")
+    publisher.publish()
+    assert (elsewhere / "x.webp").read_bytes() == b"someone's file"
+    assert (output / "images/x.webp").read_bytes() == b"a picture" and not (output / "images").is_symlink()
+    assert (output / "gone/index.html").read_bytes() == b"a page"
+
+
 @pytest.mark.parametrize("rel", ["a.html", "a/b/index.html", ".well-known/x", "a/../b", "./a", "a/./b", "a//b",
                                  "/a", "//a", "a/", "", ".", "..", "a\\b", "...", "a/..b", "images/x.webp"])
 def test_an_output_path_is_taken_refused_or_normalised_as_pathlib_reads_it(tmp_path: Path, rel: str) -> None:

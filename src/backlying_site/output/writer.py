@@ -7,11 +7,13 @@ rest, deleting what is no longer part of the site), then exchanges the two folde
 call. A failed or killed build leaves the live site whole.
 
 A file is trusted to hold the bytes recorded for it only while its stat (inode, size, modification
-and change times) is the one recorded just after this program wrote it: a hand edit, a killed
-build's half-done work, anything at all shows. A file the live folder already holds is put into the
-spare as a hard link (one file, two names). So a file is never written in place: every write makes
-a new file, and the other generation's name keeps the old one. Removing a shared name moves the
-other name's change time; the other name's new stat is recorded at once.
+and change times) is the one recorded just after this program wrote or linked it: a hand edit, a
+killed build's half-done work, anything at all shows. A file the live folder already holds is put
+into the spare as a hard link (one file, two names; a copy where links cannot be made). So a file
+is never written in place: every write makes a new file, and the other generation's name keeps the
+old one. Removing a shared name moves the other name's change time: where the publisher removes it,
+the other name's new stat is recorded at once; anywhere else, the other name is simply not trusted
+by the next build.
 """
 
 from __future__ import annotations
@@ -86,7 +88,7 @@ class Publisher:
         # The live folder's files are checked one by one as they are asked for: most of a rebuild's
         # files are kept in the spare, which is walked whole (what it holds that is not wanted goes).
         self.live = Checked(output, known.live)
-        self.linked: set[str] = set()  # the spare's files that another name leads to (the live twin)
+        self.linked: set[str] = set()  # the spare's files that more than one name leads to
         self.kept, self.present = verified(self.spare, known.spare, self.linked)
         self.new: Generation = {}  # the spare's files as this build leaves them
         self.origins: dict[str, str] = {}  # path -> what made it (for messages)
@@ -116,12 +118,13 @@ class Publisher:
             links.append(link)
         return True
 
-    def linked_as(self, link: Link, stats: tuple[Stat | None, Stat | None]) -> None:
-        """Record a link made: the live name's stat before it, the file's after (``Link.made``)."""
-        before, after = stats
-        trusted = self.live.relinked(link.rel, before, after)
-        # (Changed between its check and its link: a hand edit during the build; never trusted again.)
-        self.record(link.rel, Held(link.digest if trusted else "", after or (0, 0, 0, 0)))
+    def linked_as(self, link: Link, stats: tuple[Stat | None, Stat | None, Stat | None]) -> None:
+        """Record a link (or copy) made: the live file's stat before and after, the spare's (``Link.made``)."""
+        before, after, made = stats
+        if self.live.relinked(link.rel, before, after) and made is not None:
+            self.record(link.rel, Held(link.digest, made))
+        else:  # changed since its check (a hand edit during the build): unknown, so the next build makes it
+            self.record(link.rel, Held("", (0, 0, 0, 0)))
 
     # --- writing ------------------------------------------------------------------------------
 
@@ -155,19 +158,21 @@ class Publisher:
     def target(self, rel: str) -> str:
         """The spare's path for a reserved file: any process may write it (``write_file`` makes its
         folder) and hand back what to ``record``."""
-        if rel in self.linked:
-            self._unlink(rel)
+        if self.linked:  # a shared file at the path, or where one of its folders must be: removed here
+            for path in (*_parents(rel), rel):
+                if path in self.linked:
+                    self._unlink(path)
         return f"{self.spare}/{rel}"
 
     def _unlink(self, rel: str) -> None:
-        """Remove the spare's name of a file the live folder shares, and record the live name's new stat."""
+        """Remove the spare's name of a shared file, and record the live name's new stat if it is its twin."""
         twin = f"{self.output}/{rel}"
         before = _stat(twin)
+        self.linked.discard(rel)
         try:
             os.unlink(self.spare / rel)
-        except (FileNotFoundError, NotADirectoryError):
-            pass
-        self.linked.discard(rel)
+        except (FileNotFoundError, NotADirectoryError, IsADirectoryError):  # (a folder of the new site now)
+            return
         self.live.relinked(rel, before, _stat(twin))
 
     def record(self, rel: str, held: Held) -> None:
@@ -217,10 +222,23 @@ class Link:
     target: str
     digest: str
 
-    def made(self) -> tuple[Stat | None, Stat | None]:
+    def made(self) -> tuple[Stat | None, Stat | None, Stat | None]:
+        """The live file's stat before and after, and the spare's file's."""
         before = _stat(self.source)
-        _made(self.target, lambda path: os.link(self.source, path, follow_symlinks=False))
-        return before, _stat(self.target)
+        try:
+            _made(self.target, lambda path: os.link(self.source, path, follow_symlinks=False))
+        except OSError as exc:
+            if exc.errno not in _NO_LINKS:
+                raise
+            with open(self.source, "rb") as source:  # a file system without hard links: a copy
+                made = write_file(self.target, source.read(), self.digest).stat
+            return before, _stat(self.source), made
+        after = _stat(self.target)
+        return before, after, after
+
+
+# What os.link raises where a file system has no hard links, or lets no more be made.
+_NO_LINKS = {errno.EPERM, errno.EXDEV, errno.EMLINK, errno.EOPNOTSUPP, errno.ENOTSUP, errno.ENOSYS}
 
 
 def _is_clean(rel: str) -> bool:
@@ -280,8 +298,12 @@ def _stat(path: str) -> Stat | None:
 
 
 def verified(folder: Path, recorded: Generation, linked: set[str] | None = None) -> tuple[Generation, set[str]]:
-    """The recorded files that are still exactly as recorded, and every file the folder has."""
+    """The recorded files that are still exactly as recorded, and every file the folder has. What is
+    neither a plain file nor a folder (a symbolic link, a pipe) is removed: nothing is made through it."""
     now = folder_stats(folder, linked)
+    for rel in [rel for rel, found in now.items() if found is None]:
+        _replace_with_nothing(f"{folder}/{rel}")
+        del now[rel]
     return {rel: held for rel, held in recorded.items() if now.get(rel) == held.stat}, set(now)
 
 
