@@ -333,6 +333,17 @@ def test_the_pages_a_rebuild_keeps_from_the_live_folder_are_linked_and_the_gener
     assert rebuild(built).nothing_changed  # the linked files' stats were recorded as the links left them
 
 
+def test_a_clean_build_over_a_spare_that_shares_files_with_the_live_folder_equals_a_clean_build(
+        built: Path, tmp_path: Path) -> None:
+    edit(built / EDITED, "Short body.", "A longer body, edited.")
+    rebuild(built)  # the spare: the cold build's files, most of them shared with the live folder now
+    published = tree(built / "public")
+    edit(built / "site.yaml", "Sample Guide", "A Guide")
+    build_command(BuildOptions(source=built), clean=True)
+    assert tree(built / ".public.spare") == published
+    assert tree(built / "public") == clean_build(built, tmp_path)
+
+
 # The build command in a process of its own (a worker is forked only where no other thread runs), with
 # every step spread over processes, and each link to a live page noted with the process that made it.
 LINKING_BUILD = """

@@ -158,7 +158,9 @@ class Publisher:
     def target(self, rel: str) -> str:
         """The spare's path for a reserved file: any process may write it (``write_file`` makes its
         folder) and hand back what to ``record``."""
-        if self.linked:  # a shared file at the path, or where one of its folders must be: removed here
+        # A shared file at the path, or where one of its folders must be, is removed here, so that its
+        # twin's new stat is recorded (with no records, as in a clean build, the writer removes it).
+        if self.linked and self.live.recorded:
             for path in (*_parents(rel), rel):
                 if path in self.linked:
                     self._unlink(path)
