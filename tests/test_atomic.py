@@ -21,7 +21,7 @@ import pytest
 from PIL import Image
 
 from backlying_site.errors import SiteError
-from backlying_site.output.writer import locked
+from backlying_site.output.writer import Generations, locked
 
 EPOCH = "1780000000"  # 2026-05-28, after every post's date
 BUSY = "another build is writing this folder right now"
@@ -344,6 +344,19 @@ def test_a_file_only_the_live_folder_has_is_trusted_only_while_untouched_and_rea
     assert not publisher.reuse("tags/c.html", digest_of(b"tags/c.html"), "a.md")  # the caller writes it anew
 
 
+def _shared(output: Path, files: dict[str, bytes]) -> Generations:
+    """Published twice, the second time kept from the live folder: both generations share every file."""
+    from backlying_site.output.writer import Publisher, digest_of
+
+    first = Publisher(output)
+    for rel, data in files.items():
+        first.write(rel, data, "a.md")
+    second = Publisher(output, first.publish())
+    for rel, data in files.items():
+        assert second.reuse(rel, digest_of(data), "a.md")
+    return second.publish()
+
+
 def test_a_file_the_live_folder_holds_is_linked_into_the_spare_and_never_written_into_after(tmp_path: Path) -> None:
     from backlying_site.output.writer import Publisher, digest_of
 
@@ -374,11 +387,7 @@ def test_a_hand_edit_of_a_file_both_generations_share_is_trusted_in_neither(tmp_
     from backlying_site.output.writer import Publisher, digest_of
 
     output = tmp_path / "public"
-    first = Publisher(output)
-    first.write("a.html", b"one", "a.md")
-    second = Publisher(output, first.publish())
-    second.reuse("a.html", digest_of(b"one"), "a.md")
-    known = second.publish()
+    known = _shared(output, {"a.html": b"one"})
     live = output / "a.html"
     stat = live.stat()
     with open(live, "r+b") as handle:  # in place, as some editors save: both names see it
@@ -389,19 +398,6 @@ def test_a_hand_edit_of_a_file_both_generations_share_is_trusted_in_neither(tmp_
     third.write("a.html", b"one", "a.md")
     third.publish()
     assert live.read_bytes() == b"one" and (third.spare / "a.html").read_bytes() == b"two"
-
-
-def _shared(output: Path, files: dict[str, bytes]):
-    """Published twice, the second time kept from the live folder: both generations share every file."""
-    from backlying_site.output.writer import Publisher, digest_of
-
-    first = Publisher(output)
-    for rel, data in files.items():
-        first.write(rel, data, "a.md")
-    second = Publisher(output, first.publish())
-    for rel, data in files.items():
-        assert second.reuse(rel, digest_of(data), "a.md")
-    return second.publish()
 
 
 def test_a_shared_file_where_a_folder_must_now_be_is_replaced_and_the_generation_before_stays_whole(
