@@ -103,6 +103,7 @@ BAD_BASE_URLS = [
     ("https://example.org:99999/", "does not name a host"),
     ("https://exa mple.org/", "space"),
     ("https://example.org/%2e%2e/x/", "'.' or '..'"),
+    ("https://[username].github.io/guide/", "'[' or ']'"),  # a placeholder left in: no IPv6 host
 ]
 
 
@@ -222,3 +223,17 @@ def test_an_internal_error_is_one_line_exit_code_3_and_traceback_shows_it(
     assert "--traceback" in err and not (sample_site / "public").exists()
     with pytest.raises(RuntimeError):
         main(["build", "--source", str(sample_site), "--traceback"])
+
+
+def test_pictures_the_cache_cannot_forget_leave_a_note_and_the_site_published(
+        sample_site: Path, source_date_epoch: str, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tidying the picture cache comes after the swap: its failure is no failed build."""
+    from backlying_site.assets import images
+
+    def refused(*args: object) -> None:
+        raise PermissionError(13, "Permission denied")
+    monkeypatch.setattr(images, "prune_cache", refused)
+    code, err = run(capsys, "build", "--source", str(sample_site))
+    assert code == 0 and "unused pictures could not be removed" in err and "Nothing was published" not in err, err
+    assert (sample_site / "public/index.html").is_file()

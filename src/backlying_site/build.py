@@ -135,9 +135,13 @@ def build(options: BuildOptions, reuse: Store | None = None) -> BuildResult:
         _remember(reuse, parsed, records, index, generations, None if behind else inputs)
         reuse.counts = (len(pages), len(plans))
         reuse.warnings = (tuple(sorted(set(warnings))), parsed.held_back)
-    if not options.fresh_images:
-        prune_picture_cache(cache, output, plans, renderers)
     notes = reuse.take_notes() if reuse is not None else []  # (reading the store's posts may add one)
+    if not options.fresh_images:
+        try:
+            prune_picture_cache(cache, output, plans, renderers)
+        except OSError as exc:  # the site is published: this only leaves unused pictures behind
+            notes.append(f"unused pictures could not be removed from {cache} ({exc.strerror or exc}); "
+                         "the site is published")
     return BuildResult(output, len(pages), len(plans), rendered, encoded, publisher.written,
                        time.perf_counter() - started, notes, behind, sorted(set(warnings)), list(parsed.held_back))
 

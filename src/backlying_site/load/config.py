@@ -42,7 +42,11 @@ def base_url_problem(value: str) -> str | None:
                 "site); use '/' only, such as https://example.org/guide/")
     if any(char.isspace() or not char.isprintable() for char in value):
         return "has a space or an invisible character in it; write the address without them"
-    parts = urlsplit(value)
+    try:
+        parts = urlsplit(value)
+    except ValueError:  # a '[' or ']' that does not hold an IPv6 host, such as a placeholder left in
+        return ("has '[' or ']' in it that browsers cannot read (a placeholder such as [username] left "
+                "in?); write the real address, such as https://example.org/guide/")
     if "@" in parts.netloc:
         return ("has a user name or password in it, which every page would publish; give the address "
                 "without them, such as https://example.org/guide/")
