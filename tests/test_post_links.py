@@ -76,6 +76,17 @@ def test_links_that_reach_nothing_stop_the_build_at_their_lines(tmp_path: Path,
     assert not (root / "public").exists()
 
 
+def test_an_address_with_brackets_no_browser_can_read_stops_the_build_at_its_line(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    body = "See [the clinic](https://[fe80::1/clinic) and <https://[::1/>.\n\n[x]: http://[zz]/\n\nAlso [x].\n"
+    root = make_site(tmp_path, {"a": with_body(body), "tummy-time": CLEAN})
+    assert main(["build", "--source", str(root)]) == 1
+    err = capsys.readouterr().err
+    for href, line in (("https://[fe80::1/clinic", 21), ("https://[::1/", 21), ("http://[zz]/", 23)):
+        assert f"{PATH}:{line}: links to '{href}', which browsers cannot read" in err, (href, err)
+    assert "internal error" not in err and not (root / "public").exists()
+
+
 def test_a_link_to_a_draft_is_a_warning_and_the_build_goes_on(tmp_path: Path,
                                                              capsys: pytest.CaptureFixture[str]) -> None:
     draft = CLEAN.replace("title: Tummy time", "title: Tummy time\ndraft: true")

@@ -94,7 +94,11 @@ class LinkMap:
     def problem(self, href: str, post: Post, page: str) -> tuple[str, str] | None:
         """(severity, message) when ``href``, on ``post``'s page at output path ``page``, reaches
         nothing the site has; None when it does or leaves for another site."""
-        parts = urlsplit(href)
+        try:
+            parts = urlsplit(href)
+        except ValueError:  # a '[' or ']' that holds no IPv6 host: no browser can follow it
+            return "error", (f"links to '{href}', which browsers cannot read: '[' and ']' belong only around "
+                             "an IPv6 address; write the address as the site gives it")
         if (parts.scheme or parts.netloc) and not href.startswith(self.base_url):
             return None  # another site, mailto:, tel:
         if not parts.path:
